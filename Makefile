@@ -1,0 +1,48 @@
+# The two commands that matter: `make run` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format bench messages clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml package.json
+	@py=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	  rm -rf $(VENV) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --silent; \
+	else echo "npm not found: axe-core (accessibility checks in browser tests) not installed."; fi
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv (Python 3.12+) and install every dependency (idempotent)
+
+run: install ## Set up everything and start web + Celery worker + beat on PORT (default 8000)
+	@PORT=$(PORT) scripts/run
+
+test: install ## Run every test (DATABASE_URL selects PostgreSQL; REQUIRE_SERVICES=1 forbids skips)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff check + ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: install ## Update and compile the translation catalogues (needs gettext)
+	$(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=node_modules
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+bench: install ## Run the benchmarks and rewrite BENCHMARKS.md
+	$(PY) manage.py bench
+
+clean: ## Remove the venv, node_modules and local data under var/
+	rm -rf $(VENV) node_modules var

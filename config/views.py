@@ -1,0 +1,61 @@
+"""Site-wide views: the home page, language switching and the health check."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    if request.user.is_authenticated and request.user.is_patient:
+        return redirect("patients:dashboard")
+    return render(request, "home.html")
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language, remembering the choice on the signed-in person's profile."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("healthz: database check failed")
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        logger.warning("healthz: broker check failed", exc_info=True)
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    state = {"database": _database_ok(), "broker": _broker_ok()}
+    body = {name: "ok" if up else "unavailable" for name, up in state.items()}
+    return JsonResponse(body, status=200 if all(state.values()) else 503)

@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from therapies.models import Drug, Regimen
+
+
+class TreatmentQuerySet(models.QuerySet):
+    def active(self) -> "TreatmentQuerySet":
+        return self.filter(stopped_on__isnull=True)
+
+    def for_patient(self, user) -> "TreatmentQuerySet":
+        return self.filter(patient=user).select_related("drug", "regimen", "drug__storage")
+
+
+class Treatment(models.Model):
+    """A patient's course of one biologic, from the first injection on."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="treatments"
+    )
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")
+    regimen = models.ForeignKey(Regimen, on_delete=models.PROTECT, related_name="+")
+    first_dose_on = models.DateField(_("date of the first injection"))
+    prescriber_name = models.CharField(_("prescriber's name"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    stopped_on = models.DateField(null=True, blank=True)
+
+    objects = TreatmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One active treatment per drug and patient: start_treatment checks it first,
+            # the database keeps it true under concurrent requests.
+            models.UniqueConstraint(
+                fields=["patient", "drug"],
+                condition=models.Q(stopped_on__isnull=True),
+                name="treatment_one_active_per_drug",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug.inn} since {self.first_dose_on}"
+
+
+class DoseOverride(models.Model):
+    """A clinician moved one planned dose to another date (the rest of the plan stays)."""
+
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="overrides")
+    dose_number = models.PositiveIntegerField()
+    date = models.DateField()
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["treatment", "dose_number"], name="override_one_per_dose"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dose {self.dose_number} moved to {self.date}"
+
+
+class InjectionSite(models.TextChoices):
+    ABDOMEN_LEFT = "abdomen_left", _("Abdomen, left")
+    ABDOMEN_RIGHT = "abdomen_right", _("Abdomen, right")
+    THIGH_LEFT = "thigh_left", _("Thigh, left")
+    THIGH_RIGHT = "thigh_right", _("Thigh, right")
+    ARM_LEFT = "arm_left", _("Upper arm, left")
+    ARM_RIGHT = "arm_right", _("Upper arm, right")
+
+
+class Reaction(models.TextChoices):
+    NONE = "none", _("None")
+    REDNESS = "redness", _("Redness")
+    SWELLING = "swelling", _("Swelling")
+    PAIN = "pain", _("Pain")
+    OTHER = "other", _("Other")
+
+
+class InjectionQuerySet(models.QuerySet):
+    def live(self) -> "InjectionQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class Injection(models.Model):
+    treatment = models.ForeignKey(Treatment, on_delete=models.CASCADE, related_name="injections")
+    dose_number = models.PositiveIntegerField(_("dose"))
+    taken_at = models.DateTimeField(_("date and time"))
+    # The calendar day in the patient's home zone when the dose was taken: the plan is in days.
+    taken_on = models.DateField()
+    site = models.CharField(_("injection site"), max_length=20, choices=InjectionSite.choices)
+    lot_number = models.CharField(_("lot number"), max_length=40, blank=True)
+    reaction = models.CharField(
+        _("reaction"), max_length=10, choices=Reaction.choices, default=Reaction.NONE
+    )
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    devices_used = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Deletion is soft for a while so the patient can undo it.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InjectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["treatment", "dose_number"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="injection_one_per_dose",
+            ),
+        ]
+        indexes = [
+            # The dashboard and history: live injections of a treatment, newest first.
+            models.Index(
+                fields=["treatment", "-taken_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="injection_live_by_treatment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dose {self.dose_number} on {self.taken_on}"
+
+
+class StockDelivery(models.Model):
+    """Devices the patient received (pharmacy pick-up, home delivery)."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="stock_deliveries"
+    )
+    received_on = models.DateField(_("received on"))
+    devices = models.PositiveSmallIntegerField(
+        _("number of devices"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(devices__gte=1), name="stock_delivery_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.devices} devices on {self.received_on}"

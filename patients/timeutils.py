@@ -1,0 +1,44 @@
+"""Wall-clock times in a patient's home zone, checked against daylight-saving changes."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+
+class NonExistentLocalTime(ValueError):
+    """The clocks jumped over this time (spring forward)."""
+
+
+class AmbiguousLocalTime(ValueError):
+    """This time happened twice (fall back)."""
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo, *, fold: int | None = None) -> datetime:
+    """The UTC instant of a wall-clock time in `zone`, refusing times a DST change makes unclear.
+
+    `fold` picks one of the two instants of a repeated time (0: the first, 1: the second).
+    """
+    naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # zoneinfo gives the two offsets around a change; a round trip tells gap from overlap.
+        round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if round_trip != naive:
+            raise NonExistentLocalTime(naive)
+        if fold is None:
+            raise AmbiguousLocalTime(naive)
+        return (second if fold else first).astimezone(UTC)
+    return first.astimezone(UTC)
+
+
+def local_today(zone: ZoneInfo, now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(zone).date()
+
+
+def local_now(zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """Now in `zone`, to the minute (what a form field shows)."""
+    moment = (now or timezone.now()).astimezone(zone)
+    return moment.replace(second=0, microsecond=0)
+

@@ -1,0 +1,206 @@
+"""Starting a treatment and reading where a patient stands against its plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Sum
+
+from patients.models import DoseOverride, Injection, InjectionSite, StockDelivery, Treatment, User
+from therapies import dosing
+from therapies.models import Drug, Regimen
+
+PLAN_HORIZON = timedelta(days=365)
+RECENT_HISTORY = 10
+
+
+class TreatmentError(ValueError):
+    pass
+
+
+def start_treatment(
+    *,
+    patient: User,
+    drug: Drug,
+    regimen: Regimen,
+    first_dose_on: date,
+    prescriber_name: str = "",
+) -> Treatment:
+    if regimen.drug_id != drug.pk:
+        raise TreatmentError("The regimen does not belong to this drug.")
+    try:
+        with transaction.atomic():
+            return Treatment.objects.create(
+                patient=patient,
+                drug=drug,
+                regimen=regimen,
+                first_dose_on=first_dose_on,
+                prescriber_name=prescriber_name.strip(),
+            )
+    except IntegrityError:
+        raise TreatmentError("already_active") from None
+
+
+def treatments_with_care_data(patient: User):
+    """Active treatments with everything the dashboard needs, in a fixed number of queries."""
+    return (
+        Treatment.objects.for_patient(patient)
+        .active()
+        .annotate(
+            devices_received=Sum("stock_deliveries__devices", default=0),
+        )
+        .prefetch_related(
+            Prefetch(
+                "injections",
+                queryset=Injection.objects.live().only(
+                    "id", "treatment_id", "dose_number", "taken_at", "taken_on", "site",
+                    "reaction", "devices_used", "lot_number", "note",
+                ),
+                to_attr="live_injections",
+            ),
+            Prefetch("overrides", queryset=DoseOverride.objects.all(), to_attr="all_overrides"),
+            "drug__cautions",
+        )
+    )
+
+
+def plan_of(treatment: Treatment) -> dosing.RegimenSpec:
+    return treatment.regimen.spec()
+
+
+def overrides_of(treatment: Treatment) -> dict[int, date]:
+    overrides = getattr(treatment, "all_overrides", None)
+    if overrides is None:
+        overrides = list(treatment.overrides.all())
+    return {o.dose_number: o.date for o in overrides}
+
+
+def live_injections_of(treatment: Treatment) -> list[Injection]:
+    injections = getattr(treatment, "live_injections", None)
+    if injections is None:
+        injections = list(treatment.injections.live())
+    return injections
+
+
+def planned_dose(treatment: Treatment, number: int) -> dosing.PlannedDose:
+    doses = dosing.planned_doses(
+        plan_of(treatment), treatment.first_dose_on, overrides=overrides_of(treatment)
+    )
+    for dose in doses:
+        if dose.number == number:
+            return dose
+    raise AssertionError("unreachable: the plan is endless")
+
+
+@dataclass(frozen=True)
+class SiteUse:
+    site: InjectionSite
+    last_used: date | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A treatment seen on one day: status, plan ahead, history, adherence, stock."""
+
+    treatment: Treatment
+    today: date
+    status: dosing.DoseStatus
+    upcoming: list[dosing.PlannedDose]
+    adherence: dosing.Adherence
+    recent: list[Injection]
+    logged_count: int
+    devices_left: int | None  # None until the patient records a delivery
+    low_stock: bool
+    sites: list[SiteUse]
+    suggested_site: InjectionSite
+
+    @property
+    def devices_for_next_dose(self) -> int:
+        return self.status.next_dose.devices
+
+
+def site_uses(injections: Sequence[Injection]) -> list[SiteUse]:
+    last: dict[str, date] = {}
+    for injection in injections:
+        if injection.site not in last or injection.taken_on > last[injection.site]:
+            last[injection.site] = injection.taken_on
+    return [SiteUse(site=site, last_used=last.get(site.value)) for site in InjectionSite]
+
+
+def least_recently_used(uses: Sequence[SiteUse]) -> InjectionSite:
+    """A never-used site first (in body-map order), else the one used longest ago."""
+    return min(uses, key=lambda use: (use.last_used is not None, use.last_used or date.min)).site
+
+
+def overview(treatment: Treatment, *, today: date) -> Overview:
+    injections = sorted(live_injections_of(treatment), key=lambda i: i.taken_at, reverse=True)
+    taken = {i.dose_number: i.taken_on for i in injections}
+    overrides = overrides_of(treatment)
+    spec = plan_of(treatment)
+    doses = dosing.doses_through(
+        spec,
+        treatment.first_dose_on,
+        until=today + PLAN_HORIZON,
+        at_least=max(taken, default=0) + 1,
+        overrides=overrides,
+    )
+    status = dosing.dose_status(doses, taken, today)
+    upcoming = [d for d in doses if d.number >= status.next_dose.number and d.number not in taken]
+    received = getattr(treatment, "devices_received", None)
+    if received is None:
+        received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
+    has_stock_records = received > 0
+    devices_left = received - sum(i.devices_used for i in injections) if has_stock_records else None
+    uses = site_uses(injections)
+    return Overview(
+        treatment=treatment,
+        today=today,
+        status=status,
+        upcoming=upcoming,
+        adherence=dosing.adherence(doses, taken, today),
+        recent=injections[:RECENT_HISTORY],
+        logged_count=len(injections),
+        devices_left=devices_left,
+        low_stock=devices_left is not None and devices_left <= status.next_dose.devices,
+        sites=uses,
+        suggested_site=least_recently_used(uses),
+    )
+
+
+def record_delivery(*, treatment: Treatment, received_on: date, devices: int) -> StockDelivery:
+    return StockDelivery.objects.create(
+        treatment=treatment, received_on=received_on, devices=devices
+    )
+
+
+CHOICE_LOOKBACK = timedelta(weeks=13)
+CHOICE_LOOKAHEAD = timedelta(weeks=8)
+
+
+def unlogged_dose_choices(
+    treatment: Treatment, *, today: date, keep: int | None = None
+) -> list[dosing.PlannedDose]:
+    """Doses a log may fulfil: not logged yet, planned from 13 weeks ago to 8 weeks ahead.
+
+    The next dose after the last logged one is always offered, however late it is; `keep` is the
+    dose of the entry being edited.
+    """
+    taken = {i.dose_number for i in live_injections_of(treatment) if i.dose_number != keep}
+    doses = dosing.doses_through(
+        plan_of(treatment),
+        treatment.first_dose_on,
+        until=today + CHOICE_LOOKAHEAD,
+        at_least=max(taken, default=0) + 1,
+        overrides=overrides_of(treatment),
+    )
+    next_number = dosing.dose_status(doses, dict.fromkeys(taken, today), today).next_dose.number
+    return [
+        d
+        for d in doses
+        if d.number not in taken
+        and (d.date >= today - CHOICE_LOOKBACK or d.number in {next_number, keep})
+    ]
+

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from patients.views import dashboard, injections, treatments
+
+app_name = "patients"
+
+urlpatterns = [
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("treatments/new/", treatments.start, name="start_treatment"),
+    path("treatments/<int:pk>/history/", treatments.history, name="history"),
+    path("treatments/<int:pk>/stock/", treatments.add_stock, name="add_stock"),
+    path("treatments/<int:pk>/injections/new/", injections.log, name="log_injection"),
+    path("injections/<int:pk>/edit/", injections.edit, name="edit_injection"),
+    path("injections/<int:pk>/delete/", injections.delete, name="delete_injection"),
+    path("injections/<int:pk>/restore/", injections.restore, name="restore_injection"),
+]

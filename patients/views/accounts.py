@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import translate_url
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from patients.forms import ProfileForm, SignupForm
+from patients.models import Role
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save(commit=False)
+            user.role = Role.PATIENT
+            user.language = translation.get_language() or settings.LANGUAGE_CODE
+            user.health_data_consent_at = timezone.now()
+            user.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
+            user.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("patients:start_treatment")
+    else:
+        form = SignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
+    return render(request, "registration/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """After log-in, continue in the language the person chose in their profile."""
+
+    def get_success_url(self) -> str:
+        return translate_url(super().get_success_url(), self.request.user.language)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request):
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=request.user)
+        if form.is_valid():
+            user = form.save()
+            messages.success(request, _("Profile saved."))
+            response = redirect(translate_url(request.path, user.language))
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+            return response
+    else:
+        form = ProfileForm(instance=request.user)
+    return render(request, "patients/profile.html", {"form": form})

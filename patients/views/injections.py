@@ -1,0 +1,149 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from patients import timeutils
+from patients.forms import InjectionForm
+from patients.injections import (
+    DoseAlreadyLogged,
+    delete_injection,
+    record_injection,
+    restore_injection,
+    update_injection,
+)
+from patients.models import Injection, Reaction
+from patients.treatments import overview, unlogged_dose_choices
+from patients.views.guards import get_injection_for_user, get_treatment_for_user, patient_required
+
+UNDO_KEY = "undo_injection"
+
+
+def pop_undo(request) -> Injection | None:
+    """The entry the patient just deleted, offered once for undo."""
+    pk = request.session.pop(UNDO_KEY, None)
+    if pk is None:
+        return None
+    return (
+        Injection.objects.filter(
+            pk=pk, treatment__patient=request.user, deleted_at__isnull=False
+        ).first()
+    )
+
+
+def _dose_taken_twice(form: InjectionForm, error: DoseAlreadyLogged) -> None:
+    form.add_error("dose_number", _("Dose %(number)s is already logged.") % {"number": error.args[0]})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def log(request, pk: int):
+    """Log a dose: inline in the dashboard card with htmx, or as a page without JavaScript."""
+    treatment = get_treatment_for_user(request, pk, care_data=True)
+    today = timeutils.local_today(request.user.zone)
+    doses = unlogged_dose_choices(treatment, today=today)
+    card = overview(treatment, today=today)
+    site_hints = {"sites": card.sites, "suggested_site": card.suggested_site}
+    if request.method == "POST":
+        form = InjectionForm(request.POST, treatment=treatment, doses=doses, **site_hints)
+        if form.is_valid():
+            try:
+                injection = record_injection(treatment=treatment, **form.injection_fields())
+            except DoseAlreadyLogged as error:
+                _dose_taken_twice(form, error)
+            else:
+                notice = _("Dose %(number)s logged.") % {"number": injection.dose_number}
+                if request.htmx:
+                    fresh = get_treatment_for_user(request, pk, care_data=True)
+                    context = {"ov": overview(fresh, today=today), "notice": notice}
+                    return render(request, "patients/dashboard.html#treatment_card", context)
+                messages.success(request, notice)
+                return redirect("patients:dashboard")
+    else:
+        now = timeutils.local_now(request.user.zone)
+        form = InjectionForm(
+            treatment=treatment,
+            doses=doses,
+            **site_hints,
+            initial={
+                "taken_date": now.date(),
+                "taken_time": now.time(),
+                "dose_number": card.status.next_dose.number,
+                "site": card.suggested_site,
+                "reaction": Reaction.NONE,
+            },
+        )
+    context = {"ov": card, "form": form}
+    if request.htmx:
+        return render(request, "patients/dashboard.html#treatment_card", context)
+    return render(request, "patients/injection_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def edit(request, pk: int):
+    injection = get_injection_for_user(request, pk)
+    treatment = get_treatment_for_user(request, injection.treatment_id, care_data=True)
+    today = timeutils.local_today(request.user.zone)
+    doses = unlogged_dose_choices(treatment, today=today, keep=injection.dose_number)
+    card = overview(treatment, today=today)
+    site_hints = {"sites": card.sites, "suggested_site": None}
+    if request.method == "POST":
+        form = InjectionForm(
+            request.POST, treatment=treatment, doses=doses, instance=injection, **site_hints
+        )
+        if form.is_valid():
+            try:
+                update_injection(injection=injection, **form.injection_fields())
+            except DoseAlreadyLogged as error:
+                _dose_taken_twice(form, error)
+            else:
+                messages.success(request, _("Entry updated."))
+                return redirect("patients:history", pk=treatment.pk)
+    else:
+        local = injection.taken_at.astimezone(request.user.zone)
+        form = InjectionForm(
+            treatment=treatment,
+            doses=doses,
+            instance=injection,
+            **site_hints,
+            initial={
+                "taken_date": local.date(),
+                "taken_time": local.time().replace(second=0, microsecond=0),
+                "dose_number": injection.dose_number,
+                "site": injection.site,
+                "lot_number": injection.lot_number,
+                "reaction": injection.reaction,
+                "note": injection.note,
+            },
+        )
+    context = {"ov": card, "form": form, "injection": injection}
+    return render(request, "patients/injection_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def delete(request, pk: int):
+    injection = get_injection_for_user(request, pk)
+    if request.method == "POST":
+        delete_injection(injection=injection)
+        request.session[UNDO_KEY] = injection.pk
+        return redirect("patients:history", pk=injection.treatment_id)
+    return render(request, "patients/injection_confirm_delete.html", {"injection": injection})
+
+
+@require_POST
+@patient_required
+def restore(request, pk: int):
+    injection = get_injection_for_user(request, pk, deleted=True)
+    try:
+        restore_injection(injection=injection)
+    except DoseAlreadyLogged:
+        messages.error(
+            request,
+            _("Dose %(number)s has been logged again since: the deleted entry stays deleted.")
+            % {"number": injection.dose_number},
+        )
+    else:
+        messages.success(request, _("Entry restored."))
+    return redirect("patients:history", pk=injection.treatment_id)

@@ -1,0 +1,70 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from patients import timeutils
+from patients.forms import StartTreatmentForm, StockForm
+from patients.treatments import TreatmentError, record_delivery, start_treatment
+from patients.views.guards import get_treatment_for_user, patient_required
+from patients.views.injections import pop_undo
+from therapies.models import Regimen
+
+HISTORY_PAGE_SIZE = 50
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def start(request):
+    if request.method == "POST":
+        form = StartTreatmentForm(request.POST, patient=request.user)
+        if form.is_valid():
+            regimen = form.cleaned_data["regimen"]
+            try:
+                start_treatment(
+                    patient=request.user,
+                    drug=regimen.drug,
+                    regimen=regimen,
+                    first_dose_on=form.cleaned_data["first_dose_on"],
+                    prescriber_name=form.cleaned_data["prescriber_name"],
+                )
+            except TreatmentError:
+                form.add_error("regimen", _("You already follow a treatment with this medicine."))
+            else:
+                messages.success(request, _("Your treatment is set up. Here is your plan."))
+                return redirect("patients:dashboard")
+    else:
+        initial = {"first_dose_on": timeutils.local_today(request.user.zone)}
+        inn = request.GET.get("drug", "")
+        preselected = Regimen.objects.filter(drug__inn=inn, is_default=True).first()
+        if preselected:
+            initial["regimen"] = preselected.pk
+        form = StartTreatmentForm(patient=request.user, initial=initial)
+    return render(request, "patients/start_treatment.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def add_stock(request, pk: int):
+    treatment = get_treatment_for_user(request, pk)
+    today = timeutils.local_today(request.user.zone)
+    if request.method == "POST":
+        form = StockForm(request.POST, today=today)
+        if form.is_valid():
+            record_delivery(treatment=treatment, **form.cleaned_data)
+            messages.success(request, _("Devices added to your stock."))
+            return redirect("patients:dashboard")
+    else:
+        form = StockForm(today=today, initial={"received_on": today})
+    return render(request, "patients/stock_form.html", {"form": form, "treatment": treatment})
+
+
+@require_http_methods(["GET"])
+@patient_required
+def history(request, pk: int):
+    treatment = get_treatment_for_user(request, pk)
+    entries = treatment.injections.live().order_by("-taken_at")
+    page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"treatment": treatment, "page": page, "undo": pop_undo(request)}
+    return render(request, "patients/history.html", context)

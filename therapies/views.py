@@ -1,0 +1,35 @@
+from itertools import groupby
+
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from therapies import dosing
+from therapies.models import Drug, DrugClass
+
+EXAMPLE_DOSES = 6
+
+
+@require_GET
+def therapy_list(request):
+    drugs = Drug.objects.order_by("drug_class", "inn")
+    order = list(DrugClass.values)
+    drugs = sorted(drugs, key=lambda d: (order.index(d.drug_class), d.inn))
+    groups = [
+        (DrugClass(drug_class).label, list(members))
+        for drug_class, members in groupby(drugs, key=lambda d: d.drug_class)
+    ]
+    return render(request, "therapies/list.html", {"groups": groups})
+
+
+@require_GET
+def therapy_detail(request, inn: str):
+    drug = get_object_or_404(
+        Drug.objects.select_related("storage").prefetch_related("regimens", "cautions"), inn=inn
+    )
+    today = timezone.localdate()  # the example plan starts today, in the reader's zone
+    regimens = [
+        (regimen, dosing.plan(regimen.spec(), today, count=EXAMPLE_DOSES))
+        for regimen in drug.regimens.all()
+    ]
+    return render(request, "therapies/detail.html", {"drug": drug, "regimens": regimens})
