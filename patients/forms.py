@@ -109,6 +109,7 @@ class InjectionForm(forms.Form):
             (1, _("The second one (after the clocks went back)")),
         ],
         coerce=int,
+        empty_value=None,
         required=False,
         widget=forms.RadioSelect,
     )

@@ -1,0 +1,72 @@
+"""Demo accounts for `make run`: a patient on guselkumab with a history, and a clinician.
+
+Idempotent: running it again resets the demo patient's data to the same story, relative to today.
+"""
+
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from patients import timeutils
+from patients.injections import record_injection
+from patients.models import InjectionSite, Role, Treatment, User
+from patients.treatments import planned_dose, record_delivery, start_treatment
+from therapies.models import Drug
+
+DEMO_PASSWORD = "demo-biologic-2026"
+PATIENT_EMAIL = "patient@demo.example"
+CLINICIAN_EMAIL = "clinician@demo.example"
+SITES = list(InjectionSite)
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the demo patient and the demo clinician, and print their log-ins."
+
+    def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo creates accounts with a known password: not in production.")
+        drug = Drug.objects.filter(inn="guselkumab").first()
+        if drug is None:
+            raise CommandError("Load the catalogue first: manage.py load_catalogue")
+        with transaction.atomic():
+            patient = self._user(PATIENT_EMAIL, "Camille (demo)", Role.PATIENT)
+            self._user(CLINICIAN_EMAIL, "Dr Martin (demo)", Role.CLINICIAN)
+            Treatment.objects.filter(patient=patient).delete()
+            self._story(patient, drug)
+        self.stdout.write("Demo accounts (password for both: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"  patient:   {PATIENT_EMAIL}")
+        self.stdout.write(f"  clinician: {CLINICIAN_EMAIL}")
+
+    def _user(self, email: str, name: str, role: str) -> User:
+        user, _ = User.objects.get_or_create(email=email, defaults={"display_name": name})
+        user.display_name, user.role = name, role
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user
+
+    def _story(self, patient: User, drug: Drug) -> None:
+        """Started about 10 months ago; every dose so far logged, one of them 5 days late."""
+        zone = patient.zone
+        today = timeutils.local_today(zone)
+        treatment = start_treatment(
+            patient=patient,
+            drug=drug,
+            regimen=drug.regimens.get(is_default=True),
+            first_dose_on=today - timedelta(weeks=44),
+            prescriber_name="Dr Martin",
+        )
+        record_delivery(treatment=treatment, received_on=treatment.first_dose_on, devices=4)
+        record_delivery(treatment=treatment, received_on=today - timedelta(weeks=16), devices=3)
+        number = 1
+        while (dose := planned_dose(treatment, number)).date < today:
+            late = timedelta(days=5 if number == 4 else 0)
+            day = min(dose.date + late, today)
+            record_injection(
+                treatment=treatment,
+                dose_number=number,
+                taken_at=timeutils.local_to_utc(day, time(9, 30), zone),
+                site=SITES[(number - 1) % len(SITES)],
+            )
+            number += 1

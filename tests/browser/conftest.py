@@ -1,0 +1,160 @@
+"""Browser fixtures: one Chromium per session (Debian's, driven by Playwright), a context per test.
+
+See DESIGN.md, "Browser tests: a set-up known to work on these machines". Never `playwright install`.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import chromium_path, need_service
+
+# Playwright's sync API runs an event loop in the test thread: without this, the ORM calls the
+# tests themselves make (fixtures, assertions on the database) raise SynchronousOnlyOperation.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1100, "height": 900}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    need_service(
+        bool(executable) and os.access(executable, os.X_OK), "Chromium is not installed"
+    )
+    need_service(AXE_PATH.is_file(), f"axe-core is missing ({AXE_PATH}): run npm ci")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        need_service(False, "the playwright Python package is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _new_context(browser, **options):
+    options.setdefault("viewport", VIEWPORT)
+    context = browser.new_context(**options)
+    context.set_default_timeout(10_000)
+    return context
+
+
+@pytest.fixture
+def context(browser):
+    context = _new_context(browser)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def nojs_context(browser):
+    context = _new_context(browser, java_script_enabled=False)
+    yield context
+    context.close()
+
+
+class ConsoleErrors(list):
+    """Console messages of type "error" and uncaught page errors, as text."""
+
+    def watch(self, page) -> None:
+        page.on(
+            "console",
+            lambda message: message.type == "error"
+            and self.append(f"console: {message.text} ({message.location.get('url', '')})"),
+        )
+        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+
+
+@pytest.fixture
+def console_errors():
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def page(context, console_errors):
+    page = context.new_page()
+    console_errors.watch(page)
+    return page
+
+
+def run_axe(page) -> list[dict]:
+    """Inject axe-core into the page and return its WCAG 2.x A/AA violations.
+
+    The app's Content-Security-Policy (script-src 'self' + nonce) refuses the inline <script> that
+    `page.add_script_tag` writes, so the file is evaluated through the DevTools protocol instead,
+    which CSP does not govern; the policy stays in force for the page itself.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
+    return page.evaluate(
+        """async (tags) => {
+            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return results.violations.map((v) => ({
+                id: v.id,
+                impact: v.impact,
+                help: v.help,
+                nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {node['target']}: {node['html'][:200]}")
+            if node.get("summary"):
+                lines.append("      " + node["summary"].replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+def login_with_session(context, client, live_server, user) -> None:
+    """Sign `user` in by handing the browser the session cookie of a test client login."""
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
+def login_through_form(page, live_server, email: str, password: str = PASSWORD) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+@pytest.fixture
+def care_data(patient):
+    """Camille on guselkumab for 8 weeks: dose 1 logged, dose 2 overdue, one device in stock.
+
+    Enough to render every branch the patient pages have: history rows, overdue advice, the
+    low-stock warning, the plan table.
+    """
+    from patients import timeutils
+    from patients.treatments import record_delivery
+    from tests.factories import TreatmentFactory, log_dose
+
+    today = timeutils.local_today(patient.zone)
+    first = today - timedelta(weeks=8)
+    treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=first)
+    injection = log_dose(treatment, 1, first)
+    record_delivery(treatment=treatment, received_on=first - timedelta(days=3), devices=2)
+    return {"patient": patient, "treatment": treatment, "injection": injection}

@@ -1,0 +1,137 @@
+"""Every page, in French and in English, passes axe-core's WCAG 2.x A/AA rules in Chromium."""
+
+import pytest
+
+from tests.browser.conftest import format_violations, login_with_session, run_axe
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ["fr", "en"]
+
+# (id, path, who is signed in). Paths may hold {treatment} and {injection}.
+ANONYMOUS_PAGES = [
+    ("home", "/"),
+    ("signup", "/accounts/signup/"),
+    ("login", "/accounts/login/"),
+    ("password-reset", "/accounts/password_reset/"),
+    ("password-reset-done", "/accounts/password_reset/done/"),
+    ("password-reset-bad-link", "/accounts/reset/bad/bad-token/"),
+    ("password-reset-complete", "/accounts/reset/done/"),
+    ("therapy-list", "/therapies/"),
+    ("therapy-guselkumab", "/therapies/guselkumab/"),
+    ("therapy-ixekizumab", "/therapies/ixekizumab/"),
+]
+PATIENT_PAGES = [
+    ("dashboard", "/dashboard/"),
+    ("start-treatment", "/treatments/new/"),
+    ("history", "/treatments/{treatment}/history/"),
+    ("stock", "/treatments/{treatment}/stock/"),
+    ("log-injection", "/treatments/{treatment}/injections/new/"),
+    ("edit-injection", "/injections/{injection}/edit/"),
+    ("delete-injection", "/injections/{injection}/delete/"),
+    ("profile", "/accounts/profile/"),
+    ("password-change", "/accounts/password_change/"),
+    ("password-change-done", "/accounts/password_change/done/"),
+]
+NOT_FOUND_PATH = "/therapies/nope/"
+# Chromium reports the 404 status of the document itself as a failed resource load.
+NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+# Chromium asks for /favicon.ico by itself; its absence is checked once, by test_favicon, rather
+# than failing every page.
+FAVICON_MISSING = "/favicon.ico)"
+
+
+def url_for(live_server, language: str, path: str) -> str:
+    prefix = "" if language == "fr" else f"/{language}"
+    return f"{live_server.url}{prefix}{path}"
+
+
+def check_page(page, console_errors, *, language: str, ignore: tuple[str, ...] = ()) -> None:
+    assert page.evaluate("document.documentElement.lang") == language
+    violations = run_axe(page)
+    assert not violations, f"axe violations on {page.url}:\n{format_violations(violations)}"
+    ignore = (*ignore, FAVICON_MISSING)
+    errors = [e for e in console_errors if not any(text in e for text in ignore)]
+    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "path"), ANONYMOUS_PAGES, ids=[p[0] for p in ANONYMOUS_PAGES])
+def test_anonymous_page(live_server, catalogue, page, console_errors, language, name, path):
+    response = page.goto(url_for(live_server, language, path))
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "path"), PATIENT_PAGES, ids=[p[0] for p in PATIENT_PAGES])
+def test_patient_page(
+    live_server, client, care_data, context, page, console_errors, language, name, path
+):
+    login_with_session(context, client, live_server, care_data["patient"])
+    path = path.format(treatment=care_data["treatment"].pk, injection=care_data["injection"].pk)
+    target = url_for(live_server, language, path)
+    response = page.goto(target)
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    assert page.url == target, f"{target} redirected to {page.url}"
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_not_found_page(live_server, catalogue, page, console_errors, language):
+    response = page.goto(url_for(live_server, language, NOT_FOUND_PATH))
+    assert response.status == 404
+    check_page(page, console_errors, language=language, ignore=(NOT_FOUND_CONSOLE,))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_dashboard_with_inline_injection_form(
+    live_server, client, care_data, context, page, console_errors, language
+):
+    """The form htmx swaps into the dashboard card is checked too, not only full pages."""
+    login_with_session(context, client, live_server, care_data["patient"])
+    dashboard = url_for(live_server, language, "/dashboard/")
+    page.goto(dashboard)
+    page.locator("main a[href*='/injections/new/']").click()
+    form = page.locator("main form.injection-form")
+    form.wait_for(state="visible")
+    assert page.url == dashboard, "opening the form inline must not navigate"
+    assert form.locator("input[name=taken_date]").count() == 1
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("name", "path", "fields"),
+    [
+        ("signup", "/accounts/signup/", {}),
+        ("login", "/accounts/login/", {"username": "nobody@example.com", "password": "wrong"}),
+    ],
+    ids=["signup", "login"],
+)
+def test_form_errors(live_server, catalogue, page, console_errors, language, name, path, fields):
+    """Pages showing validation errors: error messages must stay tied to their fields."""
+    page.goto(url_for(live_server, language, path))
+    for field, value in fields.items():
+        page.fill(f"[name={field}]", value)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator("main .errorlist, main [role=alert]").count() > 0, "no error shown"
+    check_page(page, console_errors, language=language)
+
+
+def test_favicon(live_server, page):
+    """Browsers fetch an icon for every site: without one, each first visit logs a 404 error.
+
+    Checked over HTTP rather than through the console, because Chromium remembers a failed icon
+    for the whole session and would only report it on whichever test came first.
+    """
+    page.goto(url_for(live_server, "fr", "/"))
+    declared = page.eval_on_selector_all(
+        "link[rel~=icon]", "links => links.map((link) => link.href)"
+    )
+    icon = declared[0] if declared else f"{live_server.url}/favicon.ico"
+    response = page.request.get(icon)
+    assert response.status == 200, (
+        f"the site has no icon: no <link rel=icon> and {icon} answers {response.status}"
+    )

@@ -1,0 +1,80 @@
+"""Shared fixtures: the catalogue, persona users and a treatment; service gates."""
+
+import os
+import shutil
+from datetime import date
+
+import pytest
+import time_machine
+
+from therapies.loading import load_catalogue
+from tests.factories import TreatmentFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(available: bool, reason: str) -> None:
+    """Skip when a service is missing, unless REQUIRE_SERVICES=1: then fail loudly."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing strength is not under test here; PBKDF2 would make each persona cost ~0.3 s."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(request):
+    """`@pytest.mark.now(datetime)` freezes the clock for the test *and* its fixtures."""
+    marker = request.node.get_closest_marker("now")
+    if marker is None:
+        yield None
+        return
+    with time_machine.travel(marker.args[0], tick=False):
+        yield marker.args[0]
+
+
+@pytest.fixture
+def catalogue(db):
+    load_catalogue()
+
+
+@pytest.fixture
+def patient(catalogue):
+    return UserFactory(email="camille@example.com", display_name="Camille")
+
+
+@pytest.fixture
+def other_patient(catalogue):
+    return UserFactory(email="other@example.com", display_name="Other")
+
+
+@pytest.fixture
+def clinician(catalogue):
+    return UserFactory(email="dr@example.com", display_name="Dr House", role="clinician")
+
+
+@pytest.fixture
+def stranger_clinician(catalogue):
+    return UserFactory(email="stranger@example.com", display_name="Dr Who", role="clinician")
+
+
+@pytest.fixture
+def treatment(patient):
+    """Guselkumab from Monday 4 January 2027: doses on 4 Jan, 1 Feb, 29 Mar, 24 May 2027..."""
+    return TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=date(2027, 1, 4))
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    client.force_login(patient)
+    return client

@@ -1,0 +1,47 @@
+from datetime import date, time
+
+import factory
+
+from patients import timeutils
+from patients.injections import record_injection
+from patients.models import InjectionSite, Treatment, User
+from therapies.models import Drug, Regimen
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    display_name = factory.Faker("first_name")
+    role = "patient"
+    time_zone = "Europe/Paris"
+    language = "fr"
+    password = factory.django.Password("a-long-test-password")
+
+
+class TreatmentFactory(factory.django.DjangoModelFactory):
+    """Needs the catalogue loaded (the `catalogue` fixture); `drug_inn` chooses the drug."""
+
+    class Meta:
+        model = Treatment
+
+    class Params:
+        drug_inn = "guselkumab"
+
+    patient = factory.SubFactory(UserFactory)
+    drug = factory.LazyAttribute(lambda o: Drug.objects.get(inn=o.drug_inn))
+    regimen = factory.LazyAttribute(lambda o: Regimen.objects.get(drug=o.drug, is_default=True))
+    first_dose_on = date(2027, 1, 4)
+
+
+def log_dose(treatment: Treatment, number: int, day: date, at: time = time(9, 0), **fields):
+    """Log dose `number` on `day` at `at`, home time, through the domain function."""
+    return record_injection(
+        treatment=treatment,
+        dose_number=number,
+        taken_at=timeutils.local_to_utc(day, at, treatment.patient.zone),
+        site=fields.pop("site", InjectionSite.ABDOMEN_LEFT),
+        **fields,
+    )

@@ -1,0 +1,104 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from patients.models import StockDelivery
+from patients.treatments import record_delivery
+from tests.factories import TreatmentFactory, log_dose
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard(client) -> str:
+    response = client.get("/en/dashboard/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.now(datetime(2027, 1, 20, 12, tzinfo=UTC))
+def test_it_shows_the_next_dose_with_the_days_left(patient_client, treatment):
+    log_dose(treatment, 1, date(2027, 1, 4))
+    page = dashboard(patient_client)
+    assert "Next injection (dose 2): <strong>Feb. 1, 2027</strong>, in 12 days." in page
+    assert "100 mg, 1 device." in page
+
+
+@pytest.mark.now(datetime(2027, 2, 5, 12, tzinfo=UTC))
+def test_a_late_dose_is_flagged_with_the_missed_dose_rule(patient_client, treatment):
+    log_dose(treatment, 1, date(2027, 1, 4))
+    page = dashboard(patient_client)
+    assert "Dose 2 was planned on Feb. 1, 2027, 4 days ago." in page
+    assert "Take the late dose as soon as possible" in page
+    assert 'class="next-dose overdue"' in page
+
+
+@pytest.mark.now(datetime(2027, 2, 5, 12, tzinfo=UTC))
+def test_the_plan_covers_the_next_twelve_months(patient_client, treatment):
+    page = dashboard(patient_client)
+    # Dose 8 of guselkumab (3 January 2028) is within 12 months; dose 9 (28 February) is not.
+    assert "Jan. 3, 2028" in page
+    assert "Feb. 28, 2028" not in page
+
+
+@pytest.mark.now(datetime(2027, 4, 10, 12, tzinfo=UTC))
+def test_adherence_is_shown_with_its_definition(patient_client, treatment):
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 4))
+    log_dose(treatment, 3, date(2027, 4, 5))
+    page = dashboard(patient_client)
+    assert "<strong>67 %</strong> · 2 of 3 doses on time" in page
+    assert "within 3 days of the planned date" in page
+
+
+@pytest.mark.now(datetime(2027, 2, 3, 12, tzinfo=UTC))
+def test_the_stock_counts_devices_received_minus_devices_used(patient_client, treatment):
+    page = dashboard(patient_client)
+    assert "Record the devices you receive" in page
+    record_delivery(treatment=treatment, received_on=date(2027, 1, 2), devices=3)
+    log_dose(treatment, 1, date(2027, 1, 4))
+    page = dashboard(patient_client)
+    assert "2 devices left." in page and "Low stock" not in page
+    log_dose(treatment, 2, date(2027, 2, 1))
+    page = dashboard(patient_client)
+    assert "1 device left." in page and "Low stock" in page
+
+
+@pytest.mark.now(datetime(2027, 2, 3, 12, tzinfo=UTC))
+def test_recording_a_delivery_refuses_a_future_date(patient_client, treatment):
+    response = patient_client.post(
+        f"/en/treatments/{treatment.pk}/stock/", {"received_on": "2027-02-04", "devices": "3"}
+    )
+    assert "in the future" in response.content.decode()
+    assert not StockDelivery.objects.exists()
+
+
+def test_a_patient_without_treatment_is_invited_to_start_one(patient_client):
+    response = patient_client.get("/en/dashboard/")
+    assert response.status_code == 302 and response["Location"] == "/en/treatments/new/"
+
+
+def test_clinicians_have_no_patient_dashboard(client, clinician):
+    client.force_login(clinician)
+    assert client.get("/en/dashboard/").status_code == 404
+
+
+@pytest.mark.parametrize("history_length", [5, 200])
+def test_the_dashboard_query_count_does_not_grow_with_history(
+    client, patient, history_length, django_assert_num_queries
+):
+    treatment = TreatmentFactory(patient=patient, drug_inn="tocilizumab",
+                                 first_dose_on=date(2020, 1, 6))
+    for number in range(1, history_length + 1):
+        log_dose(treatment, number, treatment.first_dose_on + timedelta(weeks=number - 1),
+                 time(8))
+    record_delivery(treatment=treatment, received_on=date(2020, 1, 1), devices=100)
+    client.force_login(patient)
+    # session, user, treatments (+stock sum), injections, overrides, cautions
+    with django_assert_num_queries(6):
+        client.get("/en/dashboard/")
+
+
+def test_another_patients_history_and_stock_answer_404(client, other_patient, treatment):
+    client.force_login(other_patient)
+    assert client.get(f"/treatments/{treatment.pk}/history/").status_code == 404
+    assert client.get(f"/treatments/{treatment.pk}/stock/").status_code == 404
