@@ -249,4 +249,3 @@ class StockForm(forms.Form):
         if received_on > self.today:
             raise forms.ValidationError(_("This date is in the future."))
         return received_on
-

@@ -41,4 +41,3 @@ def local_now(zone: ZoneInfo, now: datetime | None = None) -> datetime:
     """Now in `zone`, to the minute (what a form field shows)."""
     moment = (now or timezone.now()).astimezone(zone)
     return moment.replace(second=0, microsecond=0)
-

@@ -56,8 +56,16 @@ def treatments_with_care_data(patient: User):
             Prefetch(
                 "injections",
                 queryset=Injection.objects.live().only(
-                    "id", "treatment_id", "dose_number", "taken_at", "taken_on", "site",
-                    "reaction", "devices_used", "lot_number", "note",
+                    "id",
+                    "treatment_id",
+                    "dose_number",
+                    "taken_at",
+                    "taken_on",
+                    "site",
+                    "reaction",
+                    "devices_used",
+                    "lot_number",
+                    "note",
                 ),
                 to_attr="live_injections",
             ),
@@ -203,4 +211,3 @@ def unlogged_dose_choices(
         if d.number not in taken
         and (d.date >= today - CHOICE_LOOKBACK or d.number in {next_number, keep})
     ]
-

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 import time_machine
 
-from therapies.loading import load_catalogue
 from tests.factories import TreatmentFactory, UserFactory
+from therapies.loading import load_catalogue
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -23,7 +23,9 @@ def need_service(available: bool, reason: str) -> None:
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(autouse=True)

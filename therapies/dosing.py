@@ -79,7 +79,10 @@ class PlannedDose:
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    """The same day `months` calendar months later, clamped to the month's end.
+
+    31 January + 1 month = 28 (or 29) February.
+    """
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

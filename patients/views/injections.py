@@ -24,15 +24,15 @@ def pop_undo(request) -> Injection | None:
     pk = request.session.pop(UNDO_KEY, None)
     if pk is None:
         return None
-    return (
-        Injection.objects.filter(
-            pk=pk, treatment__patient=request.user, deleted_at__isnull=False
-        ).first()
-    )
+    return Injection.objects.filter(
+        pk=pk, treatment__patient=request.user, deleted_at__isnull=False
+    ).first()
 
 
 def _dose_taken_twice(form: InjectionForm, error: DoseAlreadyLogged) -> None:
-    form.add_error("dose_number", _("Dose %(number)s is already logged.") % {"number": error.args[0]})
+    form.add_error(
+        "dose_number", _("Dose %(number)s is already logged.") % {"number": error.args[0]}
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -86,11 +86,11 @@ def test_clinicians_have_no_patient_dashboard(client, clinician):
 def test_the_dashboard_query_count_does_not_grow_with_history(
     client, patient, history_length, django_assert_num_queries
 ):
-    treatment = TreatmentFactory(patient=patient, drug_inn="tocilizumab",
-                                 first_dose_on=date(2020, 1, 6))
+    treatment = TreatmentFactory(
+        patient=patient, drug_inn="tocilizumab", first_dose_on=date(2020, 1, 6)
+    )
     for number in range(1, history_length + 1):
-        log_dose(treatment, number, treatment.first_dose_on + timedelta(weeks=number - 1),
-                 time(8))
+        log_dose(treatment, number, treatment.first_dose_on + timedelta(weeks=number - 1), time(8))
     record_delivery(treatment=treatment, received_on=date(2020, 1, 1), devices=100)
     client.force_login(patient)
     # session, user, treatments (+stock sum), injections, overrides, cautions

@@ -197,8 +197,8 @@ def test_an_entry_can_be_edited(patient_client, treatment, first_dose_logged):
     page = patient_client.get(edit).content.decode()
     assert 'value="2027-01-04"' in page and 'value="09:00"' in page
     response = patient_client.post(
-        edit, form_data(taken_date="2027-01-05", taken_time="19:15", dose_number="1",
-                        site="arm_right")
+        edit,
+        form_data(taken_date="2027-01-05", taken_time="19:15", dose_number="1", site="arm_right"),
     )
     assert response.status_code == 302
     first_dose_logged.refresh_from_db()
@@ -216,8 +216,9 @@ def test_a_deletion_can_be_undone(patient_client, treatment, first_dose_logged):
     assert Injection.objects.live().filter(pk=pk).exists()
 
 
-def test_undo_is_refused_when_the_dose_was_logged_again(patient_client, treatment,
-                                                         first_dose_logged):
+def test_undo_is_refused_when_the_dose_was_logged_again(
+    patient_client, treatment, first_dose_logged
+):
     pk = first_dose_logged.pk
     patient_client.post(f"/en/injections/{pk}/delete/")
     log_dose(treatment, 1, date(2027, 1, 5))

@@ -51,15 +51,27 @@ def test_dose_plan_prints_the_label_dates(loaded, inn, weeks):
 def test_dose_plan_prints_monthly_secukinumab_in_calendar_months(loaded):
     printed = dose_plan("--drug", "secukinumab", "--start", "2027-01-04", "--count", "8")
     assert printed == [
-        "2027-01-04", "2027-01-11", "2027-01-18", "2027-01-25", "2027-02-01",  # weeks 0-4
-        "2027-03-01", "2027-04-01", "2027-05-01",  # then monthly
+        "2027-01-04",
+        "2027-01-11",
+        "2027-01-18",
+        "2027-01-25",
+        "2027-02-01",  # weeks 0-4
+        "2027-03-01",
+        "2027-04-01",
+        "2027-05-01",  # then monthly
     ]
 
 
 def test_dose_plan_takes_a_named_regimen(loaded):
     printed = dose_plan(
-        "--drug", "bimekizumab", "--start", "2027-01-04", "--count", "7",
-        "--regimen", "from-120kg-2x160mg",
+        "--drug",
+        "bimekizumab",
+        "--start",
+        "2027-01-04",
+        "--count",
+        "7",
+        "--regimen",
+        "from-120kg-2x160mg",
     )
     assert printed[5:] == [
         (START + timedelta(weeks=20)).isoformat(),
@@ -82,9 +94,7 @@ def test_dose_plan_explains_bad_arguments(loaded, args, message):
 
 
 def test_loading_twice_changes_nothing(loaded):
-    before = {
-        (r.pk, r.label_fr, r.maintenance_every) for r in Regimen.objects.all()
-    }
+    before = {(r.pk, r.label_fr, r.maintenance_every) for r in Regimen.objects.all()}
     report = load_catalogue()
     assert report.created == [] and report.updated == []
     assert len(report.unchanged) == 10
@@ -111,7 +121,10 @@ def test_unverified_storage_carries_no_figure(loaded):
         assert (rule.max_temp_c, rule.max_hours, rule.period) == (None, None, "")
     taltz = StorageRule.objects.get(drug__inn="ixekizumab")
     assert (taltz.verified, taltz.max_temp_c, taltz.max_days, taltz.period) == (
-        True, 30, 5, "cumulative"
+        True,
+        30,
+        5,
+        "cumulative",
     )
 
 

@@ -68,8 +68,9 @@ def test_maintenance_may_start_at_its_own_week():
 
 
 def test_a_regimen_without_loading_doses_starts_maintenance_at_week_zero():
-    weekly = RegimenSpec(loading=(), every=1, unit=IntervalUnit.WEEKS, dose_mg=162, devices=1,
-                         start_week=0)
+    weekly = RegimenSpec(
+        loading=(), every=1, unit=IntervalUnit.WEEKS, dose_mg=162, devices=1, start_week=0
+    )
     assert dates(weekly, count=3) == [START, START + timedelta(weeks=1), START + timedelta(weeks=2)]
 
 
@@ -143,9 +144,7 @@ def test_a_late_dose_is_overdue_and_later_doses_keep_their_original_dates():
     status = dosing.dose_status(dosing.planned_doses(GUSELKUMAB, START), {1: START}, today)
     assert status.overdue and status.days_late == 4
     # Logged late: the third dose stays on its planned date (resume the original plan).
-    after = dosing.dose_status(
-        dosing.planned_doses(GUSELKUMAB, START), {1: START, 2: today}, today
-    )
+    after = dosing.dose_status(dosing.planned_doses(GUSELKUMAB, START), {1: START, 2: today}, today)
     assert after.next_dose.date == START + timedelta(weeks=12)
 
 

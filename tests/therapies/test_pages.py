@@ -28,7 +28,10 @@ def test_an_unverified_storage_figure_is_never_shown(client, catalogue):
 
 
 def test_the_missed_dose_rule_says_whether_it_comes_from_the_label(client, catalogue):
-    assert "What the package leaflet says" in client.get("/en/therapies/risankizumab/").content.decode()
+    assert (
+        "What the package leaflet says"
+        in client.get("/en/therapies/risankizumab/").content.decode()
+    )
     guselkumab = client.get("/en/therapies/guselkumab/").content.decode()
     assert "The usual rule" in guselkumab and "ask your specialist" in guselkumab
 
@@ -43,7 +46,8 @@ def test_an_unknown_drug_answers_404(client, catalogue):
     assert client.get("/therapies/aspirin/").status_code == 404
 
 
-def test_the_drug_page_makes_a_constant_number_of_queries(client, catalogue,
-                                                          django_assert_max_num_queries):
+def test_the_drug_page_makes_a_constant_number_of_queries(
+    client, catalogue, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(6):
         client.get("/therapies/bimekizumab/")

@@ -26,7 +26,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
-            raise CommandError("seed_demo creates accounts with a known password: not in production.")
+            raise CommandError(
+                "seed_demo creates accounts with a known password: not in production."
+            )
         drug = Drug.objects.filter(inn="guselkumab").first()
         if drug is None:
             raise CommandError("Load the catalogue first: manage.py load_catalogue")
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             self._user(CLINICIAN_EMAIL, "Dr Martin (demo)", Role.CLINICIAN)
             Treatment.objects.filter(patient=patient).delete()
             self._story(patient, drug)
-        self.stdout.write("Demo accounts (password for both: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo accounts (password for both: {DEMO_PASSWORD})")
         self.stdout.write(f"  patient:   {PATIENT_EMAIL}")
         self.stdout.write(f"  clinician: {CLINICIAN_EMAIL}")
 

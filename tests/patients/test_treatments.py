@@ -1,0 +1,39 @@
+import pytest
+
+from patients.models import Treatment
+from therapies.models import Regimen
+
+pytestmark = pytest.mark.django_db
+
+
+def test_starting_a_treatment_leads_to_its_plan(patient_client, patient):
+    regimen = Regimen.objects.get(drug__inn="ixekizumab", is_default=True)
+    response = patient_client.post(
+        "/en/treatments/new/",
+        {"regimen": regimen.pk, "first_dose_on": "2026-11-02", "prescriber_name": "Dr Martin"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/en/dashboard/"
+    treatment = Treatment.objects.get(patient=patient)
+    assert (treatment.drug.inn, treatment.prescriber_name) == ("ixekizumab", "Dr Martin")
+
+
+def test_the_regimens_are_grouped_by_medicine_and_a_drug_can_be_preselected(patient_client):
+    page = patient_client.get("/en/treatments/new/?drug=risankizumab").content.decode()
+    assert '<optgroup label="risankizumab (Skyrizi)">' in page
+    default = Regimen.objects.get(drug__inn="risankizumab", is_default=True)
+    assert f'<option value="{default.pk}" selected>' in page
+
+
+def test_one_active_treatment_per_medicine(patient_client, treatment):
+    response = patient_client.post(
+        "/en/treatments/new/", {"regimen": treatment.regimen.pk, "first_dose_on": "2027-03-01"}
+    )
+    assert "You already follow a treatment with guselkumab" in response.content.decode()
+    assert Treatment.objects.count() == 1
+
+
+def test_a_missing_date_is_explained(patient_client):
+    regimen = Regimen.objects.get(drug__inn="guselkumab", is_default=True)
+    response = patient_client.post("/en/treatments/new/", {"regimen": regimen.pk})
+    assert "This field is required." in response.content.decode()
+    assert f'<option value="{regimen.pk}" selected>' in response.content.decode()
