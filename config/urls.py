@@ -19,6 +19,8 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", accounts.profile, name="profile"),
+    path("accounts/delete/", accounts.delete, name="delete_account"),
+    path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("therapies/", include("therapies.urls")),
     path("", include("patients.urls")),

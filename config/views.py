@@ -22,6 +22,11 @@ def home(request):
     return render(request, "home.html")
 
 
+@require_GET
+def privacy(request):
+    return render(request, "privacy.html", {"version": settings.PRIVACY_NOTICE_VERSION})
+
+
 @require_POST
 def set_language(request):
     """Django's set_language, remembering the choice on the signed-in person's profile."""

@@ -167,7 +167,9 @@ class InjectionForm(forms.Form):
                 "date": formats.date_format(use.last_used, "DATE_FORMAT")
             }
         label = f"{use.site.label} · {when}"
-        return f"{label} · {_('suggested')}" if suggested else label
+        if suggested:
+            return f"{label} · {_('suggested')}"
+        return label
 
     @staticmethod
     def dose_label(dose: dosing.PlannedDose) -> str:
@@ -249,3 +251,21 @@ class StockForm(forms.Form):
         if received_on > self.today:
             raise forms.ValidationError(_("This date is in the future."))
         return received_on
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password, to confirm"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

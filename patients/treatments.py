@@ -178,6 +178,12 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
     )
 
 
+def stop_treatment(*, treatment: Treatment, on: date) -> None:
+    """The treatment leaves the dashboard; its history stays (and a new one may start)."""
+    treatment.stopped_on = on
+    treatment.save(update_fields=["stopped_on"])
+
+
 def record_delivery(*, treatment: Treatment, received_on: date, devices: int) -> StockDelivery:
     return StockDelivery.objects.create(
         treatment=treatment, received_on=received_on, devices=devices

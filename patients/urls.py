@@ -9,6 +9,7 @@ urlpatterns = [
     path("treatments/new/", treatments.start, name="start_treatment"),
     path("treatments/<int:pk>/history/", treatments.history, name="history"),
     path("treatments/<int:pk>/stock/", treatments.add_stock, name="add_stock"),
+    path("treatments/<int:pk>/stop/", treatments.stop, name="stop_treatment"),
     path("treatments/<int:pk>/injections/new/", injections.log, name="log_injection"),
     path("injections/<int:pk>/edit/", injections.edit, name="edit_injection"),
     path("injections/<int:pk>/delete/", injections.delete, name="delete_injection"),

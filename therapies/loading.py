@@ -130,11 +130,18 @@ def parse_drug(path: Path) -> dict[str, Any]:
     if missed.get("rule") not in {rule.value for rule in dosing.MissedDoseRule}:
         raise CatalogueError(f"{where}: unknown missed_dose rule {missed.get('rule')!r}")
 
+    target = data.get("target")
+    # A target written once (IL-23 (p19)) reads the same in both languages.
+    target = _text(
+        f"{where} target",
+        target if isinstance(target, dict) else {"fr": target or "", "en": target or ""},
+    )
     devices_note = _text(f"{where} devices_note", data.get("devices_note"), required=False)
     how = _text(f"{where} how_it_works", data.get("how_it_works"))
     drug = {
         "brand_names": list(data["brands"]),
-        "target": data["target"],
+        "target_fr": target["fr"],
+        "target_en": target["en"],
         "drug_class": data["drug_class"],
         "route": data["route"],
         "device_kinds": list(data["device_kinds"]),

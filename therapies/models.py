@@ -35,7 +35,8 @@ class MissedDoseRule(models.TextChoices):
 class Drug(models.Model):
     inn = models.SlugField(_("INN"), max_length=60, unique=True)
     brand_names = models.JSONField(_("brand names"), default=list)
-    target = models.CharField(_("target"), max_length=80)
+    target_fr = models.CharField(_("target"), max_length=80)
+    target_en = models.CharField(_("target"), max_length=80)
     drug_class = models.CharField(_("class"), max_length=20, choices=DrugClass.choices)
     route = models.CharField(_("route"), max_length=20, choices=Route.choices)
     device_kinds = models.JSONField(_("device kinds"), default=list)
@@ -53,6 +54,7 @@ class Drug(models.Model):
     missed_dose_source = models.CharField(max_length=300)
     sources = models.JSONField(default=list)  # [{"label": ..., "url": ...}]
 
+    target = Localized()
     devices_note = Localized()
     how_it_works = Localized()
 

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -9,7 +9,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from patients.forms import ProfileForm, SignupForm
+from patients.accounts import delete_account
+from patients.forms import DeleteAccountForm, ProfileForm, SignupForm
 from patients.models import Role
 
 
@@ -54,3 +55,19 @@ def profile(request):
     else:
         form = ProfileForm(instance=request.user)
     return render(request, "patients/profile.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def delete(request):
+    if request.method == "POST":
+        form = DeleteAccountForm(request.POST, user=request.user)
+        if form.is_valid():
+            user = request.user
+            logout(request)
+            delete_account(user=user)
+            messages.success(request, _("Your account and all your data are deleted."))
+            return redirect("home")
+    else:
+        form = DeleteAccountForm(user=request.user)
+    return render(request, "registration/delete_account.html", {"form": form})

@@ -6,7 +6,12 @@ from django.views.decorators.http import require_http_methods
 
 from patients import timeutils
 from patients.forms import StartTreatmentForm, StockForm
-from patients.treatments import TreatmentError, record_delivery, start_treatment
+from patients.treatments import (
+    TreatmentError,
+    record_delivery,
+    start_treatment,
+    stop_treatment,
+)
 from patients.views.guards import get_treatment_for_user, patient_required
 from patients.views.injections import pop_undo
 from therapies.models import Regimen
@@ -68,3 +73,14 @@ def history(request, pk: int):
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"treatment": treatment, "page": page, "undo": pop_undo(request)}
     return render(request, "patients/history.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def stop(request, pk: int):
+    treatment = get_treatment_for_user(request, pk)
+    if request.method == "POST":
+        stop_treatment(treatment=treatment, on=timeutils.local_today(request.user.zone))
+        messages.success(request, _("The treatment is stopped. Its history is kept."))
+        return redirect("home")
+    return render(request, "patients/treatment_confirm_stop.html", {"treatment": treatment})

@@ -97,3 +97,27 @@ def test_the_language_switch_is_remembered_on_the_profile(client, patient):
     assert response["Location"] == "/en/therapies/"
     patient.refresh_from_db()
     assert patient.language == "en"
+
+
+def test_deleting_the_account_erases_the_health_data(client, patient, treatment):
+    from datetime import date
+
+    from patients.models import Injection, Treatment
+    from tests.factories import log_dose
+
+    log_dose(treatment, 1, date(2027, 1, 4))
+    client.force_login(patient)
+    response = client.post("/en/accounts/delete/", {"password": "wrong password"})
+    assert "This is not your password." in response.content.decode()
+    assert User.objects.filter(pk=patient.pk).exists()
+    response = client.post("/en/accounts/delete/", {"password": "a-long-test-password"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=patient.pk).exists()
+    assert not Treatment.objects.exists() and not Injection.objects.exists()
+    assert client.get("/dashboard/").status_code == 302  # signed out
+
+
+def test_the_privacy_notice_names_its_version(client, db):
+    page = client.get("/en/privacy/").content.decode()
+    assert settings.PRIVACY_NOTICE_VERSION in page
+    assert "explicit consent" in page

@@ -37,3 +37,30 @@ def test_a_missing_date_is_explained(patient_client):
     response = patient_client.post("/en/treatments/new/", {"regimen": regimen.pk})
     assert "This field is required." in response.content.decode()
     assert f'<option value="{regimen.pk}" selected>' in response.content.decode()
+
+
+def test_stopping_a_treatment_keeps_its_history_and_allows_a_new_start(patient_client, treatment):
+    from datetime import date
+
+    from tests.factories import log_dose
+
+    log_dose(treatment, 1, date(2027, 1, 4))
+    page = patient_client.get(f"/en/treatments/{treatment.pk}/stop/").content.decode()
+    assert "Never stop your treatment without talking to your specialist." in page
+    patient_client.post(f"/en/treatments/{treatment.pk}/stop/")
+    treatment.refresh_from_db()
+    assert treatment.stopped_on is not None
+    assert treatment.injections.count() == 1
+    assert patient_client.get("/en/dashboard/")["Location"] == "/en/treatments/new/"
+    response = patient_client.post(
+        "/en/treatments/new/", {"regimen": treatment.regimen.pk, "first_dose_on": "2026-11-01"}
+    )
+    assert response.status_code == 302
+    assert Treatment.objects.filter(patient=treatment.patient).count() == 2
+
+
+def test_another_patients_treatment_cannot_be_stopped(client, other_patient, treatment):
+    client.force_login(other_patient)
+    assert client.post(f"/treatments/{treatment.pk}/stop/").status_code == 404
+    treatment.refresh_from_db()
+    assert treatment.stopped_on is None

@@ -113,7 +113,7 @@ def test_an_edited_file_updates_its_rows(loaded, tmp_path):
     path.write_text(path.read_text().replace('target = "IL-23 (p19)"', 'target = "IL-23"'))
     report = load_catalogue(directory)
     assert report.updated == ["guselkumab"]
-    assert Drug.objects.get(inn="guselkumab").target == "IL-23"
+    assert Drug.objects.get(inn="guselkumab").target_en == "IL-23"
 
 
 def test_unverified_storage_carries_no_figure(loaded):
@@ -149,7 +149,7 @@ def test_a_bad_file_is_refused_before_anything_is_written(loaded, tmp_path, old,
     )
     with pytest.raises(CatalogueError, match=message):
         load_catalogue(directory)
-    assert Drug.objects.get(inn="adalimumab").target == "TNF-α"
+    assert Drug.objects.get(inn="adalimumab").target_en == "TNF-α"
 
 
 def test_load_catalogue_command_reports_what_it_did(db):
