@@ -13,6 +13,11 @@ from therapies import dosing
 from therapies.models import Regimen
 
 
+def date_input() -> forms.DateInput:
+    """A native date picker; it only understands ISO dates, whatever the page's language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
     zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and "Etc/" not in z)
     return [(z, z.replace("_", " ")) for z in zones]
@@ -60,7 +65,7 @@ class StartTreatmentForm(forms.Form):
     )
     first_dose_on = forms.DateField(
         label=_("Date of the first injection"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         help_text=_("Week 0 of the regimen. It may be in the past or planned."),
     )
     prescriber_name = forms.CharField(
@@ -98,7 +103,7 @@ class StartTreatmentForm(forms.Form):
 class InjectionForm(forms.Form):
     """Date and time are entered in the patient's home zone and checked against DST changes."""
 
-    taken_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    taken_date = forms.DateField(label=_("Date"), widget=date_input())
     taken_time = forms.TimeField(
         label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -168,7 +173,8 @@ class InjectionForm(forms.Form):
             }
         label = f"{use.site.label} · {when}"
         if suggested:
-            return f"{label} · {_('suggested')}"
+            hint = _("suggested")
+            return f"{label} · {hint}"
         return label
 
     @staticmethod
@@ -235,9 +241,7 @@ class InjectionForm(forms.Form):
 
 
 class StockForm(forms.Form):
-    received_on = forms.DateField(
-        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("Received on"), widget=date_input())
     devices = forms.IntegerField(
         label=_("Number of devices (pens or syringes)"), min_value=1, max_value=100
     )

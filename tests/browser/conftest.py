@@ -1,6 +1,7 @@
-"""Browser fixtures: one Chromium per session (Debian's, driven by Playwright), a context per test.
+"""Browser fixtures: Debian's Chromium driven by Playwright, one per session, a context per test.
 
-See DESIGN.md, "Browser tests: a set-up known to work on these machines". Never `playwright install`.
+See DESIGN.md, "Browser tests: a set-up known to work on these machines".
+Never run `playwright install`.
 """
 
 import os
@@ -33,9 +34,7 @@ PASSWORD = "a-long-test-password"
 @pytest.fixture(scope="session")
 def browser():
     executable = chromium_path()
-    need_service(
-        bool(executable) and os.access(executable, os.X_OK), "Chromium is not installed"
-    )
+    need_service(bool(executable) and os.access(executable, os.X_OK), "Chromium is not installed")
     need_service(AXE_PATH.is_file(), f"axe-core is missing ({AXE_PATH}): run npm ci")
     try:
         from playwright.sync_api import sync_playwright
@@ -74,8 +73,10 @@ class ConsoleErrors(list):
     def watch(self, page) -> None:
         page.on(
             "console",
-            lambda message: message.type == "error"
-            and self.append(f"console: {message.text} ({message.location.get('url', '')})"),
+            lambda message: (
+                message.type == "error"
+                and self.append(f"console: {message.text} ({message.location.get('url', '')})")
+            ),
         )
         page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
 
@@ -108,7 +109,9 @@ def run_axe(page) -> list[dict]:
                 id: v.id,
                 impact: v.impact,
                 help: v.help,
-                nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+                nodes: v.nodes.map((n) => ({
+                    target: n.target, html: n.html, summary: n.failureSummary,
+                })),
             }));
         }""",
         AXE_TAGS,

@@ -1,0 +1,209 @@
+"""The first journey, end to end in Chromium: sign up, start a treatment, log an injection.
+
+Run twice: with JavaScript (htmx opens the form inside the dashboard card and swaps the card in
+place) and without (plain links and form posts, redirects).
+"""
+
+import re
+import zoneinfo
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import formats, translation
+
+from patients import timeutils
+from patients.models import Injection, Treatment, User
+from tests.browser.conftest import login_with_session
+from therapies import dosing
+from therapies.models import Regimen
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture then skips (or fails under REQUIRE_SERVICES=1)
+    expect = None
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "docs" / "screenshot-dashboard.png"
+PASSWORD = "Trefle-violet-sous-la-pluie"
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+def french_date(day) -> str:
+    with translation.override("fr"):
+        return formats.date_format(day, "DATE_FORMAT")
+
+
+def sign_up(page, live_server, email: str) -> None:
+    page.goto(f"{live_server.url}/accounts/signup/")
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    page.fill("input[name=email]", email)
+    page.fill("input[name=display_name]", "Camille")
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    assert page.input_value("select[name=time_zone]") == "Europe/Paris"
+    page.check("input[name=consent]")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/treatments/new/$"))
+    user = User.objects.get(email=email)
+    assert user.is_patient
+    assert user.health_data_consent_at is not None
+
+
+def start_guselkumab(page, first_dose_on) -> Regimen:
+    regimen = Regimen.objects.get(drug__inn="guselkumab", is_default=True)
+    # The select groups the regimens under their medicine.
+    group = page.locator(
+        "select[name=regimen] optgroup", has=page.locator(f"option[value='{regimen.pk}']")
+    )
+    assert "guselkumab" in group.get_attribute("label")
+    page.select_option("select[name=regimen]", value=str(regimen.pk))
+    page.fill("input[name=first_dose_on]", first_dose_on.isoformat())
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    return regimen
+
+
+def planned(regimen: Regimen, first_dose_on, number: int):
+    doses = dosing.planned_doses(regimen.spec(), first_dose_on)
+    return next(d for d in doses if d.number == number)
+
+
+def first_plan_row(page):
+    return page.locator("table.plan tbody tr").first.locator("td").first
+
+
+def journey_until_dashboard(page, live_server, email):
+    """Sign up and start guselkumab 25 days ago: dose 1 is late, dose 2 falls in 3 days."""
+    today = timeutils.local_today(PARIS)
+    first_dose_on = today - timedelta(days=25)
+    sign_up(page, live_server, email)
+    regimen = start_guselkumab(page, first_dose_on)
+    dose1, dose2 = planned(regimen, first_dose_on, 1), planned(regimen, first_dose_on, 2)
+    assert dose1.date < today < dose2.date
+    next_dose = page.locator(".treatment-card .next-dose-date")
+    expect(next_dose).to_contain_text(french_date(dose1.date))
+    expect(first_plan_row(page)).to_have_text(re.compile(r"^\s*1\b"))
+    treatment = Treatment.objects.get(patient__email=email)
+    assert treatment.first_dose_on == first_dose_on
+    assert not Injection.objects.filter(treatment=treatment).exists()
+    return treatment, dose1, dose2
+
+
+def assert_next_is_dose_2(page, dose1, dose2) -> None:
+    next_dose = page.locator(".treatment-card .next-dose-date")
+    expect(next_dose).to_contain_text(french_date(dose2.date))
+    text = next_dose.inner_text()
+    assert french_date(dose1.date) not in text
+    assert re.search(r"\b2\b", text.replace(french_date(dose2.date), "")), text
+    expect(first_plan_row(page)).to_have_text(re.compile(r"^\s*2\b"))
+    expect(page.locator(".treatment-card table.history tbody tr")).to_have_count(1)
+
+
+def assert_defaults_filled(form) -> None:
+    """Two clicks must be enough: the browser shows today's date and a time, dose 1 chosen."""
+    today = timeutils.local_today(PARIS).isoformat()
+    date_input = form.locator("input[name=taken_date]")
+    assert date_input.input_value() == today, (
+        f"the date field shows {date_input.input_value()!r}, not {today!r}: the server wrote "
+        f"value={date_input.get_attribute('value')!r}, which an <input type=date> cannot read "
+        "(it needs YYYY-MM-DD), so the required field is empty and the form cannot be sent"
+    )
+    assert re.fullmatch(r"\d\d:\d\d", form.locator("input[name=taken_time]").input_value())
+    expect(form.locator("select[name=dose_number]")).to_have_value("1")
+    expect(form.locator("input[name=site]:checked")).to_have_count(1)
+    expect(form.locator("input[name=reaction]:checked")).to_have_value("none")
+
+
+def assert_logged_once(treatment) -> None:
+    injections = list(Injection.objects.filter(treatment=treatment))
+    assert [i.dose_number for i in injections] == [1]
+    assert injections[0].taken_on == timeutils.local_today(PARIS)
+
+
+def assert_no_console_errors(console_errors) -> None:
+    assert not console_errors, "\n".join(console_errors)
+
+
+def test_journey_with_javascript(live_server, catalogue, page, console_errors):
+    treatment, dose1, dose2 = journey_until_dashboard(page, live_server, "camille.js@example.com")
+    dashboard = page.url
+    # A full page load would wipe this marker; htmx swaps keep it.
+    page.evaluate("window.__noReload = true")
+
+    page.locator(f"#treatment-{treatment.pk} a[href*='/injections/new/']").click()
+    form = page.locator(f"#treatment-{treatment.pk} form.injection-form")
+    expect(form).to_be_visible()
+    assert_defaults_filled(form)
+    assert page.url == dashboard
+
+    with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
+        form.locator("button[type=submit]").click()
+    expect(form).to_have_count(0)
+    card = page.locator(f"#treatment-{treatment.pk}")
+    expect(card.locator("[role=status]")).to_contain_text("1")
+    assert_next_is_dose_2(page, dose1, dose2)
+    assert page.url == dashboard, "the htmx post must not change the address"
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded instead of swapped"
+    assert_logged_once(treatment)
+    assert_no_console_errors(console_errors)
+
+    # The README shows the dashboard as a patient sees it on their next visit.
+    page.reload()
+    assert_next_is_dose_2(page, dose1, dose2)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_journey_without_javascript(live_server, catalogue, nojs_context, console_errors):
+    page = nojs_context.new_page()
+    console_errors.watch(page)
+    treatment, dose1, dose2 = journey_until_dashboard(page, live_server, "camille.nojs@example.com")
+
+    page.locator(f"#treatment-{treatment.pk} a[href*='/injections/new/']").click()
+    page.wait_for_url(re.compile(rf"/treatments/{treatment.pk}/injections/new/$"))
+    form = page.locator("main form.injection-form")
+    assert_defaults_filled(form)
+
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    expect(page.locator("main .messages")).to_contain_text("1")
+    assert_next_is_dose_2(page, dose1, dose2)
+    assert_logged_once(treatment)
+    assert_no_console_errors(console_errors)
+
+
+LANGUAGES = ["fr", "en"]
+FORMS_WITH_DATES = [
+    ("start-treatment", "/treatments/new/"),
+    ("stock", "/treatments/{treatment}/stock/"),
+    ("log-injection", "/treatments/{treatment}/injections/new/"),
+    ("edit-injection", "/injections/{injection}/edit/"),
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "path"), FORMS_WITH_DATES, ids=[f[0] for f in FORMS_WITH_DATES])
+def test_prefilled_dates_and_times_reach_the_browser(
+    live_server, client, care_data, context, page, language, name, path
+):
+    """A pre-filled <input type=date|time> must hold a value the browser can read (ISO form).
+
+    Otherwise Chromium shows an empty field and its required check blocks the form.
+    """
+    login_with_session(context, client, live_server, care_data["patient"])
+    path = path.format(treatment=care_data["treatment"].pk, injection=care_data["injection"].pk)
+    prefix = "" if language == "fr" else f"/{language}"
+    page.goto(f"{live_server.url}{prefix}{path}")
+    unreadable = page.eval_on_selector_all(
+        "main input[type=date], main input[type=time]",
+        """inputs => inputs
+            .filter((input) => input.getAttribute("value") && !input.value)
+            .map((input) => `${input.name}: value="${input.getAttribute("value")}"`)""",
+    )
+    assert not unreadable, (
+        f"{page.url}: the browser cannot read these pre-filled values (it needs YYYY-MM-DD "
+        f"or HH:MM) and shows empty fields: {unreadable}"
+    )
