@@ -1,0 +1,133 @@
+"""In-process page timings next to a hello-world view measured in the same run.
+
+Writes BENCHMARKS.md. Timings are never asserted in tests; this is where they are read.
+"""
+
+import platform
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client, override_settings
+
+from patients import timeutils
+from patients.models import Injection, InjectionSite, Treatment, User
+from patients.treatments import planned_dose, record_delivery, start_treatment
+from therapies.models import Drug
+
+BENCH_EMAIL = "bench-patient@bench.example"
+YEARS_OF_HISTORY = 5
+
+
+class Command(BaseCommand):
+    help = "Measure page medians against a hello-world reference and write BENCHMARKS.md."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--repeat", type=int, default=200)
+        parser.add_argument("--output", default=str(settings.BASE_DIR / "BENCHMARKS.md"))
+
+    def handle(self, *args, repeat: int, output: str, **options) -> None:
+        call_command("load_catalogue", stdout=self.stdout)
+        patient, treatment = self._patient_with_history()
+        client = Client()
+        client.force_login(patient)
+        pages = [
+            ("hello world (reference)", "/bench/hello"),
+            ("home (a signed-in patient is redirected)", "/"),
+            ("therapy list", "/therapies/"),
+            ("therapy page", "/therapies/ixekizumab/"),
+            ("patient dashboard (5 years of weekly doses)", "/dashboard/"),
+            ("injection form", f"/treatments/{treatment.pk}/injections/new/"),
+            ("injection history (page 1 of 50)", f"/treatments/{treatment.pk}/history/"),
+        ]
+        rows = []
+        with override_settings(ROOT_URLCONF="config.bench_urls", ALLOWED_HOSTS=["testserver"]):
+            for name, url in pages:
+                rows.append((name, url, *self._measure(client, url, repeat)))
+        reference = rows[0][2]
+        self._write(output, rows, reference, repeat)
+        for name, _url, median, _low, _high, queries in rows:
+            self.stdout.write(
+                f"{name:48} median {median * 1000:7.2f} ms  ×{median / reference:6.1f}  "
+                f"queries {queries}"
+            )
+        self.stdout.write(f"Wrote {output}")
+
+    def _measure(self, client: Client, url: str, repeat: int):
+        response = client.get(url)
+        assert response.status_code in (200, 302), (url, response.status_code)
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            client.get(url)
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            client.get(url)
+            samples.append(time.perf_counter() - start)
+        return statistics.median(samples), min(samples), max(samples), len(queries)
+
+    def _patient_with_history(self) -> tuple[User, Treatment]:
+        patient, _ = User.objects.get_or_create(
+            email=BENCH_EMAIL, defaults={"display_name": "Bench"}
+        )
+        treatment = Treatment.objects.active().filter(patient=patient).first()
+        if treatment is not None:
+            return patient, treatment
+        drug = Drug.objects.get(inn="tocilizumab")  # weekly: the longest history per year
+        today = timeutils.local_today(patient.zone)
+        treatment = start_treatment(
+            patient=patient,
+            drug=drug,
+            regimen=drug.regimens.get(is_default=True),
+            first_dose_on=today - timedelta(weeks=52 * YEARS_OF_HISTORY),
+        )
+        record_delivery(treatment=treatment, received_on=treatment.first_dose_on, devices=100)
+        injections, number = [], 1
+        while (dose := planned_dose(treatment, number)).date < today:
+            taken_at = timeutils.local_to_utc(
+                dose.date, datetime.min.time().replace(hour=9), patient.zone
+            )
+            injections.append(
+                Injection(
+                    treatment=treatment,
+                    dose_number=number,
+                    taken_at=taken_at,
+                    taken_on=dose.date,
+                    site=list(InjectionSite)[number % 6],
+                    devices_used=1,
+                )
+            )
+            number += 1
+        Injection.objects.bulk_create(injections)
+        return patient, treatment
+
+    def _write(self, output: str, rows, reference: float, repeat: int) -> None:
+        lines = [
+            "# Benchmarks",
+            "",
+            f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            f"- machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+            f"Python {platform.python_version()}, {connection.vendor}",
+            f"- command: `make bench` ({repeat} requests per page, Django test client, in-process)",
+            "- ratio: the page's median divided by the hello-world median of the same run",
+            "",
+            "| page | median ms | min ms | max ms | ratio to hello world | queries |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for name, _url, median, low, high, queries in rows:
+            lines.append(
+                f"| {name} | {median * 1000:.2f} | {low * 1000:.2f} | {high * 1000:.2f} | "
+                f"{median / reference:.1f} | {queries} |"
+            )
+        lines.append("")
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(lines))
