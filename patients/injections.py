@@ -15,8 +15,33 @@ class DoseAlreadyLogged(ValueError):
     """Another live entry already fulfils this dose."""
 
 
-def _local_day(treatment: Treatment, taken_at: datetime):
-    return taken_at.astimezone(treatment.patient.zone).date()
+def _save(
+    injection: Injection,
+    *,
+    dose_number: int,
+    taken_at: datetime,
+    site: str,
+    lot_number: str,
+    reaction: str,
+    note: str,
+) -> Injection:
+    """Fill an entry (new or edited) and save it; the day and devices follow from the plan."""
+    treatment = injection.treatment
+    injection.dose_number = dose_number
+    injection.taken_at = taken_at
+    injection.taken_on = taken_at.astimezone(treatment.patient.zone).date()
+    injection.site = site
+    injection.lot_number = lot_number.strip()
+    injection.reaction = reaction
+    injection.note = note.strip()
+    # Taltz week 0 uses two pens: the devices come from the planned dose, not a constant.
+    injection.devices_used = planned_dose(treatment, dose_number).devices
+    try:
+        with transaction.atomic():
+            injection.save()
+    except IntegrityError:
+        raise DoseAlreadyLogged(dose_number) from None
+    return injection
 
 
 def record_injection(
@@ -29,49 +54,21 @@ def record_injection(
     reaction: str = "none",
     note: str = "",
 ) -> Injection:
-    """Log one dose. The devices it used come from the plan (Taltz week 0: two pens)."""
-    try:
-        with transaction.atomic():
-            return Injection.objects.create(
-                treatment=treatment,
-                dose_number=dose_number,
-                taken_at=taken_at,
-                taken_on=_local_day(treatment, taken_at),
-                site=site,
-                lot_number=lot_number.strip(),
-                reaction=reaction,
-                note=note.strip(),
-                devices_used=planned_dose(treatment, dose_number).devices,
-            )
-    except IntegrityError:
-        raise DoseAlreadyLogged(dose_number) from None
+    """Log one dose; raises DoseAlreadyLogged when a live entry already fulfils it."""
+    return _save(
+        Injection(treatment=treatment),
+        dose_number=dose_number,
+        taken_at=taken_at,
+        site=site,
+        lot_number=lot_number,
+        reaction=reaction,
+        note=note,
+    )
 
 
-def update_injection(
-    *,
-    injection: Injection,
-    dose_number: int,
-    taken_at: datetime,
-    site: str,
-    lot_number: str = "",
-    reaction: str = "none",
-    note: str = "",
-) -> Injection:
-    treatment = injection.treatment
-    injection.dose_number = dose_number
-    injection.taken_at = taken_at
-    injection.taken_on = _local_day(treatment, taken_at)
-    injection.site = site
-    injection.lot_number = lot_number.strip()
-    injection.reaction = reaction
-    injection.note = note.strip()
-    injection.devices_used = planned_dose(treatment, dose_number).devices
-    try:
-        with transaction.atomic():
-            injection.save()
-    except IntegrityError:
-        raise DoseAlreadyLogged(dose_number) from None
-    return injection
+def update_injection(*, injection: Injection, **fields) -> Injection:
+    """Change an entry; takes the same fields as record_injection."""
+    return _save(injection, **fields)
 
 
 def delete_injection(*, injection: Injection) -> None:

@@ -11,7 +11,9 @@ class TreatmentQuerySet(models.QuerySet):
         return self.filter(stopped_on__isnull=True)
 
     def for_patient(self, user) -> "TreatmentQuerySet":
-        return self.filter(patient=user).select_related("drug", "regimen", "drug__storage")
+        return self.filter(patient=user).select_related(
+            "patient", "drug", "regimen", "drug__storage"
+        )
 
 
 class Treatment(models.Model):

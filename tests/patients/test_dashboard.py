@@ -82,20 +82,35 @@ def test_clinicians_have_no_patient_dashboard(client, clinician):
     assert client.get("/en/dashboard/").status_code == 404
 
 
-@pytest.mark.parametrize("history_length", [5, 200])
-def test_the_dashboard_query_count_does_not_grow_with_history(
-    client, patient, history_length, django_assert_num_queries
-):
+def weekly_treatment_with_history(patient, history_length: int):
     treatment = TreatmentFactory(
         patient=patient, drug_inn="tocilizumab", first_dose_on=date(2020, 1, 6)
     )
     for number in range(1, history_length + 1):
-        log_dose(treatment, number, treatment.first_dose_on + timedelta(weeks=number - 1), time(8))
+        day = treatment.first_dose_on + timedelta(weeks=number - 1)
+        log_dose(treatment, number, day, time(8))
     record_delivery(treatment=treatment, received_on=date(2020, 1, 1), devices=100)
+    return treatment
+
+
+# Dashboard: session, user, treatments (with the stock sum), injections, overrides, cautions.
+# History: session, user, treatment, count, one page. Form: as the dashboard.
+@pytest.mark.parametrize("history_length", [5, 200])
+@pytest.mark.parametrize(
+    ("page", "queries"),
+    [
+        ("/en/dashboard/", 6),
+        ("/en/treatments/{pk}/history/", 5),
+        ("/en/treatments/{pk}/injections/new/", 6),
+    ],
+)
+def test_the_query_count_does_not_grow_with_history(
+    client, patient, history_length, page, queries, django_assert_num_queries
+):
+    treatment = weekly_treatment_with_history(patient, history_length)
     client.force_login(patient)
-    # session, user, treatments (+stock sum), injections, overrides, cautions
-    with django_assert_num_queries(6):
-        client.get("/en/dashboard/")
+    with django_assert_num_queries(queries):
+        assert client.get(page.format(pk=treatment.pk)).status_code == 200
 
 
 def test_another_patients_history_and_stock_answer_404(client, other_patient, treatment):
