@@ -4,6 +4,7 @@ Run twice: with JavaScript (htmx opens the form inside the dashboard card and sw
 place) and without (plain links and form posts, redirects).
 """
 
+import os
 import re
 import zoneinfo
 from datetime import timedelta
@@ -26,7 +27,12 @@ except ImportError:  # the `browser` fixture then skips (or fails under REQUIRE_
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT = ROOT / "docs" / "screenshot-dashboard.png"
+# Every run writes var/screenshots/ (ignored by git); UPDATE_SCREENSHOT=1 refreshes the README's.
+SCREENSHOT = (
+    ROOT / "docs" / "screenshot-dashboard.png"
+    if os.environ.get("UPDATE_SCREENSHOT") == "1"
+    else ROOT / "var" / "screenshots" / "dashboard.png"
+)
 PASSWORD = "Trefle-violet-sous-la-pluie"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
