@@ -70,13 +70,8 @@ def treatments_with_care_data(patient: User):
                 to_attr="live_injections",
             ),
             Prefetch("overrides", queryset=DoseOverride.objects.all(), to_attr="all_overrides"),
-            "drug__cautions",
         )
     )
-
-
-def plan_of(treatment: Treatment) -> dosing.RegimenSpec:
-    return treatment.regimen.spec()
 
 
 def overrides_of(treatment: Treatment) -> dict[int, date]:
@@ -95,7 +90,7 @@ def live_injections_of(treatment: Treatment) -> list[Injection]:
 
 def planned_dose(treatment: Treatment, number: int) -> dosing.PlannedDose:
     doses = dosing.planned_doses(
-        plan_of(treatment), treatment.first_dose_on, overrides=overrides_of(treatment)
+        treatment.regimen.spec(), treatment.first_dose_on, overrides=overrides_of(treatment)
     )
     for dose in doses:
         if dose.number == number:
@@ -147,7 +142,7 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
     injections = sorted(live_injections_of(treatment), key=lambda i: i.taken_at, reverse=True)
     taken = {i.dose_number: i.taken_on for i in injections}
     overrides = overrides_of(treatment)
-    spec = plan_of(treatment)
+    spec = treatment.regimen.spec()
     doses = dosing.doses_through(
         spec,
         treatment.first_dose_on,
@@ -204,13 +199,13 @@ def unlogged_dose_choices(
     """
     taken = {i.dose_number for i in live_injections_of(treatment) if i.dose_number != keep}
     doses = dosing.doses_through(
-        plan_of(treatment),
+        treatment.regimen.spec(),
         treatment.first_dose_on,
         until=today + CHOICE_LOOKAHEAD,
         at_least=max(taken, default=0) + 1,
         overrides=overrides_of(treatment),
     )
-    next_number = dosing.dose_status(doses, dict.fromkeys(taken, today), today).next_dose.number
+    next_number = max(taken, default=0) + 1  # the dose after the last one logged
     return [
         d
         for d in doses

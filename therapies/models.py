@@ -146,10 +146,6 @@ class Regimen(models.Model):
             start_week=self.maintenance_start_week,
         )
 
-    @property
-    def is_monthly(self) -> bool:
-        return self.maintenance_unit == dosing.IntervalUnit.MONTHS
-
 
 class StoragePeriod(models.TextChoices):
     SINGLE = "single", _("in one single period")
