@@ -161,6 +161,7 @@ REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -177,7 +178,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# No reminder uses an ETA or countdown (the outbox holds the times), so the Redis visibility
+# timeout only decides when a message of a worker that vanished comes back.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BEAT_SCHEDULE = {
+    "reminders": {
+        "task": "patients.tasks.queue_due_reminders",
+        "schedule": env_int("REMINDER_SCAN_EVERY", 60),
+        # A tick nobody ran within the minute is dropped: the next one does the same work.
+        "options": {"expires": 55},
+    },
+}
+# Queue of the send tasks (tests use their own, so a running `make run` never takes theirs).
+REMINDERS_QUEUE = CELERY_TASK_DEFAULT_QUEUE
+# A claimed reminder whose worker went silent this long is dispatched again.
+REMINDER_CLAIM_TIMEOUT = env_int("REMINDER_CLAIM_TIMEOUT", 600)
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------------
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import Injection, Treatment
+from patients.reminders import plan_reminders
 from patients.treatments import planned_dose
 
 
@@ -39,6 +40,7 @@ def _save(
     try:
         with transaction.atomic():
             injection.save()
+            plan_reminders(treatment=treatment, now=timezone.now())
     except IntegrityError:
         raise DoseAlreadyLogged(dose_number) from None
     return injection
@@ -74,7 +76,9 @@ def update_injection(*, injection: Injection, **fields) -> Injection:
 def delete_injection(*, injection: Injection) -> None:
     """Soft delete, so the patient can undo it from the confirmation message."""
     injection.deleted_at = timezone.now()
-    injection.save(update_fields=["deleted_at", "updated_at"])
+    with transaction.atomic():
+        injection.save(update_fields=["deleted_at", "updated_at"])
+        plan_reminders(treatment=injection.treatment, now=injection.deleted_at)
 
 
 def restore_injection(*, injection: Injection) -> None:
@@ -82,6 +86,7 @@ def restore_injection(*, injection: Injection) -> None:
     try:
         with transaction.atomic():
             injection.save(update_fields=["deleted_at", "updated_at"])
+            plan_reminders(treatment=injection.treatment, now=timezone.now())
     except IntegrityError:
         injection.deleted_at = deleted_at  # the dose was logged again meanwhile
         raise DoseAlreadyLogged(injection.dose_number) from None

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Sum
+from django.utils import timezone
 
 from patients.models import DoseOverride, Injection, InjectionSite, StockDelivery, Treatment, User
 from therapies import dosing
@@ -31,15 +32,19 @@ def start_treatment(
 ) -> Treatment:
     if regimen.drug_id != drug.pk:
         raise TreatmentError("The regimen does not belong to this drug.")
+    from patients.reminders import plan_reminders  # reminders reads the plan from here
+
     try:
         with transaction.atomic():
-            return Treatment.objects.create(
+            treatment = Treatment.objects.create(
                 patient=patient,
                 drug=drug,
                 regimen=regimen,
                 first_dose_on=first_dose_on,
                 prescriber_name=prescriber_name.strip(),
             )
+            plan_reminders(treatment=treatment, now=timezone.now())
+            return treatment
     except IntegrityError:
         raise TreatmentError("already_active") from None
 
@@ -175,14 +180,23 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
 
 def stop_treatment(*, treatment: Treatment, on: date) -> None:
     """The treatment leaves the dashboard; its history stays (and a new one may start)."""
+    from patients.reminders import plan_reminders
+
     treatment.stopped_on = on
-    treatment.save(update_fields=["stopped_on"])
+    with transaction.atomic():
+        treatment.save(update_fields=["stopped_on"])
+        plan_reminders(treatment=treatment, now=timezone.now())
 
 
 def record_delivery(*, treatment: Treatment, received_on: date, devices: int) -> StockDelivery:
-    return StockDelivery.objects.create(
-        treatment=treatment, received_on=received_on, devices=devices
-    )
+    from patients.reminders import plan_reminders
+
+    with transaction.atomic():
+        delivery = StockDelivery.objects.create(
+            treatment=treatment, received_on=received_on, devices=devices
+        )
+        plan_reminders(treatment=treatment, now=timezone.now())
+    return delivery
 
 
 CHOICE_LOOKBACK = timedelta(weeks=13)

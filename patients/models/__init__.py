@@ -1,3 +1,4 @@
+from patients.models.reminders import Channel, Kind, Reminder, ReminderSettings, State
 from patients.models.treatments import (
     DoseOverride,
     Injection,
@@ -9,6 +10,11 @@ from patients.models.treatments import (
 from patients.models.users import Role, User
 
 __all__ = [
+    "Channel",
+    "Kind",
+    "Reminder",
+    "ReminderSettings",
+    "State",
     "DoseOverride",
     "Injection",
     "InjectionSite",

@@ -28,6 +28,11 @@ class Treatment(models.Model):
     prescriber_name = models.CharField(_("prescriber's name"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     stopped_on = models.DateField(null=True, blank=True)
+    # Kept by patients.reminders.plan_reminders whenever the plan, the log or the settings
+    # change, so the reminder scan reads an index instead of computing a million plans.
+    next_dose_number = models.PositiveIntegerField(default=1)
+    next_dose_on = models.DateField(null=True, blank=True)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
 
     objects = TreatmentQuerySet.as_manager()
 
@@ -40,6 +45,14 @@ class Treatment(models.Model):
                 fields=["patient", "drug"],
                 condition=models.Q(stopped_on__isnull=True),
                 name="treatment_one_active_per_drug",
+            ),
+        ]
+        indexes = [
+            # queue_due_reminders: treatments whose next reminder has fallen due.
+            models.Index(
+                fields=["next_reminder_at"],
+                condition=models.Q(next_reminder_at__isnull=False),
+                name="treatment_reminder_due",
             ),
         ]
 

@@ -1,0 +1,21 @@
+"""Thin Celery tasks: ids in, the domain functions in patients.reminders do the work."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from patients import reminders
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def queue_due_reminders() -> None:
+    """Beat, every minute: write what fell due into the outbox, then dispatch it."""
+    now = timezone.now()
+    reminders.queue_due_reminders(now=now)
+    reminders.dispatch_reminders(now=now)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_reminders(reminder_ids: list[int]) -> None:
+    """Deliver claimed reminders one by one: each is locked, sent and recorded on its own."""
+    for reminder_id in reminder_ids:
+        reminders.deliver_reminder(reminder_id=reminder_id, now=timezone.now())
