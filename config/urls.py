@@ -4,11 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
-from patients.views import accounts
+from patients.views import accounts, reminders
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
+    # Fetched by calendar apps, without a session: the secret token is the key.
+    path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar_feed"),
 ]
 
 # French pages have no prefix; English ones live under /en/.

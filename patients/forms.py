@@ -7,7 +7,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients import timeutils
-from patients.models import Injection, InjectionSite, Reaction, Treatment, User
+from patients.models import (
+    Injection,
+    InjectionSite,
+    Reaction,
+    ReminderSettings,
+    Treatment,
+    User,
+)
 from patients.treatments import SiteUse
 from therapies import dosing
 from therapies.models import Regimen
@@ -273,3 +280,44 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."))
         return password
+
+
+LEAD_DAY_CHOICES = [
+    (7, _("A week before")),
+    (3, _("3 days before")),
+    (2, _("2 days before")),
+    (1, _("The day before")),
+    (0, _("On the day")),
+]
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    lead_days = forms.TypedMultipleChoiceField(
+        label=_("Remind me of a coming dose"),
+        choices=LEAD_DAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day, or pause the reminders.")},
+    )
+    hour = forms.TypedChoiceField(
+        label=_("At"),
+        choices=[(h, f"{h:02d}:00") for h in range(24)],
+        coerce=int,
+        help_text=_("In your home time zone (set in your profile)."),
+    )
+
+    class Meta:
+        model = ReminderSettings
+        fields = ("lead_days", "hour", "by_email", "in_app", "paused", "calendar_discreet")
+
+    def clean_lead_days(self) -> list[int]:
+        return sorted(set(self.cleaned_data["lead_days"]), reverse=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("paused") and not (cleaned.get("by_email") or cleaned.get("in_app")):
+            self.add_error(
+                "by_email",
+                _("Choose at least one way to be reminded, or pause the reminders."),
+            )
+        return cleaned

@@ -181,6 +181,10 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         pending.filter(kind__in=DOSE_KINDS).exclude(dose_number=dose.number).update(
             state=State.CANCELLED
         )
+        # Undoing a deletion (or a pause) the same day: today's e-mail was cancelled, and the
+        # unique constraint would keep it from being written again, so it comes back instead.
+        start_of_day = local_moment(now.astimezone(zone).date(), 0, zone)
+        _revive(treatment, kind__in=DOSE_KINDS, dose_number=dose.number, due_at__gte=start_of_day)
     else:
         pending.filter(kind__in=DOSE_KINDS).update(state=State.CANCELLED)
     treatment.save(update_fields=["next_dose_number", "next_dose_on", "next_reminder_at"])
@@ -202,6 +206,15 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
             dose_number=dose.number,
             about_date=dose.date,
         )
+        if Channel.EMAIL in channels_of(prefs):
+            _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
+
+
+def _revive(treatment: Treatment, **lookup) -> None:
+    """Cancelled e-mails that apply again go back to pending (they were never sent)."""
+    Reminder.objects.filter(
+        treatment=treatment, channel=Channel.EMAIL, state=State.CANCELLED, **lookup
+    ).update(state=State.PENDING)
 
 
 def plan_patient_reminders(*, patient: User, now: datetime) -> None:
@@ -378,27 +391,45 @@ def _enqueue(ids: list[int]) -> None:
 # --- 4. Delivery ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class KindSpec:
-    """What a kind needs at delivery: whether it still stands, and its e-mail."""
-
-    template: str  # emails/<template>_subject.txt, _body.txt, _body.html
-    still_stands: Callable[[Reminder], bool]
-
-
-def _dose_still_due(reminder: Reminder) -> bool:
+def _dose_still_due(reminder: Reminder, today: date) -> bool:
     treatment = reminder.treatment
     return treatment.stopped_on is None and treatment.next_dose_number == reminder.dose_number
 
 
-def _stock_still_low(reminder: Reminder) -> bool:
+def _upcoming_still_ahead(reminder: Reminder, today: date) -> bool:
+    # Sent late (after retries), "your dose is in 2 days" would be wrong: the overdue one follows.
+    return _dose_still_due(reminder, today) and reminder.about_date >= today
+
+
+def _treatment_active(reminder: Reminder, today: date) -> bool:
     return reminder.treatment.stopped_on is None
 
 
+def _dose_context(reminder: Reminder) -> dict:
+    return {"devices": planned_dose(reminder.treatment, reminder.dose_number).devices}
+
+
+def _stock_context(reminder: Reminder) -> dict:
+    treatment = reminder.treatment
+    received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
+    used = treatment.injections.live().aggregate(n=Sum("devices_used", default=0))["n"]
+    return {**_dose_context(reminder), "devices_left": max(received - used, 0)}
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What delivery needs to know about a kind. A new kind is one entry here and its e-mail
+    templates, plus whatever writes its outbox rows."""
+
+    template: str  # emails/<template>_subject.txt, _body.txt, _body.html
+    still_stands: Callable[[Reminder, date], bool]
+    context: Callable[[Reminder], dict]
+
+
 KINDS: dict[str, KindSpec] = {
-    Kind.UPCOMING_DOSE: KindSpec("upcoming_dose", _dose_still_due),
-    Kind.OVERDUE_DOSE: KindSpec("overdue_dose", _dose_still_due),
-    Kind.LOW_STOCK: KindSpec("low_stock", _stock_still_low),
+    Kind.UPCOMING_DOSE: KindSpec("upcoming_dose", _upcoming_still_ahead, _dose_context),
+    Kind.OVERDUE_DOSE: KindSpec("overdue_dose", _dose_still_due, _dose_context),
+    Kind.LOW_STOCK: KindSpec("low_stock", _treatment_active, _stock_context),
 }
 
 
@@ -416,19 +447,16 @@ def reminder_from_link(token: str) -> int | None:
 
 
 def email_context(reminder: Reminder, *, today: date) -> dict:
-    treatment = reminder.treatment
+    about = reminder.about_date
     return {
         "reminder": reminder,
         "patient": reminder.patient,
-        "treatment": treatment,
-        "drug": treatment.drug if treatment else None,
-        "days_until": (reminder.about_date - today).days if reminder.about_date else None,
-        "days_late": (today - reminder.about_date).days if reminder.about_date else None,
-        "devices": planned_dose(treatment, reminder.dose_number).devices
-        if reminder.dose_number
-        else None,
+        "drug": reminder.treatment.drug,
+        "days_until": (about - today).days if about else None,
+        "days_late": (today - about).days if about else None,
         "open_url": open_link(reminder),
         "settings_url": settings.SITE_URL + reverse("patients:reminder_settings"),
+        **KINDS[reminder.kind].context(reminder),
     }
 
 
@@ -463,9 +491,9 @@ def deliver_reminder(*, reminder_id: int, now: datetime) -> str:
             return "skipped"  # already done, or another worker holds it right now
         patient = reminder.patient
         spec = KINDS[reminder.kind]
-        if Channel.EMAIL not in channels_of(settings_of(patient)) or not spec.still_stands(
-            reminder
-        ):
+        today = local_today(patient.zone)
+        wanted = Channel.EMAIL in channels_of(settings_of(patient))
+        if not wanted or not spec.still_stands(reminder, today):
             reminder.state = State.CANCELLED
             reminder.save(update_fields=["state", "updated_at"])
             return "cancelled"
@@ -474,7 +502,7 @@ def deliver_reminder(*, reminder_id: int, now: datetime) -> str:
                 send_templated_email(
                     to=patient.email,
                     name=spec.template,
-                    context=email_context(reminder, today=local_today(patient.zone)),
+                    context=email_context(reminder, today=today),
                 )
         except Exception as error:
             if not isinstance(error, OSError):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients.views import dashboard, injections, treatments
+from patients.views import dashboard, injections, reminders, treatments
 
 app_name = "patients"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("injections/<int:pk>/edit/", injections.edit, name="edit_injection"),
     path("injections/<int:pk>/delete/", injections.delete, name="delete_injection"),
     path("injections/<int:pk>/restore/", injections.restore, name="restore_injection"),
+    path("reminders/", reminders.reminder_settings, name="reminder_settings"),
+    path("reminders/calendar/new/", reminders.regenerate_calendar, name="regenerate_calendar"),
+    path("reminders/open/<str:token>/", reminders.open_reminder, name="open_reminder"),
+    path("notifications/", reminders.notifications, name="notifications"),
 ]

@@ -5,6 +5,7 @@ import factory
 from patients import timeutils
 from patients.injections import record_injection
 from patients.models import InjectionSite, Treatment, User
+from patients.treatments import start_treatment
 from therapies.models import Drug, Regimen
 
 
@@ -34,6 +35,11 @@ class TreatmentFactory(factory.django.DjangoModelFactory):
     drug = factory.LazyAttribute(lambda o: Drug.objects.get(inn=o.drug_inn))
     regimen = factory.LazyAttribute(lambda o: Regimen.objects.get(drug=o.drug, is_default=True))
     first_dose_on = date(2027, 1, 4)
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        """Through the domain function, so the treatment's reminders are planned as in the app."""
+        return start_treatment(**fields)
 
 
 def log_dose(treatment: Treatment, number: int, day: date, at: time = time(9, 0), **fields):

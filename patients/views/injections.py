@@ -35,6 +35,13 @@ def _dose_taken_twice(form: InjectionForm, error: DoseAlreadyLogged) -> None:
     )
 
 
+def _dose_asked(request, doses) -> int | None:
+    """`?dose=N` from a reminder link preselects that dose when it can still be logged."""
+    asked = request.GET.get("dose", "")
+    numbers = {d.number for d in doses}
+    return int(asked) if asked.isdigit() and int(asked) in numbers else None
+
+
 @require_http_methods(["GET", "POST"])
 @patient_required
 def log(request, pk: int):
@@ -68,7 +75,7 @@ def log(request, pk: int):
             initial={
                 "taken_date": now.date(),
                 "taken_time": now.time(),
-                "dose_number": card.status.next_dose.number,
+                "dose_number": _dose_asked(request, doses) or card.status.next_dose.number,
                 "site": card.suggested_site,
                 "reaction": Reaction.NONE,
             },

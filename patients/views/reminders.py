@@ -1,0 +1,115 @@
+"""Reminder settings, the notifications list, the signed e-mail link and the calendar feed."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from patients import timeutils
+from patients.calendar import dose_calendar
+from patients.forms import ReminderSettingsForm
+from patients.models import Kind, Reminder, ReminderSettings
+from patients.models.reminders import new_calendar_token
+from patients.reminders import plan_patient_reminders, reminder_from_link
+from patients.treatments import treatments_with_care_data
+from patients.views.guards import patient_required
+
+PAGE_SIZE = 50
+
+
+def _settings_row(user) -> ReminderSettings:
+    prefs, _created = ReminderSettings.objects.get_or_create(patient=user)
+    return prefs
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def reminder_settings(request):
+    prefs = _settings_row(request.user)
+    if request.method == "POST":
+        form = ReminderSettingsForm(request.POST, instance=prefs)
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                plan_patient_reminders(patient=request.user, now=timezone.now())
+            messages.success(request, _("Reminder settings saved."))
+            return redirect("patients:reminder_settings")
+    else:
+        form = ReminderSettingsForm(instance=prefs)
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[prefs.calendar_token]))
+    return render(request, "patients/reminder_settings.html", {"form": form, "feed_url": feed_url})
+
+
+@require_POST
+@patient_required
+def regenerate_calendar(request):
+    """A new secret address: the old one stops working at once."""
+    prefs = _settings_row(request.user)
+    prefs.calendar_token = new_calendar_token()
+    prefs.save(update_fields=["calendar_token"])
+    messages.success(request, _("New calendar address created. The old one no longer works."))
+    return redirect("patients:reminder_settings")
+
+
+@require_GET
+@patient_required
+def notifications(request):
+    """In-app notifications and the e-mails we sent (or could not), newest first."""
+    reminders = Reminder.objects.filter(patient=request.user).select_related("treatment__drug")
+    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    unseen = [r.pk for r in page if r.read_at is None]
+    if unseen:  # shown once as new, then marked as seen
+        Reminder.objects.filter(pk__in=unseen).update(read_at=timezone.now())
+    return render(request, "patients/notifications.html", {"page": page, "unseen": set(unseen)})
+
+
+@require_GET
+@patient_required
+def open_reminder(request, token: str):
+    """The link in a reminder e-mail: opens the right form, never records anything itself."""
+    pk = reminder_from_link(token)
+    if pk is None:
+        raise Http404("Bad or expired link.")
+    reminder = get_object_or_404(
+        Reminder.objects.select_related("treatment"), pk=pk, patient=request.user
+    )
+    treatment = reminder.treatment
+    if treatment is None or treatment.stopped_on is not None:
+        messages.info(request, _("This treatment is stopped."))
+        return redirect("patients:dashboard")
+    if reminder.kind == Kind.LOW_STOCK:
+        return redirect("patients:add_stock", treatment.pk)
+    if treatment.next_dose_number != reminder.dose_number:
+        messages.info(request, _("This dose is already logged."))
+        return redirect("patients:dashboard")
+    log_url = reverse("patients:log_injection", args=[treatment.pk])
+    return redirect(f"{log_url}?dose={reminder.dose_number}")
+
+
+@never_cache
+@require_GET
+def calendar_feed(request, token: str):
+    """The private feed: the token is the only key, so it must be long and unguessable."""
+    prefs = get_object_or_404(
+        ReminderSettings.objects.select_related("patient"),
+        calendar_token=token,
+        patient__is_active=True,
+    )
+    patient = prefs.patient
+    with translation.override(patient.language):
+        body = dose_calendar(
+            treatments=treatments_with_care_data(patient),
+            prefs=prefs,
+            today=timeutils.local_today(patient.zone),
+            now=timezone.now(),
+        )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="injections.ics"'
+    response["X-Robots-Tag"] = "noindex"
+    return response
