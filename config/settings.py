@@ -117,6 +117,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web, the worker and beat read while one of them writes; the wait is for
+    # the moments two of them write at once.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "timeout": 20,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    # Tests use a file too (not shared memory, whose table locks fail at once instead of
+    # waiting), so a worker thread or process can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "patients.User"

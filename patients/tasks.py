@@ -1,9 +1,13 @@
 """Thin Celery tasks: ids in, the domain functions in patients.reminders do the work."""
 
+import logging
+
 from celery import shared_task
 from django.utils import timezone
 
 from patients import reminders
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -18,4 +22,5 @@ def queue_due_reminders() -> None:
 def send_reminders(reminder_ids: list[int]) -> None:
     """Deliver claimed reminders one by one: each is locked, sent and recorded on its own."""
     for reminder_id in reminder_ids:
-        reminders.deliver_reminder(reminder_id=reminder_id, now=timezone.now())
+        outcome = reminders.deliver_reminder(reminder_id=reminder_id, now=timezone.now())
+        logger.info("reminder %d: %s", reminder_id, outcome)  # an id and an outcome, nothing else

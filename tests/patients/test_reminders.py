@@ -24,6 +24,7 @@ from patients.reminders import (
 )
 from patients.treatments import record_delivery, stop_treatment
 from tests.factories import TreatmentFactory, UserFactory, log_dose
+from tests.support import FlakyBackend
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -321,21 +322,9 @@ def test_a_delivery_that_restores_the_stock_cancels_the_pending_notice(treatment
 # --- Delivery failures ----------------------------------------------------------------------------
 
 
-class FlakyBackend:
-    """A mail server that answers with `error` to every message."""
-
-    error: Exception = smtplib.SMTPServerDisconnected("gone")
-
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise type(self).error
-
-
 @pytest.fixture
 def flaky_mail(settings):
-    settings.MAILERS = {"default": {"BACKEND": "tests.patients.test_reminders.FlakyBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "tests.support.FlakyBackend"}}
     yield FlakyBackend
     FlakyBackend.error = smtplib.SMTPServerDisconnected("gone")
 

@@ -1,0 +1,337 @@
+"""Reminders through real Redis and real Celery workers (CI runs these with REQUIRE_SERVICES=1).
+
+Each test sends on its own queue, so a `make run` worker on the same Redis never takes its tasks.
+The reminders here are due at 00:00 home time today, so they are due whatever the real clock says.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings as django_settings
+from django.core import mail
+from django.db import connection, transaction
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from patients import tasks, timeutils
+from patients.models import Channel, Reminder, ReminderSettings, State
+from patients.reminders import dispatch_reminders, plan_reminders, queue_due_reminders
+from tests.conftest import need_service
+from tests.factories import TreatmentFactory, UserFactory
+from tests.test_healthz import redis_answers
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def need_postgresql() -> None:
+    need_service(
+        connection.vendor == "postgresql",
+        "row locks (select_for_update, skip_locked) are what this test proves: PostgreSQL only",
+    )
+
+
+@contextmanager
+def broker(url: str):
+    """Point the Celery app at another broker for a while (pools are rebuilt from the URL)."""
+    original = celery_app.conf.broker_url
+
+    def switch(to: str) -> None:
+        celery_app.conf.broker_url = to
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    switch(url)
+    try:
+        yield
+    finally:
+        switch(original)
+
+
+@pytest.fixture
+def queue(settings):
+    url = settings.CELERY_BROKER_URL
+    need_service(url.startswith("redis") and redis_answers(url), f"no Redis at {url}")
+    name = f"test-reminders-{uuid.uuid4().hex[:8]}"
+    settings.REMINDERS_QUEUE = name
+    yield name
+    redis.Redis.from_url(url).delete(name)
+
+
+@contextmanager
+def worker_thread(queue: str):
+    with start_worker(
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        queues=[queue],
+        shutdown_timeout=30,
+        loglevel="WARNING",
+    ) as worker:
+        yield worker
+
+
+def due_patients(count: int, *, catalogue=None) -> list:
+    """`count` patients whose dose is today, reminded at 00:00: due now, whatever the time."""
+    treatments = []
+    for n in range(count):
+        patient = UserFactory(email=f"due{n}@example.com")
+        ReminderSettings.objects.create(patient=patient, lead_days=[0], hour=0)
+        today = timeutils.local_today(patient.zone)
+        treatment = TreatmentFactory(patient=patient, first_dose_on=today)
+        assert treatment.next_reminder_at <= timezone.now()
+        treatments.append(treatment)
+    return treatments
+
+
+def sent_emails() -> int:
+    return Reminder.objects.filter(channel=Channel.EMAIL, state=State.SENT).count()
+
+
+def test_a_reminder_goes_from_plan_to_mail_outbox_through_redis_and_a_worker(catalogue, queue):
+    (treatment,) = due_patients(1)
+    with worker_thread(queue):
+        # The beat's task itself, on the test queue, with the real clock.
+        tasks.queue_due_reminders.apply_async(queue=queue)
+        wait_for(lambda: sent_emails() == 1, what="the e-mail to be sent")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [treatment.patient.email]
+    assert mail.outbox[0].subject == "Votre injection est prévue aujourd’hui"
+    in_app = Reminder.objects.get(channel=Channel.IN_APP)
+    assert in_app.state == State.SENT
+
+
+def test_two_scans_and_dispatchers_at_once_send_one_email_per_reminder(catalogue, queue):
+    need_postgresql()
+    treatments = due_patients(12)
+    now = timezone.now()
+    start = threading.Barrier(2)
+    errors = []
+
+    def tick() -> None:
+        try:
+            start.wait()
+            queue_due_reminders(now=now, batch_size=5)
+            dispatch_reminders(now=now, limit=5)
+        except Exception as error:  # reported below: a thread must not swallow a failure
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with worker_thread(queue):
+        threads = [threading.Thread(target=tick) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        wait_for(lambda: sent_emails() == len(treatments), what="all e-mails")
+        time.sleep(1)  # a duplicate, if any, would be on its way now
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert recipients == sorted(t.patient.email for t in treatments)
+
+
+def test_a_transaction_that_rolls_back_enqueues_nothing(catalogue, queue, settings):
+    due_patients(2)
+    queue_due_reminders(now=timezone.now())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert dispatch_reminders(now=timezone.now()) == 2
+        raise RuntimeError("something later in the same transaction failed")
+    assert redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue) == 0
+    assert set(Reminder.objects.filter(channel=Channel.EMAIL).values_list("state", flat=True)) == {
+        State.PENDING
+    }
+    dispatch_reminders(now=timezone.now())  # the next dispatch, committed, does enqueue
+    assert redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue) == 1
+
+
+def test_smtp_failing_is_retried_then_failed_and_shown(catalogue, queue, settings, client):
+    settings.MAILERS = {"default": {"BACKEND": "tests.support.FlakyBackend"}}
+    (treatment,) = due_patients(1)
+    queue_due_reminders(now=timezone.now())
+    email = Reminder.objects.get(channel=Channel.EMAIL)
+    with worker_thread(queue):
+        at = timezone.now()
+        for attempt in range(1, 6):
+            dispatch_reminders(now=at)
+            wait_for(
+                lambda n=attempt: Reminder.objects.filter(
+                    pk=email.pk, attempts=n, state__in=[State.PENDING, State.FAILED]
+                ).exists(),
+                what=f"attempt {attempt}",
+            )
+            email.refresh_from_db()
+            at = max(at, email.due_at)  # the backoff moved it later
+    assert (email.state, email.attempts, email.last_error) == (
+        "failed",
+        5,
+        "SMTPServerDisconnected",
+    )
+    client.force_login(treatment.patient)
+    page = client.get("/dashboard/").content.decode()
+    assert "Nous n’avons pas pu vous envoyer 1 rappel par e-mail." in page
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def private_redis(port: int):
+    server = shutil.which("redis-server")
+    need_service(bool(server), "redis-server is not installed")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: redis_answers(f"redis://127.0.0.1:{port}/0"), 10, "redis-server")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_with_redis_down_pages_answer_and_every_due_reminder_goes_out_after(
+    catalogue, queue, settings, client, monkeypatch
+):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    treatments = due_patients(3)
+    with broker(url):
+        with private_redis(port):
+            pass  # Redis was there, and now it is gone
+        connects = []
+        real_connect = __import__("kombu").Connection.ensure_connection
+        monkeypatch.setattr(
+            "kombu.Connection.ensure_connection",
+            lambda self, *a, **k: connects.append(1) or real_connect(self, *a, **k),
+        )
+        client.force_login(treatments[0].patient)
+        assert client.get("/dashboard/").status_code == 200
+        log = client.post(
+            f"/treatments/{treatments[0].pk}/injections/new/",
+            {
+                "dose_number": 1,
+                "taken_date": timeutils.local_today(treatments[0].patient.zone),
+                "taken_time": timeutils.local_now(treatments[0].patient.zone).strftime("%H:%M"),
+                "site": "thigh_left",
+                "reaction": "none",
+            },
+        )
+        assert log.status_code == 302  # logged, without waiting for the broker
+        assert connects == []  # the web never talks to Redis
+        monkeypatch.undo()
+        assert client.get("/healthz").status_code == 503
+
+        # The tick runs while Redis is down: rows are written and claimed, nothing is lost.
+        now = timezone.now()
+        queue_due_reminders(now=now)
+        assert dispatch_reminders(now=now) == 2  # the first patient logged her dose
+        with private_redis(port), worker_thread(queue):
+            later = now + timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 1)
+            assert dispatch_reminders(now=later) == 2  # the stale claims, taken again
+            wait_for(lambda: sent_emails() == 2, what="the e-mails after Redis came back")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(t.patient.email for t in treatments[1:])
+    assert not Reminder.objects.filter(treatment=treatments[0]).exists()  # logged in time
+
+
+def start_worker_process(queue: str, mail_dir: Path, log: Path) -> subprocess.Popen:
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "EMAIL_BACKEND": "tests.support.StallingFileBackend",
+        "MAIL_DIR": str(mail_dir),
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
+    catalogue, queue, settings, tmp_path
+):
+    need_postgresql()
+    (treatment,) = due_patients(1)
+    queue_due_reminders(now=timezone.now())
+    email = Reminder.objects.get(channel=Channel.EMAIL)
+    (tmp_path / "stall").touch()
+    first = start_worker_process(queue, tmp_path, tmp_path / "first.log")
+    try:
+        claimed_at = timezone.now()
+        assert dispatch_reminders(now=claimed_at) == 1
+        wait_for((tmp_path / "stalled").exists, 60, "the worker to stall in the middle of sending")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+    email.refresh_from_db()
+    assert email.state == State.SENDING  # claimed, never sent
+    assert list(tmp_path.glob("*.eml")) == []
+
+    (tmp_path / "stall").unlink()
+    second = start_worker_process(queue, tmp_path, tmp_path / "second.log")
+    try:
+        later = claimed_at + timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 1)
+        assert dispatch_reminders(now=later) == 1
+        wait_for(lambda: sent_emails() == 1, 60, "the e-mail after recovery")
+        # Redis gives the killed worker's unacknowledged message back after its visibility
+        # timeout; the same message delivered again must not send a second e-mail.
+        tasks.send_reminders.apply_async(([email.pk],), queue=queue)
+        log = tmp_path / "second.log"
+        wait_for(lambda: f"reminder {email.pk}: skipped" in log.read_text(), 60, "redelivery")
+    finally:
+        second.terminate()
+        second.wait(20)
+    assert len(list(tmp_path.glob("*.eml"))) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (State.SENT, 2)
+    plan_reminders(treatment=treatment, now=timezone.now())  # nothing left to do for today
