@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from patients.models import DoseOverride, Injection, StockDelivery, Treatment, User
+from django.db import transaction
+from django.utils import timezone
+
+from patients.models import (
+    DoseOverride,
+    Injection,
+    Reminder,
+    ReminderSettings,
+    StockDelivery,
+    Treatment,
+    User,
+)
+from patients.reminders import plan_reminders
 
 
 @admin.register(User)
@@ -33,7 +45,14 @@ class TreatmentAdmin(admin.ModelAdmin):
     list_display = ["patient", "drug", "regimen", "first_dose_on", "stopped_on"]
     list_select_related = ["patient", "drug", "regimen"]
     raw_id_fields = ["patient"]
+    readonly_fields = ["next_dose_number", "next_dose_on", "next_reminder_at"]
     inlines = [DoseOverrideInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """A moved dose moves its reminders (same transaction as the admin's save)."""
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            plan_reminders(treatment=form.instance, now=timezone.now())
 
 
 @admin.register(Injection)
@@ -47,3 +66,21 @@ class InjectionAdmin(admin.ModelAdmin):
 class StockDeliveryAdmin(admin.ModelAdmin):
     list_display = ["treatment", "received_on", "devices"]
     raw_id_fields = ["treatment"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The outbox: failed e-mails are listed here (filter by state)."""
+
+    list_display = ["pk", "kind", "channel", "state", "due_at", "attempts", "last_error"]
+    list_filter = ["state", "channel", "kind"]
+    raw_id_fields = ["patient", "treatment"]
+    date_hierarchy = "due_at"
+    readonly_fields = ["created_at", "updated_at", "claimed_at", "sent_at"]
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["patient", "hour", "by_email", "in_app", "paused"]
+    raw_id_fields = ["patient"]
+    exclude = ["calendar_token"]  # a secret: the patient renews it from their page

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils import timezone, translation
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from patients.accounts import delete_account
 from patients.forms import DeleteAccountForm, ProfileForm, SignupForm
 from patients.models import Role
+from patients.reminders import plan_patient_reminders
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,7 +49,10 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
-            user = form.save()
+            with transaction.atomic():
+                user = form.save()
+                if "time_zone" in form.changed_data:  # reminders follow the home zone
+                    plan_patient_reminders(patient=user, now=timezone.now())
             messages.success(request, _("Profile saved."))
             response = redirect(translate_url(request.path, user.language))
             response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from patients import timeutils
 from patients.injections import record_injection
-from patients.models import InjectionSite, Role, Treatment, User
+from patients.models import InjectionSite, ReminderSettings, Role, Treatment, User
 from patients.treatments import planned_dose, record_delivery, start_treatment
 from therapies.models import Drug
 
@@ -49,14 +49,22 @@ class Command(BaseCommand):
         return user
 
     def _story(self, patient: User, drug: Drug) -> None:
-        """Started about 10 months ago; every dose so far logged, one of them 5 days late."""
+        """Started about 10 months ago; every dose so far logged, one of them 5 days late.
+
+        The next dose is tomorrow and the demo is reminded the day before at the current hour,
+        so the day-before e-mail is due as soon as the worker and beat are up.
+        """
         zone = patient.zone
         today = timeutils.local_today(zone)
+        ReminderSettings.objects.update_or_create(
+            patient=patient,
+            defaults={"lead_days": [2, 1, 0], "hour": timeutils.local_now(zone).hour},
+        )
         treatment = start_treatment(
             patient=patient,
             drug=drug,
             regimen=drug.regimens.get(is_default=True),
-            first_dose_on=today - timedelta(weeks=44),
+            first_dose_on=today - timedelta(weeks=44) + timedelta(days=1),
             prescriber_name="Dr Martin",
         )
         record_delivery(treatment=treatment, received_on=treatment.first_dose_on, devices=4)
