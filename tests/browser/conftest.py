@@ -149,9 +149,12 @@ def care_data(patient):
     """Camille on guselkumab for 8 weeks: dose 1 logged, dose 2 overdue, one device in stock.
 
     Enough to render every branch the patient pages have: history rows, overdue advice, the
-    low-stock warning, the plan table.
+    low-stock warning (and its unread notification), the plan table, an e-mail that failed.
     """
+    from django.utils import timezone
+
     from patients import timeutils
+    from patients.models import Channel, Kind, Reminder, State
     from patients.treatments import record_delivery
     from tests.factories import TreatmentFactory, log_dose
 
@@ -160,4 +163,15 @@ def care_data(patient):
     treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=first)
     injection = log_dose(treatment, 1, first)
     record_delivery(treatment=treatment, received_on=first - timedelta(days=3), devices=2)
+    Reminder.objects.create(
+        patient=patient,
+        treatment=treatment,
+        dose_number=2,
+        about_date=first + timedelta(weeks=4),
+        kind=Kind.OVERDUE_DOSE,
+        occurrence="dose-2:late-1",
+        channel=Channel.EMAIL,
+        state=State.FAILED,
+        due_at=timezone.now(),
+    )
     return {"patient": patient, "treatment": treatment, "injection": injection}

@@ -36,6 +36,8 @@ PATIENT_PAGES = [
     ("password-change-done", "/accounts/password_change/done/"),
     ("stop-treatment", "/treatments/{treatment}/stop/"),
     ("delete-account", "/accounts/delete/"),
+    ("reminder-settings", "/reminders/"),
+    ("notifications", "/notifications/"),
 ]
 NOT_FOUND_PATH = "/therapies/nope/"
 # Chromium reports the 404 status of the document itself as a failed resource load.
