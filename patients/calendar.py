@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from patients.models import ReminderSettings, Treatment
-from patients.treatments import PLAN_HORIZON, live_injections_of, overrides_of
+from patients.treatments import PLAN_HORIZON, doses_until, live_injections_of
 from therapies import dosing
 
 PRODID = "-//Interleukin Care//Dose calendar//EN"
@@ -19,13 +19,7 @@ UID_DOMAIN = "interleukin-care"
 def planned_unlogged(treatment: Treatment, *, today: date) -> list[dosing.PlannedDose]:
     """Doses from today to a year ahead that are not logged yet."""
     taken = {i.dose_number for i in live_injections_of(treatment)}
-    doses = dosing.doses_through(
-        treatment.regimen.spec(),
-        treatment.first_dose_on,
-        until=today + PLAN_HORIZON,
-        at_least=max(taken, default=0) + 1,
-        overrides=overrides_of(treatment),
-    )
+    doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
     return [d for d in doses if d.number not in taken and today <= d.date <= today + PLAN_HORIZON]
 
 

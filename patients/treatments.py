@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -103,6 +103,19 @@ def planned_dose(treatment: Treatment, number: int) -> dosing.PlannedDose:
     raise AssertionError("unreachable: the plan is endless")
 
 
+def doses_until(
+    treatment: Treatment, *, until: date, taken: Collection[int]
+) -> list[dosing.PlannedDose]:
+    """The treatment's planned doses up to `until`, and at least one past the last logged."""
+    return dosing.doses_through(
+        treatment.regimen.spec(),
+        treatment.first_dose_on,
+        until=until,
+        at_least=max(taken, default=0) + 1,
+        overrides=overrides_of(treatment),
+    )
+
+
 @dataclass(frozen=True)
 class SiteUse:
     site: InjectionSite
@@ -146,15 +159,7 @@ def least_recently_used(uses: Sequence[SiteUse]) -> InjectionSite:
 def overview(treatment: Treatment, *, today: date) -> Overview:
     injections = sorted(live_injections_of(treatment), key=lambda i: i.taken_at, reverse=True)
     taken = {i.dose_number: i.taken_on for i in injections}
-    overrides = overrides_of(treatment)
-    spec = treatment.regimen.spec()
-    doses = dosing.doses_through(
-        spec,
-        treatment.first_dose_on,
-        until=today + PLAN_HORIZON,
-        at_least=max(taken, default=0) + 1,
-        overrides=overrides,
-    )
+    doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
     status = dosing.dose_status(doses, taken, today)
     upcoming = [d for d in doses if d.number >= status.next_dose.number and d.number not in taken]
     received = getattr(treatment, "devices_received", None)
@@ -212,13 +217,7 @@ def unlogged_dose_choices(
     dose of the entry being edited.
     """
     taken = {i.dose_number for i in live_injections_of(treatment) if i.dose_number != keep}
-    doses = dosing.doses_through(
-        treatment.regimen.spec(),
-        treatment.first_dose_on,
-        until=today + CHOICE_LOOKAHEAD,
-        at_least=max(taken, default=0) + 1,
-        overrides=overrides_of(treatment),
-    )
+    doses = doses_until(treatment, until=today + CHOICE_LOOKAHEAD, taken=taken)
     next_number = max(taken, default=0) + 1  # the dose after the last one logged
     return [
         d
