@@ -401,3 +401,20 @@ def test_a_patient_in_new_york_gets_the_reminder_at_nine_new_york_time(catalogue
     assert run_scan(utc(2027, 3, 13, 14)) == 1
     treatment.refresh_from_db()
     assert treatment.next_reminder_at == utc(2027, 3, 15, 13)  # 09:00 EDT
+
+
+@pytest.mark.now(utc(2027, 3, 20, 12))
+def test_deleting_a_dose_logged_by_mistake_brings_todays_email_back(
+    treatment, django_capture_on_commit_callbacks
+):
+    from patients.injections import delete_injection
+
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 1))
+    run_scan(utc(2027, 3, 29, 7))
+    with time_machine.travel(utc(2027, 3, 29, 7, 0, 20), tick=False):
+        mistake = log_dose(treatment, 3, date(2027, 3, 29))
+        assert emails_of(treatment).get().state == State.CANCELLED
+        delete_injection(injection=mistake)
+    assert emails_of(treatment).get().state == State.PENDING
+    assert send_due(utc(2027, 3, 29, 7, 1), django_capture_on_commit_callbacks) == ["sent"]
