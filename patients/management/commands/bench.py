@@ -1,9 +1,12 @@
 """In-process page timings next to a hello-world view measured in the same run.
 
-Writes BENCHMARKS.md. Timings are never asserted in tests; this is where they are read.
+Writes the page section of BENCHMARKS.md (`manage.py bench_reminders` writes the reminder
+sections; each keeps the others). Timings are never asserted in tests; this is where they are read.
 """
 
+import os
 import platform
+import re
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,6 +24,57 @@ from therapies.models import Drug
 
 BENCH_EMAIL = "bench-patient@bench.example"
 YEARS_OF_HISTORY = 5
+
+# BENCHMARKS.md is made of sections, each rewritten by the command that measures it.
+SECTIONS = ("pages", "reminder-scan", "reminder-send")
+HEADER = [
+    "# Benchmarks",
+    "",
+    "Written by `make bench`. Every figure sits next to a reference measured in the same run",
+    "and is read as a ratio to it; timings are never asserted in tests. Each section names the",
+    "command that produced it.",
+    "",
+]
+MARKER = re.compile(r"^<!-- section: ([a-z-]+) -->$", re.MULTILINE)
+
+
+def machine() -> str:
+    """Architecture, CPU model, cores and Python: enough to compare two files."""
+    model = platform.processor() or "cpu"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (
+        f"{platform.machine()}, {model}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+
+
+def write_section(output: str, key: str, lines: list[str]) -> None:
+    """Rewrite one section of `output`, keeping the others as they are."""
+    assert key in SECTIONS, key
+    try:
+        with open(output, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        text = ""
+    parts = MARKER.split(text)
+    # parts = [before the first marker, key, body, key, body, ...]
+    sections = {name: body.strip("\n") for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    if not sections and text.strip():
+        # A file from before the sections: its content is the page table.
+        sections["pages"] = text.replace("# Benchmarks", "## Pages", 1).strip("\n")
+    sections[key] = "\n".join(lines).strip("\n")
+    out = list(HEADER)
+    for name in SECTIONS:
+        if name in sections:
+            out += [f"<!-- section: {name} -->", sections[name], ""]
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(out))
 
 
 class Command(BaseCommand):
@@ -112,12 +166,13 @@ class Command(BaseCommand):
 
     def _write(self, output: str, rows, reference: float, repeat: int) -> None:
         lines = [
-            "# Benchmarks",
+            "## Pages (in-process, SQLite)",
             "",
             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            f"- machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-            f"Python {platform.python_version()}, {connection.vendor}",
-            f"- command: `make bench` ({repeat} requests per page, Django test client, in-process)",
+            f"- machine: {machine()}, {connection.vendor}",
+            "- command: `make bench`, which runs "
+            "`DATABASE_URL=sqlite:///$PWD/var/bench.sqlite3 .venv/bin/python manage.py bench` "
+            f"({repeat} requests per page, Django test client, in-process)",
             "- ratio: the page's median divided by the hello-world median of the same run",
             "",
             "| page | median ms | min ms | max ms | ratio to hello world | queries |",
@@ -128,6 +183,4 @@ class Command(BaseCommand):
                 f"| {name} | {median * 1000:.2f} | {low * 1000:.2f} | {high * 1000:.2f} | "
                 f"{median / reference:.1f} | {queries} |"
             )
-        lines.append("")
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines))
+        write_section(output, "pages", lines)
