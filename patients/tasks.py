@@ -21,6 +21,6 @@ def queue_due_reminders() -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_reminders(reminder_ids: list[int]) -> None:
     """Deliver claimed reminders one by one: each is locked, sent and recorded on its own."""
-    for reminder_id in reminder_ids:
-        outcome = reminders.deliver_reminder(reminder_id=reminder_id, now=timezone.now())
+    outcomes = reminders.deliver_reminders(reminder_ids=reminder_ids, now=timezone.now())
+    for reminder_id, outcome in zip(reminder_ids, outcomes, strict=True):
         logger.info("reminder %d: %s", reminder_id, outcome)  # an id and an outcome, nothing else

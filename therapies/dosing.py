@@ -103,6 +103,16 @@ def _maintenance_dates(spec: RegimenSpec, first_dose: date) -> Iterator[date]:
             yield anchor + timedelta(weeks=step * spec.every)
 
 
+def devices_of_dose(spec: RegimenSpec, number: int) -> int:
+    """How many devices dose `number` takes: its loading dose's, or the maintenance count.
+
+    The same as `planned_doses` gives (loading doses come first), without walking the plan.
+    """
+    if number <= len(spec.loading):
+        return spec.loading[number - 1].devices
+    return spec.devices
+
+
 def planned_doses(
     spec: RegimenSpec, first_dose: date, *, overrides: Mapping[int, date] | None = None
 ) -> Iterator[PlannedDose]:

@@ -86,13 +86,27 @@ class Reminder(models.Model):
     dispatchers or workers; `state` moves pending -> sending -> sent / failed / cancelled.
     """
 
+    # Both keys are indexed by the composite indexes below (patient, -due_at) and the unique
+    # constraint (treatment, …): a separate index each would only slow the scan's inserts.
     patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
     )
     # The subject. A kind about something else (a trip, a checklist) adds its own nullable key
     # and its own unique constraint.
+    # No database constraint: a treatment is only ever deleted with its patient, whose
+    # constraint above already refuses an orphan row, and the check at each commit was a quarter
+    # of the reminder scan's time. Django still cascades the deletion.
     treatment = models.ForeignKey(
-        Treatment, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+        Treatment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        db_index=False,
+        db_constraint=False,
     )
     dose_number = models.PositiveIntegerField(null=True, blank=True)
     # The day the reminder is about (the planned dose date), as the patient saw it.

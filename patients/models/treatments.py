@@ -22,8 +22,11 @@ class Treatment(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="treatments"
     )
-    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+")
-    regimen = models.ForeignKey(Regimen, on_delete=models.PROTECT, related_name="+")
+    # No index on drug and regimen: nothing looks treatments up by them but the rare deletion of
+    # a catalogue entry, and every index makes the reminder scan's UPDATE of a million-row table
+    # slower (next_reminder_at is indexed, so those updates cannot be HOT).
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="+", db_index=False)
+    regimen = models.ForeignKey(Regimen, on_delete=models.PROTECT, related_name="+", db_index=False)
     first_dose_on = models.DateField(_("date of the first injection"))
     prescriber_name = models.CharField(_("prescriber's name"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

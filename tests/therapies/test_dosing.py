@@ -238,3 +238,9 @@ def test_the_next_dose_is_never_one_already_logged(spec, first, logged, offset):
     status = dosing.dose_status(plan, taken, first + timedelta(days=offset))
     assert status.next_dose.number == logged + 1
     assert status.overdue == (status.next_dose.date < first + timedelta(days=offset))
+
+
+@given(spec=regimens(), first=first_days)
+def test_the_devices_of_a_dose_number_match_the_plan(spec, first):
+    plan = dosing.plan(spec, first, count=len(spec.loading) + 6)
+    assert [dosing.devices_of_dose(spec, d.number) for d in plan] == [d.devices for d in plan]

@@ -416,7 +416,7 @@ class Command(BaseCommand):
         captured: dict[str, tuple[str, tuple]] = {}
 
         def capture(execute, sql, params, many, context):
-            if "FOR UPDATE" in sql and '"patients_treatment"' in sql:
+            if sql.startswith("SELECT") and '"patients_treatment"."next_reminder_at" <=' in sql:
                 captured.setdefault("select", (sql, params))
             elif sql.startswith("UPDATE patients_treatment"):
                 captured.setdefault("update", (sql, params))
@@ -587,11 +587,11 @@ class Command(BaseCommand):
         breakdown = result["breakdown"]
         update_seq = any("Seq Scan on patients_treatment" in line for line in result["update_plan"])
         labels = {
-            "SELECT": "the locking select of due treatments",
-            "INSERT": "the outbox inserts (bulk_create, ignore_conflicts)",
-            "UPDATE": "the UPDATE … FROM (VALUES …) of next reminder times",
-            "COMMIT": "the commits (deferred foreign-key checks included)",
-            "Python": "Python (moments, Reminder objects, building the SQL)",
+            "SELECT": "the select of due treatments",
+            "INSERT": "the outbox insert (INSERT … SELECT FROM unnest, ON CONFLICT DO NOTHING)",
+            "UPDATE": "the UPDATE … FROM unnest(…) of next reminder times",
+            "COMMIT": "the commits (deferred foreign-key checks on the patient included)",
+            "Python": "Python (moments, building the SQL)",
         }
         parts = "; ".join(
             f"{labels.get(key, key)} {value * 1000:.0f} ms"
@@ -617,7 +617,7 @@ class Command(BaseCommand):
             *result["scan_plan"],
             "```",
             "",
-            "The scan's `UPDATE … FROM (VALUES …)` of next reminder times "
+            "The scan's `UPDATE … FROM unnest(…)` of next reminder times "
             f"(`_move_next_reminders`, {result['update_rows']:,} rows, the first batch), "
             "`EXPLAIN (ANALYZE, BUFFERS)` in a transaction rolled back: "
             + (
