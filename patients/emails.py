@@ -1,15 +1,20 @@
 """E-mails are templates: emails/<name>_subject.txt, _body.txt and _body.html."""
 
 from django.conf import settings
+from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 
-def send_templated_email(*, to: str, name: str, context: dict) -> None:
-    """Render and send one e-mail in the active language (wrap in translation.override)."""
+def send_templated_email(*, to: str, name: str, context: dict, mailer=None) -> None:
+    """Render and send one e-mail in the active language (wrap in translation.override).
+
+    `mailer`: an open mail backend to reuse (e.g. one SMTP session for a batch).
+    """
     subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+    context = {**context, "subject": subject}  # the HTML title, without rendering it twice
     text = render_to_string(f"emails/{name}_body.txt", context)
     html = render_to_string(f"emails/{name}_body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    (mailer or mail.mailers.default).send_messages([message])

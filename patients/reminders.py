@@ -21,6 +21,7 @@ Only ids travel through the broker; logs carry ids and counts, never health data
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
@@ -33,7 +34,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
+from django.core import mail, signing
 from django.db import connection, transaction
 from django.db.models import F, Max, Q, Sum
 from django.urls import reverse
@@ -572,14 +573,25 @@ def describe(error: Exception) -> str:
 def deliver_reminders(*, reminder_ids: Sequence[int], now: datetime) -> list[str]:
     """Send claimed e-mail reminders, each at most once; returns what happened to each.
 
-    The patients, settings, treatments and drugs of the batch are read in one query; then each
-    reminder is locked, sent and recorded in a transaction of its own, so a worker that dies
-    mid-batch leaves every other reminder sent or claimed, never half-recorded.
+    The batch is held (see `_held`), then read in one query, after the hold so that the states
+    are fresh; each reminder is then sent and its outcome written by one statement that commits
+    on its own, so a worker that dies mid-batch leaves every reminder sent or still claimed.
     """
-    batch = Reminder.objects.select_related(
-        "patient__reminder_settings", "treatment__drug", "treatment__regimen"
-    ).in_bulk(reminder_ids)
-    return [_deliver(batch.get(pk), now=now) for pk in reminder_ids]
+    mailer = mail.mailers.default
+    with contextlib.suppress(OSError):  # if it fails, each send tries and records its error
+        mailer.open()  # one SMTP session for the batch, not one per e-mail
+    try:
+        with _held(reminder_ids) as held:
+            batch = (
+                Reminder.objects.filter(state=State.SENDING)
+                .select_related(
+                    "patient__reminder_settings", "treatment__drug", "treatment__regimen"
+                )
+                .in_bulk(held)
+            )
+            return [_deliver(batch.get(pk), now=now, mailer=mailer) for pk in reminder_ids]
+    finally:
+        mailer.close()
 
 
 def deliver_reminder(*, reminder_id: int, now: datetime) -> str:
@@ -587,51 +599,82 @@ def deliver_reminder(*, reminder_id: int, now: datetime) -> str:
     return outcome
 
 
-def _deliver(reminder: Reminder | None, *, now: datetime) -> str:
-    if reminder is None:
-        return "skipped"
-    with transaction.atomic():
-        # Lock the row alone; skip it when another worker holds it (it sends or dies, and then
-        # the claim times out). Its state and attempts are read again under the lock.
-        locked = (
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(pk=reminder.pk, state=State.SENDING)
-            .values_list("attempts", flat=True)
-            .first()
+ADVISORY_NAMESPACE = 0x52454D49 << 32  # "REMI": reminder ids, apart from any other lock key
+
+
+@contextlib.contextmanager
+def _held(ids: Sequence[int]):
+    """The ids this worker may deliver: no one else delivers them until it lets go.
+
+    PostgreSQL: session advisory locks, taken in one statement. Unlike row locks they outlive
+    each reminder's own commit, and the server drops them when the session ends, so a killed
+    worker leaves nothing held (its claims time out and are dispatched again). Elsewhere
+    (SQLite, for development, one worker): every id.
+    """
+    if connection.vendor != "postgresql":
+        yield list(ids)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM unnest(%s::bigint[]) AS id WHERE pg_try_advisory_lock(%s + id)",
+            [list(ids), ADVISORY_NAMESPACE],
         )
-        if locked is None:
-            return "skipped"  # already done, or another worker holds it right now
-        reminder.attempts = locked
-        patient = reminder.patient
-        spec = KINDS[reminder.kind]
-        today = local_today(patient.zone)
-        wanted = Channel.EMAIL in channels_of(settings_of(patient))
-        if not wanted or not spec.still_stands(reminder, today):
-            _record(reminder, now, state=State.CANCELLED)
-            return State.CANCELLED
-        try:
-            with translation.override(patient.language):
-                send_templated_email(
-                    to=patient.email,
-                    name=spec.template,
-                    context=email_context(reminder, today=today),
-                )
-        except OSError as error:  # anything else is a bug: the claim times out and is retried
-            error_text = describe(error)
-            if is_transient(error) and reminder.attempts < MAX_ATTEMPTS:
-                retry_at = now + backoff(reminder.attempts)
-                _record(reminder, now, state=State.PENDING, due_at=retry_at, last_error=error_text)
-            else:
-                _record(reminder, now, state=State.FAILED, last_error=error_text)
-            logger.warning(
-                "reminder %d: %s (attempt %d)", reminder.pk, error_text, reminder.attempts
+        held = [row[0] for row in cursor.fetchall()]
+    try:
+        yield held
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_unlock(%s + id) FROM unnest(%s::bigint[]) AS id",
+                [ADVISORY_NAMESPACE, held],
             )
-            return reminder.state
-        _record(reminder, now, state=State.SENT, sent_at=now)
-        return State.SENT
+
+
+def _deliver(reminder: Reminder | None, *, now: datetime, mailer) -> str:
+    if reminder is None:
+        return "skipped"  # already done, or another worker holds it right now
+    patient = reminder.patient
+    spec = KINDS[reminder.kind]
+    today = local_today(patient.zone)
+    wanted = Channel.EMAIL in channels_of(settings_of(patient))
+    if not wanted or not spec.still_stands(reminder, today):
+        _record(reminder, now, state=State.CANCELLED)
+        return State.CANCELLED
+    try:
+        with translation.override(patient.language):
+            send_templated_email(
+                to=patient.email,
+                name=spec.template,
+                context=email_context(reminder, today=today),
+                mailer=mailer,
+            )
+    except OSError as error:  # anything else is a bug: the claim times out and is retried
+        error_text = describe(error)
+        if is_transient(error) and reminder.attempts < MAX_ATTEMPTS:
+            retry_at = now + backoff(reminder.attempts)
+            _record(reminder, now, state=State.PENDING, due_at=retry_at, last_error=error_text)
+        else:
+            _record(reminder, now, state=State.FAILED, last_error=error_text)
+        logger.warning("reminder %d: %s (attempt %d)", reminder.pk, error_text, reminder.attempts)
+        return reminder.state
+    _record(reminder, now, state=State.SENT, sent_at=now)
+    return State.SENT
+
+
+RECORDED = ("state", "sent_at", "due_at", "last_error", "updated_at")
 
 
 def _record(reminder: Reminder, now: datetime, **fields) -> None:
-    Reminder.objects.filter(pk=reminder.pk).update(updated_at=now, **fields)
-    for name, value in fields.items():
+    """Write the outcome, committed at once (plain SQL: this runs once per e-mail, and the
+    queryset cost more Python than the statement)."""
+    for name, value in {**fields, "updated_at": now}.items():
         setattr(reminder, name, value)
+    columns = [Reminder._meta.get_field(name) for name in RECORDED]
+    values = [c.get_db_prep_value(getattr(reminder, c.name), connection) for c in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Reminder._meta.db_table} SET "  # noqa: S608 (no user input)
+            + ", ".join(f"{name} = %s" for name in RECORDED)
+            + " WHERE id = %s AND state = %s",
+            [*values, reminder.pk, State.SENDING.value],
+        )

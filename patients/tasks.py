@@ -22,5 +22,6 @@ def queue_due_reminders() -> None:
 def send_reminders(reminder_ids: list[int]) -> None:
     """Deliver claimed reminders one by one: each is locked, sent and recorded on its own."""
     outcomes = reminders.deliver_reminders(reminder_ids=reminder_ids, now=timezone.now())
-    for reminder_id, outcome in zip(reminder_ids, outcomes, strict=True):
-        logger.info("reminder %d: %s", reminder_id, outcome)  # an id and an outcome, nothing else
+    # Ids and outcomes, nothing else; one line per batch.
+    done = zip(reminder_ids, outcomes, strict=True)
+    logger.info("reminders %s", ", ".join(f"{pk}: {outcome}" for pk, outcome in done))

@@ -49,7 +49,7 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
 def need_postgresql() -> None:
     need_service(
         connection.vendor == "postgresql",
-        "row locks (select_for_update, skip_locked) are what this test proves: PostgreSQL only",
+        "PostgreSQL locks (skip-locked claims, advisory locks) are what this test proves",
     )
 
 
@@ -327,7 +327,7 @@ def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
         # timeout; the same message delivered again must not send a second e-mail.
         tasks.send_reminders.apply_async(([email.pk],), queue=queue)
         log = tmp_path / "second.log"
-        wait_for(lambda: f"reminder {email.pk}: skipped" in log.read_text(), 60, "redelivery")
+        wait_for(lambda: f" {email.pk}: skipped" in log.read_text(), 60, "redelivery")
     finally:
         second.terminate()
         second.wait(20)
