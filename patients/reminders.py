@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import mail, signing
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import translation
 
@@ -51,7 +51,7 @@ from patients.models import (
     User,
 )
 from patients.timeutils import local_today
-from patients.treatments import planned_dose
+from patients.treatments import is_low_stock, planned_dose, stock_of
 from therapies import dosing
 
 logger = logging.getLogger(__name__)
@@ -178,8 +178,7 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         return
     prefs = settings_of(treatment.patient)
     zone = treatment.patient.zone
-    live = treatment.injections.live()
-    last_taken = live.aggregate(n=Max("dose_number"))["n"] or 0
+    last_taken = treatment.injections.live().aggregate(n=Max("dose_number"))["n"] or 0
     dose = planned_dose(treatment, last_taken + 1)
     treatment.next_dose_number, treatment.next_dose_on = dose.number, dose.date
     treatment.next_reminder_at = None
@@ -203,9 +202,8 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         pending.filter(kind__in=DOSE_KINDS).update(state=State.CANCELLED)
     treatment.save(update_fields=["next_dose_number", "next_dose_on", "next_reminder_at"])
 
-    received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
-    left = received - (live.aggregate(n=Sum("devices_used", default=0))["n"]) if received else None
-    low = left is not None and left <= dose.devices
+    received, left = stock_of(treatment)
+    low = is_low_stock(left, dose.devices)
     level = f"stock-{received}-{left}"  # once per stock level
     no_longer_true = pending.filter(kind=Kind.LOW_STOCK)
     if low:
@@ -214,14 +212,11 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
     if low:
         _create(
             [
-                _row(treatment.patient_id, treatment.pk, Kind.LOW_STOCK, level, channel, now)
+                _row(treatment, Kind.LOW_STOCK, level, channel, now, dose=dose.number, on=dose.date)
                 for channel in channels_of(prefs)
-            ],
-            dose_number=dose.number,
-            about_date=dose.date,
+            ]
         )
-        if Channel.EMAIL in channels_of(prefs):
-            _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
+        _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
 
 
 def _revive(treatment: Treatment, **lookup) -> None:
@@ -237,25 +232,36 @@ def plan_patient_reminders(*, patient: User, now: datetime) -> None:
         plan_reminders(treatment=treatment, now=now)
 
 
-def _row(patient_id, treatment_id, kind, occurrence, channel, now) -> Reminder:
+def _row(
+    treatment: Treatment | int,
+    kind: str,
+    occurrence: str,
+    channel: str,
+    now: datetime,
+    *,
+    dose: int,
+    on: date,
+    due_at: datetime | None = None,
+    patient_id: int | None = None,
+) -> Reminder:
+    """An outbox row about dose `dose` (planned `on`); `treatment` may be just its id."""
     in_app = channel == Channel.IN_APP
     return Reminder(
-        patient_id=patient_id,
-        treatment_id=treatment_id,
+        patient_id=patient_id or treatment.patient_id,
+        treatment_id=getattr(treatment, "pk", treatment),
+        dose_number=dose,
+        about_date=on,
         kind=kind,
         occurrence=occurrence,
         channel=channel,
-        due_at=now,
+        due_at=due_at or now,
         # An in-app notice is delivered by existing: it shows in the list at once.
         state=State.SENT if in_app else State.PENDING,
         sent_at=now if in_app else None,
     )
 
 
-def _create(rows: list[Reminder], **fields) -> None:
-    for row in rows:
-        for name, value in fields.items():
-            setattr(row, name, value)
+def _create(rows: list[Reminder]) -> None:
     # A conflict means this reminder already exists (sent, pending or cancelled): once is enough.
     Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
 
@@ -364,12 +370,22 @@ def _insert_scanned(rows: list[tuple], *, now: datetime) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":  # SQLite, for development: model objects will do
-        objects = []
-        for patient_id, treatment_id, number, dose_on, kind, occurrence, channel, at in rows:
-            row = _row(patient_id, treatment_id, kind, occurrence, channel, now)
-            row.dose_number, row.about_date, row.due_at = number, dose_on, at
-            objects.append(row)
-        _create(objects)
+        _create(
+            [
+                _row(
+                    treatment_id,
+                    kind,
+                    occurrence,
+                    channel,
+                    now,
+                    dose=number,
+                    on=dose_on,
+                    due_at=at,
+                    patient_id=patient_id,
+                )
+                for patient_id, treatment_id, number, dose_on, kind, occurrence, channel, at in rows
+            ]
+        )
         return
     # PostgreSQL: one INSERT … SELECT FROM unnest(arrays), without building a model per row
     # (half the scan's time went into Django objects and its VALUES list).
@@ -502,10 +518,8 @@ def _dose_context(reminder: Reminder) -> dict:
 
 
 def _stock_context(reminder: Reminder) -> dict:
-    treatment = reminder.treatment
-    received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
-    used = treatment.injections.live().aggregate(n=Sum("devices_used", default=0))["n"]
-    return {**_dose_context(reminder), "devices_left": max(received - used, 0)}
+    _received, left = stock_of(reminder.treatment)
+    return {**_dose_context(reminder), "devices_left": max(left or 0, 0)}
 
 
 @dataclass(frozen=True)

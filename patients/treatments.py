@@ -177,10 +177,25 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
         recent=injections[:RECENT_HISTORY],
         logged_count=len(injections),
         devices_left=devices_left,
-        low_stock=devices_left is not None and devices_left <= status.next_dose.devices,
+        low_stock=is_low_stock(devices_left, status.next_dose.devices),
         sites=uses,
         suggested_site=least_recently_used(uses),
     )
+
+
+def is_low_stock(devices_left: int | None, devices_for_next_dose: int) -> bool:
+    """What is left covers one dose or less (unknown until a delivery is recorded)."""
+    return devices_left is not None and devices_left <= devices_for_next_dose
+
+
+def stock_of(treatment: Treatment) -> tuple[int, int | None]:
+    """(devices received, devices left), read from the database, not from prefetched data;
+    left is None until the patient records a delivery."""
+    received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
+    if not received:
+        return 0, None
+    used = treatment.injections.live().aggregate(n=Sum("devices_used", default=0))["n"]
+    return received, received - used
 
 
 def stop_treatment(*, treatment: Treatment, on: date) -> None:
