@@ -4,6 +4,7 @@ Guselkumab from Monday 4 January 2027 plans doses on 4 Jan, 1 Feb, 29 Mar (the d
 springs forward), 24 May… Default settings: two days before and on the day, at 09:00 home time.
 """
 
+import io
 import smtplib
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.utils import translation
 
 from patients import reminders
@@ -418,3 +420,45 @@ def test_deleting_a_dose_logged_by_mistake_brings_todays_email_back(
         delete_injection(injection=mistake)
     assert emails_of(treatment).get().state == State.PENDING
     assert send_due(utc(2027, 3, 29, 7, 1), django_capture_on_commit_callbacks) == ["sent"]
+
+
+@pytest.mark.now(utc(2027, 3, 20, 12))
+def test_a_dose_moved_in_the_admin_moves_its_reminders(treatment, client):
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 1))
+    assert treatment.next_reminder_at == utc(2027, 3, 27, 8)
+    admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        f"/en/admin/patients/treatment/{treatment.pk}/change/",
+        {
+            "patient": treatment.patient.pk,
+            "drug": treatment.drug.pk,
+            "regimen": treatment.regimen.pk,
+            "first_dose_on": "2027-01-04",
+            "prescriber_name": "",
+            "stopped_on": "",
+            "overrides-TOTAL_FORMS": "1",
+            "overrides-INITIAL_FORMS": "0",
+            "overrides-MIN_NUM_FORMS": "0",
+            "overrides-MAX_NUM_FORMS": "1000",
+            "overrides-0-dose_number": "3",
+            "overrides-0-date": "2027-04-05",
+            "overrides-0-set_by": admin.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode().split("errorlist")[1:3]
+    treatment.refresh_from_db()
+    assert treatment.next_dose_on == date(2027, 4, 5)
+    assert treatment.next_reminder_at == utc(2027, 4, 3, 7)  # two days before, 09:00 CEST
+
+
+@pytest.mark.now(utc(2027, 3, 20, 12))
+def test_the_plan_reminders_command_fills_in_missing_reminder_times(treatment):
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 1))
+    Treatment.objects.filter(pk=treatment.pk).update(next_reminder_at=None, next_dose_on=None)
+    call_command("plan_reminders", stdout=io.StringIO())
+    treatment.refresh_from_db()
+    assert treatment.next_dose_on == date(2027, 3, 29)
+    assert treatment.next_reminder_at == utc(2027, 3, 27, 8)
