@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
-from patients.views import accounts, reminders
+from patients.views import accounts, care, checklists, reminders
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -18,6 +18,9 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/signup/clinician/", care.clinician_signup, name="signup_clinician"),
+    # Read-only, for a lab or someone without an account: the token is the key.
+    path("shared/checklists/<str:token>/", checklists.shared_checklist, name="shared_checklist"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", accounts.profile, name="profile"),

@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 from django.utils import timezone
 
+from patients.care import review_clinician
 from patients.models import (
+    AccessEvent,
+    CareLink,
+    ClinicianProfile,
     DoseOverride,
     Injection,
     Reminder,
@@ -83,3 +87,48 @@ class ReminderSettingsAdmin(admin.ModelAdmin):
     list_display = ["patient", "hour", "by_email", "in_app", "paused"]
     raw_id_fields = ["patient"]
     exclude = ["calendar_token"]  # a secret: the patient renews it from their page
+
+
+@admin.register(ClinicianProfile)
+class ClinicianProfileAdmin(admin.ModelAdmin):
+    """Approve a clinician once their registration number is checked (e.g. in the RPPS)."""
+
+    list_display = ["user", "specialty", "institution", "registration_number", "status"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "user__display_name", "registration_number"]
+    readonly_fields = ["reviewed_at", "reviewed_by"]
+    raw_id_fields = ["user"]
+    actions = ["approve", "refuse"]
+
+    @admin.action(description="Approve the selected clinicians")
+    def approve(self, request, queryset):
+        self._review(request, queryset, approve=True)
+
+    @admin.action(description="Refuse the selected clinicians")
+    def refuse(self, request, queryset):
+        self._review(request, queryset, approve=False)
+
+    def _review(self, request, queryset, *, approve: bool) -> None:
+        now = timezone.now()
+        for profile in queryset:
+            review_clinician(profile=profile, approve=approve, by=request.user, now=now)
+
+
+@admin.register(CareLink)
+class CareLinkAdmin(admin.ModelAdmin):
+    list_display = ["patient", "clinician", "created_at", "revoked_at"]
+    raw_id_fields = ["patient", "clinician"]
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """The record is evidence: nobody edits it here."""
+
+    list_display = ["at", "patient", "actor_name", "action"]
+    list_filter = ["action"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

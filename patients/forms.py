@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -8,16 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from patients import timeutils
 from patients.models import (
+    ClinicianProfile,
     Injection,
     InjectionSite,
     Reaction,
     ReminderSettings,
+    Result,
     Treatment,
     User,
 )
 from patients.treatments import SiteUse
 from therapies import dosing
-from therapies.models import Regimen
+from therapies.models import CompletedBy, Drug, Regimen
 
 
 def date_input() -> forms.DateInput:
@@ -321,3 +323,155 @@ class ReminderSettingsForm(forms.ModelForm):
                 _("Choose at least one way to be reminded, or pause the reminders."),
             )
         return cleaned
+
+
+# --- Care team and checklists --------------------------------------------------------------------
+
+
+class ClinicianSignupForm(UserCreationForm):
+    specialty = forms.CharField(label=_("Specialty"), max_length=100)
+    institution = forms.CharField(
+        label=_("Institution"), max_length=150, help_text=_("Hospital, clinic or practice.")
+    )
+    registration_number = ClinicianProfile._meta.get_field("registration_number").formfield()
+    confirm = forms.BooleanField(
+        label=_(
+            "I am a health professional and the information above is true. I understand that an "
+            "administrator checks it before I can see any patient."
+        ),
+        error_messages={"required": _("Please confirm, so that we can check your account.")},
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "display_name", "time_zone")
+        widgets = {"time_zone": forms.Select(choices=time_zone_choices)}
+
+    clean_email = SignupForm.clean_email
+
+    def profile_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("specialty", "institution", "registration_number")
+        }
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=40,
+        help_text=_("12 letters and digits, as given to you, e.g. ABCD-EFGH-JKMN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+def not_in_future(today):
+    def check(value):
+        if value > today:
+            raise forms.ValidationError(_("This date is in the future."))
+
+    return check
+
+
+class DoseOverrideForm(forms.Form):
+    """A clinician moves one planned dose; the doses after it keep their dates."""
+
+    dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)
+    date = forms.DateField(label=_("New date"), widget=date_input())
+
+    def __init__(self, *args, upcoming: list, today, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["dose_number"].choices = [
+            (
+                dose.number,
+                _("Dose %(number)s, planned on %(date)s")
+                % {"number": dose.number, "date": formats.date_format(dose.date)},
+            )
+            for dose in upcoming
+        ]
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not (self.today - timedelta(days=366) <= day <= self.today + timedelta(days=366)):
+            raise forms.ValidationError(_("Choose a date within a year of today."))
+        return day
+
+
+class NewChecklistForm(forms.Form):
+    drug = forms.ModelChoiceField(
+        label=_("Planned medicine"),
+        queryset=Drug.objects.all(),
+        help_text=_("The checklist starts from the checks for this medicine's class."),
+    )
+
+
+class ChecklistItemForm(forms.Form):
+    label = forms.CharField(label=_("Item"), max_length=120)
+    completed_by = forms.ChoiceField(label=_("Who does it"), choices=CompletedBy.choices)
+    records_result = forms.BooleanField(
+        label=_("A result is recorded (normal, abnormal, follow-up needed)"), required=False
+    )
+    due_on = forms.DateField(label=_("Due date (optional)"), required=False, widget=date_input())
+
+
+class DueDateForm(forms.Form):
+    due_on = forms.DateField(label=_("Due date"), required=False, widget=date_input())
+
+
+class ItemDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), widget=date_input())
+    done_note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("For example the laboratory. Your specialist reads it."),
+    )
+
+    def __init__(self, *args, today, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].validators.append(not_in_future(today))
+
+
+class VerifyItemForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), widget=date_input())
+    result = forms.ChoiceField(
+        label=_("Result"), choices=[("", "—"), *Result.choices], required=False
+    )
+
+    def __init__(self, *args, item, today, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        self.fields["done_on"].validators.append(not_in_future(today))
+        if item.records_result:
+            self.fields["result"].required = True
+            self.fields["result"].error_messages["required"] = _("Choose the result.")
+        else:
+            del self.fields["result"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.setdefault("result", "")
+        return cleaned
+
+
+class ShareLinkForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        choices=[(7, _("7 days")), (30, _("30 days"))],
+        initial=7,
+    )
+
+
+class PatientFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), max_length=100, required=False)
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("All patients")),
+            ("overdue", _("Overdue dose")),
+            ("incomplete", _("Checklist not complete")),
+        ],
+    )

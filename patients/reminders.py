@@ -522,6 +522,22 @@ def _stock_context(reminder: Reminder) -> dict:
     return {**_dose_context(reminder), "devices_left": max(left or 0, 0)}
 
 
+def _checklist_shared(reminder: Reminder, today: date) -> bool:
+    return reminder.checklist.shared_at is not None
+
+
+def _open_patient_items(reminder: Reminder):
+    return reminder.checklist.items.filter(completed_by="patient", done_at__isnull=True)
+
+
+def _checklist_still_open(reminder: Reminder, today: date) -> bool:
+    return _open_patient_items(reminder).exists()
+
+
+def _checklist_context(reminder: Reminder) -> dict:
+    return {"checklist": reminder.checklist, "open_items": _open_patient_items(reminder).count()}
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """What delivery needs to know about a kind. A new kind is one entry here and its e-mail
@@ -536,6 +552,8 @@ KINDS: dict[str, KindSpec] = {
     Kind.UPCOMING_DOSE: KindSpec("upcoming_dose", _upcoming_still_ahead, _dose_context),
     Kind.OVERDUE_DOSE: KindSpec("overdue_dose", _dose_still_due, _dose_context),
     Kind.LOW_STOCK: KindSpec("low_stock", _treatment_active, _stock_context),
+    Kind.CHECKLIST_SHARED: KindSpec("checklist_shared", _checklist_shared, _checklist_context),
+    Kind.CHECKLIST_OPEN: KindSpec("checklist_open", _checklist_still_open, _checklist_context),
 }
 
 
@@ -557,7 +575,7 @@ def email_context(reminder: Reminder, *, today: date) -> dict:
     return {
         "reminder": reminder,
         "patient": reminder.patient,
-        "drug": reminder.treatment.drug,
+        "drug": (reminder.treatment or reminder.checklist).drug,
         "days_until": (about - today).days if about else None,
         "days_late": (today - about).days if about else None,
         "open_url": open_link(reminder),
@@ -599,7 +617,10 @@ def deliver_reminders(*, reminder_ids: Sequence[int], now: datetime) -> list[str
             batch = (
                 Reminder.objects.filter(state=State.SENDING)
                 .select_related(
-                    "patient__reminder_settings", "treatment__drug", "treatment__regimen"
+                    "patient__reminder_settings",
+                    "treatment__drug",
+                    "treatment__regimen",
+                    "checklist__drug",
                 )
                 .in_bulk(held)
             )

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from patients import reminders
+from patients import checklists, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +15,7 @@ def queue_due_reminders() -> None:
     """Beat, every minute: write what fell due into the outbox, then dispatch it."""
     now = timezone.now()
     reminders.queue_due_reminders(now=now)
+    checklists.queue_checklist_reminders(now=now)
     reminders.dispatch_reminders(now=now)
 
 

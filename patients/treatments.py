@@ -240,3 +240,15 @@ def unlogged_dose_choices(
         if d.number not in taken
         and (d.date >= today - CHOICE_LOOKBACK or d.number in {next_number, keep})
     ]
+
+
+def move_dose(*, treatment: Treatment, dose_number: int, on: date, by: User) -> DoseOverride:
+    """A clinician moves one planned dose to another day; the doses after it do not move."""
+    from patients.reminders import plan_reminders
+
+    with transaction.atomic():
+        override, _created = DoseOverride.objects.update_or_create(
+            treatment=treatment, dose_number=dose_number, defaults={"date": on, "set_by": by}
+        )
+        plan_reminders(treatment=treatment, now=timezone.now())
+    return override

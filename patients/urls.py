@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients.views import dashboard, injections, reminders, treatments
+from patients.views import care, checklists, clinic, dashboard, injections, reminders, treatments
 
 app_name = "patients"
 
@@ -18,4 +18,37 @@ urlpatterns = [
     path("reminders/calendar/new/", reminders.regenerate_calendar, name="regenerate_calendar"),
     path("reminders/open/<str:token>/", reminders.open_reminder, name="open_reminder"),
     path("notifications/", reminders.notifications, name="notifications"),
+    # The care team (patients) and invitations (both sides)
+    path("care/", care.care_team, name="care_team"),
+    path("care/links/<int:pk>/revoke/", care.revoke, name="revoke_link"),
+    path("care/access/", care.access_log, name="access_log"),
+    path("invitations/new/", care.new_invitation, name="new_invitation"),
+    path("invitations/accept/", care.accept, name="accept_invitation"),
+    path("invitations/<int:pk>/", care.invitation, name="invitation"),
+    path("invitations/<int:pk>/cancel/", care.cancel, name="cancel_invitation"),
+    # Checklists, as the patient sees them
+    path("checklists/", checklists.checklist_list, name="checklists"),
+    path("checklists/<int:pk>/", checklists.checklist, name="checklist"),
+    path("checklists/<int:pk>/print/", checklists.checklist_print, name="checklist_print"),
+    path("checklists/<int:pk>/share/", checklists.share, name="share_checklist"),
+    path("checklists/<int:pk>/unshare/", checklists.unshare, name="unshare_checklist"),
+    path("checklists/items/<int:pk>/done/", checklists.item_done, name="item_done"),
+    path("checklists/items/<int:pk>/undo/", checklists.item_undo, name="item_undo"),
+    # The clinician's side
+    path("clinic/", clinic.dashboard, name="clinic"),
+    path("clinic/patients/<int:pk>/", clinic.patient, name="clinic_patient"),
+    path(
+        "clinic/patients/<int:pk>/checklists/new/",
+        clinic.new_checklist,
+        name="clinic_new_checklist",
+    ),
+    path("clinic/treatments/<int:pk>/move-dose/", clinic.move, name="clinic_move_dose"),
+    path("clinic/checklists/<int:pk>/", clinic.checklist, name="clinic_checklist"),
+    path("clinic/checklists/<int:pk>/share/", clinic.share, name="clinic_share"),
+    path("clinic/checklists/<int:pk>/items/new/", clinic.add, name="clinic_add_item"),
+    path("clinic/checklists/<int:pk>/print/", clinic.checklist_print, name="clinic_print"),
+    path("clinic/items/<int:pk>/verify/", clinic.verify, name="clinic_verify"),
+    path("clinic/items/<int:pk>/due/", clinic.due, name="clinic_due"),
+    path("clinic/items/<int:pk>/unverify/", clinic.unverify, name="clinic_unverify"),
+    path("clinic/items/<int:pk>/remove/", clinic.remove, name="clinic_remove"),
 ]

@@ -7,6 +7,7 @@ the second time.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,9 @@ from django.db import transaction
 from therapies import dosing
 from therapies.models import (
     Caution,
+    ChecklistTemplate,
+    ChecklistTemplateItem,
+    CompletedBy,
     DeviceKind,
     Drug,
     DrugClass,
@@ -27,6 +31,7 @@ from therapies.models import (
 )
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
+CHECKLISTS_FILE = CATALOGUE_DIR / "checklists" / "screening.toml"
 
 
 class CatalogueError(ValueError):
@@ -35,15 +40,21 @@ class CatalogueError(ValueError):
 
 @dataclass
 class LoadReport:
+    """Drugs by what happened to them; `checklists` the same for the checklist templates."""
+
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    checklists: LoadReport | None = None
 
     def summary(self) -> str:
-        return (
+        counts = (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged"
         )
+        if self.checklists is not None:
+            counts += f"; checklist templates: {self.checklists.summary()}"
+        return counts
 
 
 DRUG_KEYS = {
@@ -290,13 +301,112 @@ def _sync_drug(parsed: dict[str, Any]) -> str:
     return "updated" if changed else "unchanged"
 
 
-def load_catalogue(directory: Path = CATALOGUE_DIR) -> LoadReport:
+ITEM_KEYS = {
+    "key",
+    "classes",
+    "only_for",
+    "completed_by",
+    "records_date",
+    "records_result",
+    "label",
+    "explanation",
+    "source",
+    "article",
+}
+ALL_CLASSES = "all"
+
+
+def parse_checklists(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The checklist template of every drug class: the items for all classes, then its own."""
+    with path.open("rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise CatalogueError(f"{path.name}: {error}") from error
+    _check_keys(path.name, data, {"items"})
+    templates: dict[str, list[dict[str, Any]]] = {value: [] for value in DrugClass.values}
+    seen: set[str] = set()
+    for item in data.get("items", []):
+        key = str(item.get("key", ""))
+        where = f"{path.name} item {key or '?'}"
+        _check_keys(where, item, ITEM_KEYS)
+        if not re.fullmatch(r"[a-z0-9_]{1,60}", key) or key in seen:
+            raise CatalogueError(f"{where}: the key must be a unique slug")
+        seen.add(key)
+        classes = item.get("classes", [])
+        if classes == [ALL_CLASSES]:
+            classes = list(DrugClass.values)
+        if not classes or not set(classes) <= set(DrugClass.values):
+            raise CatalogueError(f"{where}: classes must be ['all'] or drug classes")
+        if item.get("completed_by") not in CompletedBy.values:
+            raise CatalogueError(f"{where}: completed_by must be patient or clinician")
+        label = _text(f"{where} label", item.get("label"))
+        explanation = _text(f"{where} explanation", item.get("explanation"))
+        if max(len(text) for text in label.values()) > 120:
+            raise CatalogueError(f"{where}: a label has 120 characters at most")
+        row = {
+            "key": key,
+            "only_for": list(item.get("only_for", [])),
+            "completed_by": item["completed_by"],
+            "records_date": bool(item.get("records_date", True)),
+            "records_result": bool(item.get("records_result", False)),
+            "label_fr": label["fr"],
+            "label_en": label["en"],
+            "explanation_fr": explanation["fr"],
+            "explanation_en": explanation["en"],
+            "source": _source(where, item),
+            "article": str(item.get("article", "")),
+        }
+        for drug_class in classes:
+            templates[drug_class].append(row)
+    for drug_class, rows in templates.items():
+        if not rows:
+            raise CatalogueError(f"{path.name}: no checklist items for {drug_class}")
+    return templates
+
+
+TEMPLATE_ITEM_FIELDS = (
+    "key",
+    "position",
+    "only_for",
+    "completed_by",
+    "records_date",
+    "records_result",
+    "label_fr",
+    "label_en",
+    "explanation_fr",
+    "explanation_en",
+    "source",
+    "article",
+)
+
+
+def _sync_template(drug_class: str, rows: list[dict[str, Any]]) -> str:
+    template, created = ChecklistTemplate.objects.get_or_create(drug_class=drug_class)
+    wanted = [{**row, "position": position} for position, row in enumerate(rows, start=1)]
+    current = list(template.items.order_by("position").values(*TEMPLATE_ITEM_FIELDS))
+    if current == [{name: row[name] for name in TEMPLATE_ITEM_FIELDS} for row in wanted]:
+        return "unchanged"
+    # Checklists already given to patients hold their own copy of each item: nothing points here.
+    template.items.all().delete()
+    ChecklistTemplateItem.objects.bulk_create(
+        ChecklistTemplateItem(template=template, **row) for row in wanted
+    )
+    return "created" if created else "updated"
+
+
+def load_catalogue(
+    directory: Path = CATALOGUE_DIR, checklists: Path = CHECKLISTS_FILE
+) -> LoadReport:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise CatalogueError(f"No catalogue files in {directory}")
     parsed = [parse_drug(path) for path in files]  # validate everything before writing
-    report = LoadReport()
+    templates = parse_checklists(checklists)
+    report = LoadReport(checklists=LoadReport())
     with transaction.atomic():
         for drug in parsed:
             getattr(report, _sync_drug(drug)).append(drug["inn"])
+        for drug_class, rows in templates.items():
+            getattr(report.checklists, _sync_template(drug_class, rows)).append(drug_class)
     return report

@@ -199,3 +199,54 @@ class Caution(models.Model):
 
     def __str__(self) -> str:
         return f"caution {self.position} for {self.drug.inn}"
+
+
+class CompletedBy(models.TextChoices):
+    PATIENT = "patient", _("the patient")
+    CLINICIAN = "clinician", _("the specialist")
+
+
+class ChecklistTemplate(models.Model):
+    """The pre-treatment checks for one drug class (therapies/catalogue/checklists/)."""
+
+    drug_class = models.CharField(_("class"), max_length=20, choices=DrugClass.choices, unique=True)
+
+    class Meta:
+        ordering = ["drug_class"]
+        verbose_name = _("checklist template")
+        verbose_name_plural = _("checklist templates")
+
+    def __str__(self) -> str:
+        return str(self.get_drug_class_display())
+
+
+class ChecklistTemplateItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    key = models.SlugField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+    # INNs this item is for; empty means every drug of the class (e.g. brodalumab only).
+    only_for = models.JSONField(default=list, blank=True)
+    completed_by = models.CharField(max_length=10, choices=CompletedBy.choices)
+    records_date = models.BooleanField(default=True)
+    records_result = models.BooleanField(default=False)
+    label_fr = models.CharField(max_length=120)
+    label_en = models.CharField(max_length=120)
+    explanation_fr = models.TextField()
+    explanation_en = models.TextField()
+    source = models.CharField(max_length=300)
+    article = models.SlugField(max_length=80, blank=True)
+
+    label = Localized()
+    explanation = Localized()
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="template_item_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.drug_class}: {self.key}"
+
+    def applies_to(self, drug: Drug) -> bool:
+        return not self.only_for or drug.inn in self.only_for

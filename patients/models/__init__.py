@@ -1,3 +1,20 @@
+from patients.models.care import (
+    AccessAction,
+    AccessEvent,
+    CareLink,
+    ClinicianProfile,
+    ClinicianStatus,
+    Invitation,
+    InvitationDirection,
+)
+from patients.models.checklists import (
+    Checklist,
+    ChecklistAction,
+    ChecklistEvent,
+    ChecklistItem,
+    ChecklistShareLink,
+    Result,
+)
 from patients.models.reminders import Channel, Kind, Reminder, ReminderSettings, State
 from patients.models.treatments import (
     DoseOverride,
@@ -10,6 +27,19 @@ from patients.models.treatments import (
 from patients.models.users import Role, User
 
 __all__ = [
+    "AccessAction",
+    "AccessEvent",
+    "CareLink",
+    "Checklist",
+    "ChecklistAction",
+    "ChecklistEvent",
+    "ChecklistItem",
+    "ChecklistShareLink",
+    "ClinicianProfile",
+    "ClinicianStatus",
+    "Invitation",
+    "InvitationDirection",
+    "Result",
     "Channel",
     "Kind",
     "Reminder",

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patients.models.checklists import Checklist
 from patients.models.treatments import Treatment
 
 DEFAULT_LEAD_DAYS = [2, 0]
@@ -64,6 +65,8 @@ class Kind(models.TextChoices):
     UPCOMING_DOSE = "upcoming_dose", _("Dose coming up")
     OVERDUE_DOSE = "overdue_dose", _("Dose overdue")
     LOW_STOCK = "low_stock", _("Low stock")
+    CHECKLIST_SHARED = "checklist_shared", _("Checklist shared")
+    CHECKLIST_OPEN = "checklist_open", _("Checklist items to do")
 
 
 class Channel(models.TextChoices):
@@ -108,6 +111,15 @@ class Reminder(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # The checklist kinds' subject; indexed by its unique constraint below.
+    checklist = models.ForeignKey(
+        Checklist,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        db_index=False,
+    )
     dose_number = models.PositiveIntegerField(null=True, blank=True)
     # The day the reminder is about (the planned dose date), as the patient saw it.
     about_date = models.DateField(null=True, blank=True)
@@ -132,6 +144,11 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["treatment", "kind", "occurrence", "channel"],
                 name="reminder_once_per_treatment_occurrence",
+            ),
+            models.UniqueConstraint(
+                fields=["checklist", "kind", "occurrence", "channel"],
+                condition=models.Q(checklist__isnull=False),
+                name="reminder_once_per_checklist_occurrence",
             ),
         ]
         indexes = [

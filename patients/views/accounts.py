@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -40,7 +40,11 @@ class LoginView(auth_views.LoginView):
     """After log-in, continue in the language the person chose in their profile."""
 
     def get_success_url(self) -> str:
-        return translate_url(super().get_success_url(), self.request.user.language)
+        url = self.get_redirect_url()
+        if not url:  # no ?next=: each person lands on their own space
+            user = self.request.user
+            url = reverse("patients:clinic" if user.is_clinician else "patients:dashboard")
+        return translate_url(url, self.request.user.language)
 
 
 @require_http_methods(["GET", "POST"])

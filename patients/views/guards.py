@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from patients.models import Injection, Treatment
+from patients.care import is_approved_clinician, linked_patients
+from patients.models import Checklist, ChecklistItem, Injection, Treatment, User
 from patients.treatments import treatments_with_care_data
 
 
@@ -39,3 +40,62 @@ def get_injection_for_user(request, pk: int, *, deleted: bool = False) -> Inject
         deleted_at__isnull=not deleted,
     )
     return get_object_or_404(injections, pk=pk)
+
+
+def clinician_required(view):
+    """Clinicians only (approved or not); everyone else gets 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_clinician:
+            raise Http404("Only clinicians.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def approved_clinician_required(view):
+    """Approved clinicians only: a pending or refused one sees no patient, answered 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_approved_clinician(request.user):
+            raise Http404("Only approved clinicians.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_patient_for_clinician(request, pk: int) -> User:
+    """A patient linked to the signed-in clinician right now; a revoked link answers 404."""
+    return get_object_or_404(linked_patients(request.user), pk=pk)
+
+
+def checklists_for_clinician(request):
+    return Checklist.objects.filter(patient__in=linked_patients(request.user))
+
+
+def get_checklist_for_clinician(request, pk: int) -> Checklist:
+    return get_object_or_404(checklists_for_clinician(request).select_related("patient"), pk=pk)
+
+
+def get_item_for_clinician(request, pk: int) -> ChecklistItem:
+    items = ChecklistItem.objects.select_related("checklist__patient").filter(
+        checklist__in=checklists_for_clinician(request)
+    )
+    return get_object_or_404(items, pk=pk)
+
+
+def get_checklist_for_patient(request, pk: int) -> Checklist:
+    """Only shared checklists: a draft is the clinician's until they share it."""
+    checklists = Checklist.objects.filter(patient=request.user, shared_at__isnull=False)
+    return get_object_or_404(checklists.select_related("patient", "drug"), pk=pk)
+
+
+def get_item_for_patient(request, pk: int) -> ChecklistItem:
+    items = ChecklistItem.objects.select_related("checklist__patient", "checklist__drug").filter(
+        checklist__patient=request.user, checklist__shared_at__isnull=False
+    )
+    return get_object_or_404(items, pk=pk)

@@ -61,7 +61,9 @@ def regenerate_calendar(request):
 @patient_required
 def notifications(request):
     """In-app notifications and the e-mails we sent (or could not), newest first."""
-    reminders = Reminder.objects.filter(patient=request.user).select_related("treatment__drug")
+    reminders = Reminder.objects.filter(patient=request.user).select_related(
+        "treatment__drug", "checklist__drug"
+    )
     page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
     unseen = [r.pk for r in page if r.read_at is None]
     if unseen:  # shown once as new, then marked as seen
@@ -79,6 +81,8 @@ def open_reminder(request, token: str):
     reminder = get_object_or_404(
         Reminder.objects.select_related("treatment"), pk=pk, patient=request.user
     )
+    if reminder.checklist_id is not None:
+        return redirect("patients:checklist", reminder.checklist_id)
     treatment = reminder.treatment
     if treatment is None or treatment.stopped_on is not None:
         messages.info(request, _("This treatment is stopped."))

@@ -59,7 +59,7 @@ def test_log_in_with_the_e_mail_in_any_case_continues_in_the_chosen_language(cli
         "/accounts/login/", {"username": "Camille@Example.com", "password": "a-long-test-password"}
     )
     assert response.status_code == 302
-    assert response["Location"] == "/en/"
+    assert response["Location"] == "/en/dashboard/"  # her own space, in her language
 
 
 def test_log_out_is_a_post(client, patient):

@@ -8,10 +8,23 @@ from datetime import time, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from patients import timeutils
+from patients.checklists import create_checklist, mark_done, share_checklist, verify_item
 from patients.injections import record_injection
-from patients.models import InjectionSite, ReminderSettings, Role, Treatment, User
+from patients.models import (
+    CareLink,
+    Checklist,
+    ClinicianProfile,
+    ClinicianStatus,
+    InjectionSite,
+    ReminderSettings,
+    Result,
+    Role,
+    Treatment,
+    User,
+)
 from patients.treatments import planned_dose, record_delivery, start_treatment
 from therapies.models import Drug
 
@@ -34,9 +47,10 @@ class Command(BaseCommand):
             raise CommandError("Load the catalogue first: manage.py load_catalogue")
         with transaction.atomic():
             patient = self._user(PATIENT_EMAIL, "Camille (demo)", Role.PATIENT)
-            self._user(CLINICIAN_EMAIL, "Dr Martin (demo)", Role.CLINICIAN)
+            clinician = self._user(CLINICIAN_EMAIL, "Dr Martin (demo)", Role.CLINICIAN)
             Treatment.objects.filter(patient=patient).delete()
             self._story(patient, drug)
+            self._care_team(patient, clinician)
         self.stdout.write(f"Demo accounts (password for both: {DEMO_PASSWORD})")
         self.stdout.write(f"  patient:   {PATIENT_EMAIL}")
         self.stdout.write(f"  clinician: {CLINICIAN_EMAIL}")
@@ -47,6 +61,55 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
         return user
+
+    def _care_team(self, patient: User, clinician: User) -> None:
+        """An approved clinician linked to the patient, who shared a checklist for a switch to
+        secukinumab (an anti-IL-17: the common checks plus the bowel-disease history); the
+        clinician's own checks are verified, the patient has done two of theirs."""
+        ClinicianProfile.objects.update_or_create(
+            user=clinician,
+            defaults={
+                "specialty": "Dermatology",
+                "institution": "Demo hospital",
+                "registration_number": "10000000000",
+                "status": ClinicianStatus.APPROVED,
+            },
+        )
+        CareLink.objects.filter(patient=patient, clinician=clinician).delete()
+        CareLink.objects.create(patient=patient, clinician=clinician)
+        Checklist.objects.filter(patient=patient).delete()
+        now = timezone.now()
+        today = timeutils.local_today(patient.zone)
+        checklist = create_checklist(
+            patient=patient, drug=Drug.objects.get(inn="secukinumab"), clinician=clinician, now=now
+        )
+        share_checklist(checklist=checklist, actor=clinician, now=now)
+        items = {item.key: item for item in checklist.items.all()}
+        for key in ("medical_history", "clinical_examination"):
+            verify_item(
+                item=items[key],
+                done_on=today,
+                result=Result.NORMAL,
+                actor=clinician,
+                now=now,
+            )
+        mark_done(
+            item=items["blood_tests"],
+            done_on=today - timedelta(days=2),
+            note="Laboratoire du centre",
+            actor=patient,
+            now=now,
+        )
+        verify_item(
+            item=items["blood_tests"], done_on=today, result=Result.NORMAL, actor=clinician, now=now
+        )
+        mark_done(
+            item=items["chest_xray"],
+            done_on=today - timedelta(days=1),
+            note="",
+            actor=patient,
+            now=now,
+        )
 
     def _story(self, patient: User, drug: Drug) -> None:
         """Started about 10 months ago; every dose so far logged, one of them 5 days late.

@@ -1,0 +1,165 @@
+"""The care team: clinician approval, invitations both ways, links, and the access record.
+
+A clinician reaches a patient's data only through an active `CareLink` while their own account is
+approved; `linked_patients` is the one place that rule is written, and every clinician view
+starts from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import (
+    AccessAction,
+    AccessEvent,
+    CareLink,
+    ClinicianProfile,
+    ClinicianStatus,
+    Invitation,
+    InvitationDirection,
+    User,
+)
+from patients.models.care import digest, new_invitation_code, normalize_code
+
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+class CareError(Exception):
+    """A refusal the person can act on; the message is shown as it is."""
+
+
+def is_approved_clinician(user: User) -> bool:
+    if not user.is_authenticated or not user.is_clinician:
+        return False
+    try:
+        return user.clinician_profile.approved
+    except ClinicianProfile.DoesNotExist:
+        return False
+
+
+def linked_patients(clinician: User):
+    """The patients this clinician may see right now: none unless approved."""
+    if not is_approved_clinician(clinician):
+        return User.objects.none()
+    return User.objects.filter(
+        role="patient", clinician_links__clinician=clinician, clinician_links__revoked_at=None
+    )
+
+
+def review_clinician(*, profile: ClinicianProfile, approve: bool, by: User, now: datetime) -> None:
+    profile.status = ClinicianStatus.APPROVED if approve else ClinicianStatus.REFUSED
+    profile.reviewed_at, profile.reviewed_by = now, by
+    profile.save(update_fields=["status", "reviewed_at", "reviewed_by"])
+
+
+def create_invitation(*, by: User, now: datetime) -> tuple[Invitation, str]:
+    """A new single-use code; only its digest is stored, so the code is returned once."""
+    if by.is_clinician and not is_approved_clinician(by):
+        raise CareError(_("Your account is waiting for approval: you cannot invite anyone yet."))
+    direction = (
+        InvitationDirection.TO_PATIENT if by.is_clinician else InvitationDirection.TO_CLINICIAN
+    )
+    code = new_invitation_code()
+    invitation = Invitation.objects.create(
+        code_digest=digest(normalize_code(code)),
+        direction=direction,
+        created_by=by,
+        created_at=now,
+        expires_at=now + INVITATION_VALID_FOR,
+    )
+    return invitation, code
+
+
+def find_invitation(code: str) -> Invitation | None:
+    normalized = normalize_code(code)
+    if not normalized:
+        return None
+    return (
+        Invitation.objects.select_related("created_by__clinician_profile")
+        .filter(code_digest=digest(normalized))
+        .first()
+    )
+
+
+def check_invitation(invitation: Invitation | None, *, user: User, now: datetime) -> Invitation:
+    """The invitation if `user` may accept it now; otherwise a CareError saying why."""
+    if invitation is None:
+        raise CareError(_("This code is not valid. Check it, or ask for a new invitation."))
+    if invitation.accepted_at is not None:
+        raise CareError(_("This invitation has already been used. Ask for a new one."))
+    if invitation.cancelled_at is not None:
+        raise CareError(_("This invitation was cancelled. Ask for a new one."))
+    if now >= invitation.expires_at:
+        raise CareError(_("This invitation has expired (after 7 days). Ask for a new one."))
+    if invitation.created_by_id == user.pk:
+        raise CareError(_("This is your own invitation: give it to the other person."))
+    if invitation.direction == InvitationDirection.TO_PATIENT and not user.is_patient:
+        raise CareError(_("This invitation is for a patient. Sign in with a patient account."))
+    if invitation.direction == InvitationDirection.TO_CLINICIAN:
+        if not user.is_clinician:
+            raise CareError(_("This invitation is for a clinician. Sign in as a clinician."))
+        if not is_approved_clinician(user):
+            raise CareError(_("Your account is waiting for approval: try again once approved."))
+    return invitation
+
+
+def accept_invitation(*, code: str, user: User, now: datetime) -> CareLink:
+    """Use the code once and link the two people, or raise CareError and create nothing."""
+    invitation = check_invitation(find_invitation(code), user=user, now=now)
+    if invitation.direction == InvitationDirection.TO_PATIENT:
+        patient, clinician = user, invitation.created_by
+    else:
+        patient, clinician = invitation.created_by, user
+    try:
+        with transaction.atomic():
+            # Claim first: of two people racing with one code, one wins.
+            claimed = Invitation.objects.filter(
+                pk=invitation.pk, accepted_at=None, cancelled_at=None
+            ).update(accepted_at=now, accepted_by=user)
+            if claimed != 1:
+                raise CareError(_("This invitation has already been used. Ask for a new one."))
+            return CareLink.objects.create(patient=patient, clinician=clinician)
+    except IntegrityError as error:  # the one-active-link constraint
+        raise CareError(
+            _("You are already linked. The invitation was not used; nothing changed.")
+        ) from error
+
+
+def cancel_invitation(*, invitation: Invitation, now: datetime) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at=None, cancelled_at=None).update(
+        cancelled_at=now
+    )
+
+
+def open_invitations(user: User, *, now: datetime):
+    return Invitation.objects.filter(
+        created_by=user, accepted_at=None, cancelled_at=None, expires_at__gt=now
+    )
+
+
+def revoke_link(*, link: CareLink, now: datetime) -> None:
+    """Effective on the clinician's next request: every clinician view goes through the link."""
+    CareLink.objects.filter(pk=link.pk, revoked_at=None).update(revoked_at=now)
+
+
+def actor_name(user: User) -> str:
+    try:
+        profile = user.clinician_profile
+    except ClinicianProfile.DoesNotExist:
+        return str(user)
+    return f"{user} ({profile.specialty}, {profile.institution})"
+
+
+def record_access(
+    *, patient: User | int, actor: User | None, action: AccessAction, now: datetime
+) -> None:
+    AccessEvent.objects.create(
+        patient_id=getattr(patient, "pk", patient),
+        actor=actor,
+        actor_name=actor_name(actor) if actor else "",  # shown as "someone with your link"
+        action=action,
+        at=now,
+    )

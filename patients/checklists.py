@@ -1,0 +1,357 @@
+"""Pre-treatment checklists: built from the catalogue template of the planned drug's class,
+trimmed and shared by a clinician, completed by the patient, verified by the clinician.
+
+Every change writes a `ChecklistEvent` (who, what, when). The patient is told when a checklist is
+shared and, every week while items they have to do stay open, reminded through the outbox.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import (
+    Checklist,
+    ChecklistAction,
+    ChecklistEvent,
+    ChecklistItem,
+    ChecklistShareLink,
+    Kind,
+    Reminder,
+    Result,
+    State,
+    User,
+)
+from patients.models.care import digest
+from patients.reminders import channels_of, local_moment, settings_of
+from therapies.models import ChecklistTemplate, CompletedBy, Drug
+
+REMIND_EVERY = timedelta(weeks=1)
+SHARE_LINK_DAYS = (7, 30)
+
+
+class ChecklistError(Exception):
+    """A refusal the person can act on; the message is shown as it is."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    done: int
+    verified: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.verified == self.total
+
+
+def progress_of(items: list[ChecklistItem]) -> Progress:
+    return Progress(
+        total=len(items),
+        done=sum(item.is_done for item in items),
+        verified=sum(item.is_verified for item in items),
+    )
+
+
+def with_items(checklists):
+    """Checklists with their items and the people on them, in two queries."""
+    return checklists.select_related("drug", "created_by").prefetch_related(
+        Prefetch(
+            "items",
+            queryset=ChecklistItem.objects.select_related("done_by", "verified_by"),
+            to_attr="all_items",
+        )
+    )
+
+
+def progress_counts():
+    """Annotations for a list of patients: their checklist items, done and verified."""
+    return {
+        "checklist_items": Count("checklists__items", distinct=True),
+        "checklist_done": Count(
+            "checklists__items", filter=Q(checklists__items__done_at__isnull=False), distinct=True
+        ),
+    }
+
+
+def _event(checklist, actor: User, action, now, *, item=None, detail: str = "") -> None:
+    from patients.care import actor_name
+
+    ChecklistEvent.objects.create(
+        checklist=checklist,
+        item=item,
+        item_label=item.label_en if item else "",
+        actor=actor,
+        actor_name=actor_name(actor),
+        action=action,
+        detail=detail,
+        at=now,
+    )
+
+
+def template_items(drug: Drug) -> list:
+    template = ChecklistTemplate.objects.filter(drug_class=drug.drug_class).first()
+    if template is None:
+        return []
+    return [item for item in template.items.all() if item.applies_to(drug)]
+
+
+COPIED = (
+    "key",
+    "label_fr",
+    "label_en",
+    "explanation_fr",
+    "explanation_en",
+    "source",
+    "article",
+    "completed_by",
+    "records_date",
+    "records_result",
+)
+
+
+@transaction.atomic
+def create_checklist(*, patient: User, drug: Drug, clinician: User, now: datetime) -> Checklist:
+    """A draft from the template of the drug's class; the patient sees it once it is shared."""
+    checklist = Checklist.objects.create(
+        patient=patient, drug=drug, created_by=clinician, created_at=now
+    )
+    ChecklistItem.objects.bulk_create(
+        ChecklistItem(
+            checklist=checklist,
+            position=position,
+            **{name: getattr(item, name) for name in COPIED},
+        )
+        for position, item in enumerate(template_items(drug), start=1)
+    )
+    _event(checklist, clinician, ChecklistAction.CREATED, now, detail=drug.inn)
+    return checklist
+
+
+@transaction.atomic
+def add_item(
+    *,
+    checklist: Checklist,
+    label: str,
+    completed_by: str,
+    records_result: bool,
+    due_on: date | None,
+    actor: User,
+    now: datetime,
+) -> ChecklistItem:
+    last = checklist.items.order_by("-position").values_list("position", flat=True).first()
+    item = ChecklistItem.objects.create(
+        checklist=checklist,
+        position=(last or 0) + 1,
+        label_fr=label,
+        label_en=label,
+        completed_by=completed_by,
+        records_result=records_result,
+        due_on=due_on,
+    )
+    _event(checklist, actor, ChecklistAction.ADDED, now, item=item)
+    plan_checklist_reminder(checklist=checklist, now=now)
+    return item
+
+
+@transaction.atomic
+def remove_item(*, item: ChecklistItem, actor: User, now: datetime) -> None:
+    checklist = item.checklist
+    _event(checklist, actor, ChecklistAction.REMOVED, now, item=item)
+    item.delete()
+    plan_checklist_reminder(checklist=checklist, now=now)
+
+
+@transaction.atomic
+def set_due_date(*, item: ChecklistItem, due_on: date | None, actor: User, now: datetime) -> None:
+    item.due_on = due_on
+    item.save(update_fields=["due_on"])
+    detail = due_on.isoformat() if due_on else ""
+    _event(item.checklist, actor, ChecklistAction.DUE, now, item=item, detail=detail)
+
+
+@transaction.atomic
+def share_checklist(*, checklist: Checklist, actor: User, now: datetime) -> bool:
+    """Show it to the patient and tell them (in the app and by e-mail). False if already shared."""
+    claimed = Checklist.objects.filter(pk=checklist.pk, shared_at=None).update(shared_at=now)
+    if not claimed:
+        return False
+    checklist.shared_at = now
+    _event(checklist, actor, ChecklistAction.SHARED, now)
+    prefs = settings_of(checklist.patient)
+    _create_notices(checklist, Kind.CHECKLIST_SHARED, "shared", channels_of(prefs), now)
+    plan_checklist_reminder(checklist=checklist, now=now)
+    return True
+
+
+def _create_notices(checklist: Checklist, kind, occurrence: str, channels, now) -> None:
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                patient_id=checklist.patient_id,
+                checklist=checklist,
+                kind=kind,
+                occurrence=occurrence,
+                channel=channel,
+                due_at=now,
+                # An in-app notice is delivered by existing.
+                state=State.SENT if channel == "in_app" else State.PENDING,
+                sent_at=now if channel == "in_app" else None,
+            )
+            for channel in channels
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def verified_error() -> ChecklistError:
+    return ChecklistError(
+        _("Your specialist has verified this item: it can no longer be changed here.")
+    )
+
+
+@transaction.atomic
+def mark_done(*, item: ChecklistItem, done_on: date, note: str, actor: User, now: datetime) -> None:
+    if item.is_verified and not actor.is_clinician:
+        raise verified_error()
+    item.done_on, item.done_note, item.done_at, item.done_by = done_on, note, now, actor
+    item.save(update_fields=["done_on", "done_note", "done_at", "done_by"])
+    _event(item.checklist, actor, ChecklistAction.DONE, now, item=item, detail=done_on.isoformat())
+    plan_checklist_reminder(checklist=item.checklist, now=now)
+
+
+@transaction.atomic
+def mark_not_done(*, item: ChecklistItem, actor: User, now: datetime) -> None:
+    if item.is_verified:
+        raise verified_error()
+    item.done_on = item.done_at = item.done_by = None
+    item.done_note = ""
+    item.save(update_fields=["done_on", "done_note", "done_at", "done_by"])
+    _event(item.checklist, actor, ChecklistAction.UNDONE, now, item=item)
+    plan_checklist_reminder(checklist=item.checklist, now=now)
+
+
+@transaction.atomic
+def verify_item(
+    *, item: ChecklistItem, done_on: date, result: str, actor: User, now: datetime
+) -> None:
+    """The clinician confirms the item (marking it done on `done_on` if the patient had not)."""
+    if not item.is_done:
+        item.done_on, item.done_at, item.done_by = done_on, now, actor
+    item.verified_at, item.verified_by = now, actor
+    item.result = result if item.records_result else ""
+    item.save(
+        update_fields=["done_on", "done_at", "done_by", "verified_at", "verified_by", "result"]
+    )
+    detail = str(Result(result).label) if item.result else ""
+    _event(item.checklist, actor, ChecklistAction.VERIFIED, now, item=item, detail=detail)
+    plan_checklist_reminder(checklist=item.checklist, now=now)
+
+
+@transaction.atomic
+def unverify_item(*, item: ChecklistItem, actor: User, now: datetime) -> None:
+    item.verified_at = item.verified_by = None
+    item.result = ""
+    item.save(update_fields=["verified_at", "verified_by", "result"])
+    _event(item.checklist, actor, ChecklistAction.UNVERIFIED, now, item=item)
+
+
+# --- Weekly reminder -----------------------------------------------------------------------------
+
+
+def patient_open_items(checklist: Checklist):
+    return checklist.items.filter(completed_by=CompletedBy.PATIENT, done_at__isnull=True)
+
+
+def plan_checklist_reminder(*, checklist: Checklist, now: datetime) -> None:
+    """The next weekly reminder: same weekday as the sharing, at the patient's reminder hour,
+    while items the patient has to do stay open."""
+    due = None
+    if checklist.shared_at is not None and patient_open_items(checklist).exists():
+        patient = checklist.patient
+        prefs, zone = settings_of(patient), patient.zone
+        if channels_of(prefs):
+            shared_day = checklist.shared_at.astimezone(zone).date()
+            weeks = max(1, (now.astimezone(zone).date() - shared_day).days // 7)
+            due = local_moment(shared_day + weeks * REMIND_EVERY, prefs.hour, zone)
+            while due <= now:
+                weeks += 1
+                due = local_moment(shared_day + weeks * REMIND_EVERY, prefs.hour, zone)
+    Checklist.objects.filter(pk=checklist.pk).update(next_reminder_at=due)
+    checklist.next_reminder_at = due
+
+
+def queue_checklist_reminders(*, now: datetime) -> int:
+    """Write the weekly reminders that have fallen due (a handful a day: plain ORM)."""
+    due = Checklist.objects.filter(next_reminder_at__lte=now).select_related(
+        "patient__reminder_settings"
+    )
+    count = 0
+    for checklist in due:
+        with transaction.atomic():
+            claimed = Checklist.objects.filter(
+                pk=checklist.pk, next_reminder_at=checklist.next_reminder_at
+            ).update(next_reminder_at=None)
+            if not claimed:
+                continue  # someone else moved it meanwhile
+            zone = checklist.patient.zone
+            week = (
+                checklist.next_reminder_at.astimezone(zone).date()
+                - checklist.shared_at.astimezone(zone).date()
+            ).days // 7
+            if patient_open_items(checklist).exists():
+                channels = channels_of(settings_of(checklist.patient))
+                _create_notices(checklist, Kind.CHECKLIST_OPEN, f"week-{week}", channels, now)
+                count += 1
+            plan_checklist_reminder(checklist=checklist, now=now)
+    return count
+
+
+# --- Read-only share links -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_share_link(
+    *, checklist: Checklist, days: int, actor: User, now: datetime
+) -> tuple[ChecklistShareLink, str]:
+    """A link for someone without an account; only its digest is stored. One open at a time."""
+    if days not in SHARE_LINK_DAYS:
+        raise ChecklistError(_("Choose how long the link stays valid."))
+    revoke_share_links(checklist=checklist, now=now)
+    token = secrets.token_urlsafe(32)
+    link = ChecklistShareLink.objects.create(
+        checklist=checklist,
+        token_digest=digest(token),
+        created_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    return link, token
+
+
+def revoke_share_links(*, checklist: Checklist, now: datetime) -> None:
+    checklist.share_links.filter(revoked_at=None).update(revoked_at=now)
+
+
+def open_share_link(checklist: Checklist, now: datetime) -> ChecklistShareLink | None:
+    return checklist.share_links.filter(revoked_at=None, expires_at__gt=now).first()
+
+
+def checklist_from_share_token(token: str, *, now: datetime) -> Checklist | None:
+    link = (
+        ChecklistShareLink.objects.filter(
+            token_digest=digest(token), revoked_at=None, expires_at__gt=now
+        )
+        .select_related("checklist")
+        .first()
+    )
+    return link.checklist if link else None

@@ -1,0 +1,163 @@
+"""The care team: clinician sign-up, invitations both ways, links, and the access record."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from patients.care import (
+    CareError,
+    accept_invitation,
+    cancel_invitation,
+    check_invitation,
+    create_invitation,
+    find_invitation,
+    open_invitations,
+    revoke_link,
+)
+from patients.forms import ClinicianSignupForm, InvitationCodeForm
+from patients.models import AccessEvent, CareLink, ClinicianProfile, Invitation, Role
+from patients.views.guards import patient_required
+
+ACCESS_PAGE_SIZE = 50
+CODES_KEY = "invitation_codes"  # codes are shown only in the session that created them
+
+
+@require_http_methods(["GET", "POST"])
+def clinician_signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    if request.method == "POST":
+        form = ClinicianSignupForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                user = form.save(commit=False)
+                user.role = Role.CLINICIAN
+                user.language = translation.get_language() or settings.LANGUAGE_CODE
+                user.save()
+                ClinicianProfile.objects.create(user=user, **form.profile_fields())
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("patients:clinic")
+    else:
+        form = ClinicianSignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
+    return render(request, "registration/signup_clinician.html", {"form": form})
+
+
+@require_GET
+@patient_required
+def care_team(request):
+    now = timezone.now()
+    links = (
+        CareLink.objects.active()
+        .filter(patient=request.user)
+        .select_related("clinician__clinician_profile")
+    )
+    context = {
+        "links": links,
+        "invitations": open_invitations(request.user, now=now),
+        "code_form": InvitationCodeForm(),
+    }
+    return render(request, "patients/care_team.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def revoke(request, pk: int):
+    link = get_object_or_404(
+        CareLink.objects.active().select_related("clinician__clinician_profile"),
+        pk=pk,
+        patient=request.user,
+    )
+    if request.method == "POST":
+        revoke_link(link=link, now=timezone.now())
+        messages.success(
+            request,
+            _("%(name)s can no longer see your data.") % {"name": link.clinician},
+        )
+        return redirect("patients:care_team")
+    return render(request, "patients/link_confirm_revoke.html", {"link": link})
+
+
+@require_GET
+@patient_required
+def access_log(request):
+    events = AccessEvent.objects.filter(patient=request.user)
+    page = Paginator(events, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/access_log.html", {"page": page})
+
+
+def _home_of(user) -> str:
+    return "patients:clinic" if user.is_clinician else "patients:care_team"
+
+
+@require_POST
+@login_required
+def new_invitation(request):
+    try:
+        invitation, code = create_invitation(by=request.user, now=timezone.now())
+    except CareError as error:
+        messages.error(request, str(error))
+        return redirect(_home_of(request.user))
+    request.session[CODES_KEY] = {**request.session.get(CODES_KEY, {}), str(invitation.pk): code}
+    return redirect("patients:invitation", invitation.pk)
+
+
+def _own_invitation(request, pk: int) -> Invitation:
+    return get_object_or_404(Invitation, pk=pk, created_by=request.user)
+
+
+@require_GET
+@login_required
+def invitation(request, pk: int):
+    invitation = _own_invitation(request, pk)
+    code = request.session.get(CODES_KEY, {}).get(str(pk))
+    context = {
+        "invitation": invitation,
+        "code": code if invitation.is_open(timezone.now()) else None,
+        "is_open": invitation.is_open(timezone.now()),
+        "home": _home_of(request.user),
+    }
+    return render(request, "patients/invitation.html", context)
+
+
+@require_POST
+@login_required
+def cancel(request, pk: int):
+    invitation = _own_invitation(request, pk)
+    cancel_invitation(invitation=invitation, now=timezone.now())
+    messages.success(request, _("The invitation is cancelled: its code no longer works."))
+    return redirect(_home_of(request.user))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def accept(request):
+    """Enter a code (or follow the link, which fills it in); POST uses it."""
+    now = timezone.now()
+    data = (
+        request.POST
+        if request.method == "POST"
+        else (request.GET if "code" in request.GET else None)
+    )
+    form = InvitationCodeForm(data)
+    inviter = None
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["code"]
+        try:
+            if request.method == "POST":
+                link = accept_invitation(code=code, user=request.user, now=now)
+                other = link.patient if request.user.is_clinician else link.clinician
+                messages.success(request, _("You are now linked with %(name)s.") % {"name": other})
+                if request.user.is_clinician:
+                    return redirect("patients:clinic_patient", link.patient_id)
+                return redirect("patients:care_team")
+            inviter = check_invitation(find_invitation(code), user=request.user, now=now).created_by
+        except CareError as error:
+            form.add_error("code", str(error))
+    return render(request, "patients/invitation_accept.html", {"form": form, "inviter": inviter})

@@ -1,0 +1,389 @@
+"""The clinician's side: linked patients, one patient's record, and checklists.
+
+Every view starts from `linked_patients` (through the guards), so a revoked link or a pending
+account answers 404; every view of a patient's data is recorded for the patient to read.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from patients import timeutils
+from patients.care import is_approved_clinician, linked_patients, open_invitations, record_access
+from patients.checklists import (
+    add_item,
+    create_checklist,
+    progress_of,
+    remove_item,
+    set_due_date,
+    share_checklist,
+    unverify_item,
+    verify_item,
+    with_items,
+)
+from patients.forms import (
+    ChecklistItemForm,
+    DoseOverrideForm,
+    DueDateForm,
+    NewChecklistForm,
+    PatientFilterForm,
+    VerifyItemForm,
+)
+from patients.models import AccessAction, Checklist, ChecklistItem, Injection, Treatment
+from patients.treatments import move_dose, overview, treatments_with_care_data
+from patients.views.guards import (
+    approved_clinician_required,
+    clinician_required,
+    get_checklist_for_clinician,
+    get_item_for_clinician,
+    get_patient_for_clinician,
+)
+
+PATIENTS_PAGE_SIZE = 50
+
+
+def _count(items):
+    return Coalesce(
+        Subquery(
+            items.order_by().values("checklist__patient").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def patient_rows(clinician, *, today, query: str = "", show: str = ""):
+    """Linked patients with what the table shows, as columns of one query (plus one prefetch)."""
+    items = ChecklistItem.objects.filter(checklist__patient=OuterRef("pk"))
+    last_injection = (
+        Injection.objects.live()
+        .filter(treatment__patient=OuterRef("pk"))
+        .order_by("-taken_on")
+        .values("taken_on")[:1]
+    )
+    overdue = Treatment.objects.active().filter(patient=OuterRef("pk"), next_dose_on__lt=today)
+    rows = linked_patients(clinician).annotate(
+        items_total=_count(items),
+        items_done=_count(items.filter(done_at__isnull=False)),
+        items_verified=_count(items.filter(verified_at__isnull=False)),
+        last_injection=Subquery(last_injection),
+        overdue=Exists(overdue),
+    )
+    if query:
+        rows = rows.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
+    if show == "overdue":
+        rows = rows.filter(overdue=True)
+    elif show == "incomplete":
+        rows = rows.filter(items_total__gt=0).exclude(items_verified=F("items_total"))
+    active = Treatment.objects.active().select_related("drug").order_by("next_dose_on")
+    return rows.prefetch_related(
+        Prefetch("treatments", queryset=active, to_attr="active_treatments")
+    ).order_by("display_name", "pk")
+
+
+@require_GET
+@clinician_required
+def dashboard(request):
+    if not is_approved_clinician(request.user):
+        return render(request, "clinic/pending.html")
+    today = timeutils.local_today(request.user.zone)
+    form = PatientFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = patient_rows(
+        request.user, today=today, query=filters.get("q", ""), show=filters.get("show", "")
+    )
+    page = Paginator(rows, PATIENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "today": today,
+        "query_string": _without_page(request),
+        "invitations": open_invitations(request.user, now=timezone.now()),
+    }
+    template = "clinic/dashboard.html#patients" if request.htmx else "clinic/dashboard.html"
+    return render(request, template, context)
+
+
+def _without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _patient_page(request, patient, *, override_forms=None):
+    today = timeutils.local_today(patient.zone)
+    overviews = [overview(t, today=today) for t in treatments_with_care_data(patient)]
+    override_forms = override_forms or {}
+    for ov in overviews:
+        ov_form = override_forms.get(ov.treatment.pk) or _move_form(ov, today)
+        ov.treatment.override_form = ov_form
+    checklists = with_items(Checklist.objects.filter(patient=patient))
+    context = {
+        "patient": patient,
+        "overviews": overviews,
+        "checklists": [(c, progress_of(c.all_items)) for c in checklists],
+        "today": today,
+    }
+    record_access(
+        patient=patient, actor=request.user, action=AccessAction.VIEWED_RECORD, now=timezone.now()
+    )
+    return render(request, "clinic/patient.html", context)
+
+
+def _move_form(ov, today, data=None) -> DoseOverrideForm:
+    prefix = f"move-{ov.treatment.pk}"
+    return DoseOverrideForm(data, upcoming=ov.upcoming[:12], today=today, prefix=prefix)
+
+
+@require_GET
+@approved_clinician_required
+def patient(request, pk: int):
+    return _patient_page(request, get_patient_for_clinician(request, pk))
+
+
+@require_POST
+@approved_clinician_required
+def move(request, pk: int):
+    """Set a dose-date override for a linked patient's treatment."""
+    treatment = get_object_or_404(
+        Treatment.objects.active().select_related("patient", "drug", "regimen"),
+        pk=pk,
+        patient__in=linked_patients(request.user),
+    )
+    patient = treatment.patient
+    today = timeutils.local_today(patient.zone)
+    form = _move_form(overview(treatment, today=today), today, request.POST)
+    if not form.is_valid():
+        return _patient_page(request, patient, override_forms={treatment.pk: form})
+    move_dose(
+        treatment=treatment,
+        dose_number=form.cleaned_data["dose_number"],
+        on=form.cleaned_data["date"],
+        by=request.user,
+    )
+    record_access(
+        patient=patient, actor=request.user, action=AccessAction.MOVED_DOSE, now=timezone.now()
+    )
+    messages.success(
+        request,
+        _("Dose %(number)s moved. The patient sees the new date and the reminders follow it.")
+        % {"number": form.cleaned_data["dose_number"]},
+    )
+    return redirect(
+        f"{reverse('patients:clinic_patient', args=[patient.pk])}#treatment-{treatment.pk}"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@approved_clinician_required
+def new_checklist(request, pk: int):
+    patient = get_patient_for_clinician(request, pk)
+    if request.method == "POST":
+        form = NewChecklistForm(request.POST)
+        if form.is_valid():
+            checklist = create_checklist(
+                patient=patient,
+                drug=form.cleaned_data["drug"],
+                clinician=request.user,
+                now=timezone.now(),
+            )
+            messages.success(
+                request,
+                _("Draft created. Remove or add items, set due dates, then share it."),
+            )
+            return redirect("patients:clinic_checklist", checklist.pk)
+    else:
+        planned = patient.treatments.filter(stopped_on__isnull=True).values("drug").first()
+        form = NewChecklistForm(initial={"drug": planned["drug"] if planned else None})
+    return render(request, "clinic/checklist_new.html", {"form": form, "patient": patient})
+
+
+def _checklist_page(request, pk: int, *, forms=None):
+    get_checklist_for_clinician(request, pk)  # 404 unless linked
+    checklist = (
+        with_items(Checklist.objects.filter(pk=pk))
+        .select_related("patient")
+        .prefetch_related("events")
+        .get()
+    )
+    today = timeutils.local_today(request.user.zone)
+    forms = forms or {}
+    for item in checklist.all_items:
+        item.verify_form = forms.get(("verify", item.pk)) or _verify_form(item, today)
+        item.due_form = forms.get(("due", item.pk)) or _due_form(item)
+    context = {
+        "checklist": checklist,
+        "patient": checklist.patient,
+        "items": checklist.all_items,
+        "progress": progress_of(checklist.all_items),
+        "add_form": forms.get("add") or ChecklistItemForm(),
+        "events": list(checklist.events.all())[:100],
+    }
+    record_access(
+        patient=checklist.patient,
+        actor=request.user,
+        action=AccessAction.VIEWED_CHECKLIST,
+        now=timezone.now(),
+    )
+    return render(request, "clinic/checklist.html", context)
+
+
+def _verify_form(item, today, data=None) -> VerifyItemForm:
+    initial = {"done_on": item.done_on or today, "result": item.result}
+    return VerifyItemForm(data, item=item, today=today, initial=initial, prefix=f"verify-{item.pk}")
+
+
+def _due_form(item, data=None) -> DueDateForm:
+    return DueDateForm(data, initial={"due_on": item.due_on}, prefix=f"due-{item.pk}")
+
+
+@require_GET
+@approved_clinician_required
+def checklist(request, pk: int):
+    return _checklist_page(request, pk)
+
+
+@require_POST
+@approved_clinician_required
+def share(request, pk: int):
+    checklist = get_checklist_for_clinician(request, pk)
+    now = timezone.now()
+    if share_checklist(checklist=checklist, actor=request.user, now=now):
+        _changed(request, checklist.patient, now)
+        messages.success(request, _("Shared. The patient is notified in the app and by e-mail."))
+    return redirect("patients:clinic_checklist", pk)
+
+
+def _changed(request, patient, now) -> None:
+    record_access(
+        patient=patient, actor=request.user, action=AccessAction.CHANGED_CHECKLIST, now=now
+    )
+
+
+@require_POST
+@approved_clinician_required
+def add(request, pk: int):
+    checklist = get_checklist_for_clinician(request, pk)
+    form = ChecklistItemForm(request.POST)
+    if not form.is_valid():
+        return _checklist_page(request, pk, forms={"add": form})
+    now = timezone.now()
+    item = add_item(checklist=checklist, actor=request.user, now=now, **form.cleaned_data)
+    _changed(request, checklist.patient, now)
+    messages.success(request, _("Item added."))
+    return redirect(f"{reverse('patients:clinic_checklist', args=[pk])}#item-{item.pk}")
+
+
+def _item_response(request, item, *, today):
+    """htmx: the item's row again; otherwise back to the checklist, at the item."""
+    if request.htmx:
+        item.verify_form = _verify_form(item, today)
+        item.due_form = _due_form(item)
+        return render(
+            request, "clinic/checklist.html#item", {"item": item, "checklist": item.checklist}
+        )
+    return redirect(
+        f"{reverse('patients:clinic_checklist', args=[item.checklist_id])}#item-{item.pk}"
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@approved_clinician_required
+def verify(request, pk: int):
+    """GET: the item's forms on their own page (without JavaScript); POST: verify."""
+    item = get_item_for_clinician(request, pk)
+    today = timeutils.local_today(request.user.zone)
+    form = _verify_form(item, today, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        now = timezone.now()
+        verify_item(
+            item=item,
+            done_on=form.cleaned_data["done_on"],
+            result=form.cleaned_data["result"],
+            actor=request.user,
+            now=now,
+        )
+        _changed(request, item.checklist.patient, now)
+        return _item_response(request, item, today=today)
+    item.verify_form = form
+    item.due_form = _due_form(item)
+    return _item_form_page(request, item)
+
+
+def _item_form_page(request, item):
+    context = {"item": item, "checklist": item.checklist, "patient": item.checklist.patient}
+    template = "clinic/checklist.html#item" if request.htmx else "clinic/item_form.html"
+    return render(request, template, context)
+
+
+@require_POST
+@approved_clinician_required
+def due(request, pk: int):
+    item = get_item_for_clinician(request, pk)
+    today = timeutils.local_today(request.user.zone)
+    form = _due_form(item, request.POST)
+    if not form.is_valid():
+        item.verify_form = _verify_form(item, today)
+        item.due_form = form
+        return _item_form_page(request, item)
+    now = timezone.now()
+    set_due_date(item=item, due_on=form.cleaned_data["due_on"], actor=request.user, now=now)
+    _changed(request, item.checklist.patient, now)
+    return _item_response(request, item, today=today)
+
+
+@require_POST
+@approved_clinician_required
+def unverify(request, pk: int):
+    item = get_item_for_clinician(request, pk)
+    now = timezone.now()
+    unverify_item(item=item, actor=request.user, now=now)
+    _changed(request, item.checklist.patient, now)
+    return _item_response(request, item, today=timeutils.local_today(request.user.zone))
+
+
+@require_POST
+@approved_clinician_required
+def remove(request, pk: int):
+    item = get_item_for_clinician(request, pk)
+    now = timezone.now()
+    checklist_id = item.checklist_id
+    remove_item(item=item, actor=request.user, now=now)
+    _changed(request, item.checklist.patient, now)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, _("Item removed."))
+    return redirect("patients:clinic_checklist", checklist_id)
+
+
+@require_GET
+@approved_clinician_required
+def checklist_print(request, pk: int):
+    get_checklist_for_clinician(request, pk)
+    checklist = with_items(Checklist.objects.filter(pk=pk)).select_related("patient").get()
+    record_access(
+        patient=checklist.patient,
+        actor=request.user,
+        action=AccessAction.PRINTED_CHECKLIST,
+        now=timezone.now(),
+    )
+    items = checklist.all_items
+    context = {"checklist": checklist, "items": items, "progress": progress_of(items)}
+    return render(request, "patients/checklist_print.html", context)
