@@ -16,14 +16,27 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from patients import timeutils
-from patients.models import Injection, InjectionSite, Treatment, User
+from patients.checklists import create_checklist, share_checklist
+from patients.models import (
+    CareLink,
+    Checklist,
+    ClinicianProfile,
+    ClinicianStatus,
+    Injection,
+    InjectionSite,
+    Treatment,
+    User,
+)
 from patients.treatments import planned_dose, record_delivery, start_treatment
 from therapies.models import Drug
 
 BENCH_EMAIL = "bench-patient@bench.example"
+BENCH_CLINICIAN = "bench-clinician@bench.example"
 YEARS_OF_HISTORY = 5
+LINKED_PATIENTS = 500
 
 # BENCHMARKS.md is made of sections, each rewritten by the command that measures it.
 SECTIONS = ("pages", "reminder-scan", "reminder-send")
@@ -87,8 +100,11 @@ class Command(BaseCommand):
     def handle(self, *args, repeat: int, output: str, **options) -> None:
         call_command("load_catalogue", stdout=self.stdout)
         patient, treatment = self._patient_with_history()
+        clinician, checklist = self._clinician_with_patients(patient)
         client = Client()
         client.force_login(patient)
+        clinician_client = Client()
+        clinician_client.force_login(clinician)
         pages = [
             ("hello world (reference)", "/bench/hello"),
             ("home (a signed-in patient is redirected)", "/"),
@@ -97,11 +113,20 @@ class Command(BaseCommand):
             ("patient dashboard (5 years of weekly doses)", "/dashboard/"),
             ("injection form", f"/treatments/{treatment.pk}/injections/new/"),
             ("injection history (page 1 of 50)", f"/treatments/{treatment.pk}/history/"),
+            ("checklist (patient)", f"/checklists/{checklist.pk}/"),
+        ]
+        clinician_pages = [
+            (f"clinician dashboard ({LINKED_PATIENTS} patients, page 1 of 50)", "/clinic/"),
+            ("clinician dashboard, search", "/clinic/?q=bench+4&show=overdue"),
+            ("clinician's patient page (5 years of history)", f"/clinic/patients/{patient.pk}/"),
+            ("clinician's checklist page", f"/clinic/checklists/{checklist.pk}/"),
         ]
         rows = []
         with override_settings(ROOT_URLCONF="config.bench_urls", ALLOWED_HOSTS=["testserver"]):
             for name, url in pages:
                 rows.append((name, url, *self._measure(client, url, repeat)))
+            for name, url in clinician_pages:
+                rows.append((name, url, *self._measure(clinician_client, url, repeat)))
         reference = rows[0][2]
         self._write(output, rows, reference, repeat)
         for name, _url, median, _low, _high, queries in rows:
@@ -163,6 +188,61 @@ class Command(BaseCommand):
             number += 1
         Injection.objects.bulk_create(injections)
         return patient, treatment
+
+    def _clinician_with_patients(self, patient: User) -> tuple[User, Checklist]:
+        """An approved clinician linked to the bench patient and 499 others, each with a
+        treatment and a few injections, and a shared checklist for the bench patient."""
+        clinician, created = User.objects.get_or_create(
+            email=BENCH_CLINICIAN, defaults={"display_name": "Dr Bench", "role": "clinician"}
+        )
+        if not created:
+            return clinician, Checklist.objects.filter(patient=patient).first()
+        ClinicianProfile.objects.create(
+            user=clinician,
+            specialty="Dermatology",
+            institution="Bench",
+            registration_number="10000000000",
+            status=ClinicianStatus.APPROVED,
+        )
+        others = User.objects.bulk_create(
+            User(email=f"bench-{n}@bench.example", display_name=f"Bench {n:03d}")
+            for n in range(1, LINKED_PATIENTS)
+        )
+        drug = Drug.objects.get(inn="guselkumab")
+        regimen = drug.regimens.get(is_default=True)
+        today = timeutils.local_today(patient.zone)
+        treatments = Treatment.objects.bulk_create(
+            Treatment(
+                patient=other,
+                drug=drug,
+                regimen=regimen,
+                first_dose_on=today - timedelta(weeks=20),
+                next_dose_number=4,
+                next_dose_on=today + timedelta(days=n % 40 - 10),
+            )
+            for n, other in enumerate(others)
+        )
+        Injection.objects.bulk_create(
+            Injection(
+                treatment=t,
+                dose_number=number,
+                taken_at=timezone.now() - timedelta(weeks=20 - 4 * number),
+                taken_on=today - timedelta(weeks=20 - 4 * number),
+                site=InjectionSite.THIGH_LEFT,
+                devices_used=1,
+            )
+            for t in treatments
+            for number in (1, 2, 3)
+        )
+        CareLink.objects.bulk_create(
+            CareLink(patient=p, clinician=clinician) for p in [patient, *others]
+        )
+        now = timezone.now()
+        checklist = create_checklist(
+            patient=patient, drug=Drug.objects.get(inn="tocilizumab"), clinician=clinician, now=now
+        )
+        share_checklist(checklist=checklist, actor=clinician, now=now)
+        return clinician, checklist
 
     def _write(self, output: str, rows, reference: float, repeat: int) -> None:
         lines = [
