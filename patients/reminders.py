@@ -228,8 +228,12 @@ def _revive(treatment: Treatment, **lookup) -> None:
 
 def plan_patient_reminders(*, patient: User, now: datetime) -> None:
     """After the patient changed their settings or home zone."""
+    from patients.checklists import plan_checklist_reminder  # checklists build on this module
+
     for treatment in Treatment.objects.for_patient(patient).active():
         plan_reminders(treatment=treatment, now=now)
+    for checklist in patient.checklists.filter(shared_at__isnull=False):
+        plan_checklist_reminder(checklist=checklist, now=now)
 
 
 def _row(

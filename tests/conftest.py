@@ -6,9 +6,13 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.utils import timezone
 
-from tests.factories import TreatmentFactory, UserFactory
+from patients.checklists import create_checklist, share_checklist
+from patients.models import CareLink, ClinicianStatus
+from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
 from therapies.loading import load_catalogue
+from therapies.models import Drug
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -62,12 +66,37 @@ def other_patient(catalogue):
 
 @pytest.fixture
 def clinician(catalogue):
-    return UserFactory(email="dr@example.com", display_name="Dr House", role="clinician")
+    """Approved, and linked to nobody until `care_link`."""
+    return ClinicianFactory(email="dr@example.com", display_name="Dr House")
 
 
 @pytest.fixture
 def stranger_clinician(catalogue):
-    return UserFactory(email="stranger@example.com", display_name="Dr Who", role="clinician")
+    """Approved, never linked to the patient."""
+    return ClinicianFactory(email="stranger@example.com", display_name="Dr Who")
+
+
+@pytest.fixture
+def pending_clinician(catalogue):
+    return ClinicianFactory(
+        email="pending@example.com", display_name="Dr Pending", status=ClinicianStatus.PENDING
+    )
+
+
+@pytest.fixture
+def care_link(patient, clinician):
+    return CareLink.objects.create(patient=patient, clinician=clinician)
+
+
+@pytest.fixture
+def checklist(care_link, patient, clinician):
+    """A shared checklist for secukinumab (anti-IL-17: the common items + the IBD history)."""
+    now = timezone.now()
+    checklist = create_checklist(
+        patient=patient, drug=Drug.objects.get(inn="secukinumab"), clinician=clinician, now=now
+    )
+    share_checklist(checklist=checklist, actor=clinician, now=now)
+    return checklist
 
 
 @pytest.fixture

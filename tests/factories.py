@@ -4,7 +4,7 @@ import factory
 
 from patients import timeutils
 from patients.injections import record_injection
-from patients.models import InjectionSite, Treatment, User
+from patients.models import ClinicianProfile, ClinicianStatus, InjectionSite, Treatment, User
 from patients.treatments import start_treatment
 from therapies.models import Drug, Regimen
 
@@ -20,6 +20,30 @@ class UserFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Paris"
     language = "fr"
     password = factory.django.Password("a-long-test-password")
+
+
+class ClinicianFactory(UserFactory):
+    """A clinician with a profile; approved unless `status` says otherwise."""
+
+    class Params:
+        status = ClinicianStatus.APPROVED
+
+    role = "clinician"
+    profile = factory.RelatedFactory(
+        "tests.factories.ClinicianProfileFactory",
+        factory_related_name="user",
+        status=factory.SelfAttribute("..status"),
+    )
+
+
+class ClinicianProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClinicianProfile
+
+    specialty = "Dermatology"
+    institution = "Hôpital Saint-Louis"
+    registration_number = "10001234567"
+    status = ClinicianStatus.APPROVED
 
 
 class TreatmentFactory(factory.django.DjangoModelFactory):
