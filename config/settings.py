@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "patients.middleware.HtmxLoginRedirectMiddleware",
     "patients.middleware.UserTimezoneMiddleware",
 ]
 

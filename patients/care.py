@@ -25,6 +25,9 @@ from patients.models import (
 from patients.models.care import digest, new_invitation_code, normalize_code
 
 INVITATION_VALID_FOR = timedelta(days=7)
+# A clinician going through pages or refining a search sees the same rows again: one record
+# per patient and hour of browsing says it as truly without burying the patient's log.
+LISTING_QUIET = timedelta(hours=1)
 
 
 class CareError(Exception):
@@ -162,4 +165,22 @@ def record_access(
         actor_name=actor_name(actor) if actor else "",  # shown as "someone with your link"
         action=action,
         at=now,
+    )
+
+
+def record_listing(*, patient_ids: list[int], actor: User, now: datetime) -> None:
+    """The patients whose summary (treatment, next dose, progress) a clinician's list showed."""
+    recent = set(
+        AccessEvent.objects.filter(
+            patient_id__in=patient_ids,
+            actor=actor,
+            action=AccessAction.LISTED,
+            at__gte=now - LISTING_QUIET,
+        ).values_list("patient_id", flat=True)
+    )
+    name = actor_name(actor)
+    AccessEvent.objects.bulk_create(
+        AccessEvent(patient_id=pk, actor=actor, actor_name=name, action=AccessAction.LISTED, at=now)
+        for pk in patient_ids
+        if pk not in recent
     )

@@ -224,7 +224,12 @@ def mark_done(*, item: ChecklistItem, done_on: date, note: str, actor: User, now
     if item.is_verified and not actor.is_clinician:
         raise verified_error()
     item.done_on, item.done_note, item.done_at, item.done_by = done_on, note, now, actor
-    item.save(update_fields=["done_on", "done_note", "done_at", "done_by"])
+    changed = ChecklistItem.objects.filter(pk=item.pk)
+    if not actor.is_clinician:
+        # Verified meanwhile (the clinician's request won the race): the patient's change waits.
+        changed = changed.filter(verified_at__isnull=True)
+    if not changed.update(done_on=done_on, done_note=note, done_at=now, done_by=actor):
+        raise verified_error()
     _event(item.checklist, actor, ChecklistAction.DONE, now, item=item, detail=done_on.isoformat())
     plan_checklist_reminder(checklist=item.checklist, now=now)
 
@@ -235,7 +240,11 @@ def mark_not_done(*, item: ChecklistItem, actor: User, now: datetime) -> None:
         raise verified_error()
     item.done_on = item.done_at = item.done_by = None
     item.done_note = ""
-    item.save(update_fields=["done_on", "done_note", "done_at", "done_by"])
+    undone = ChecklistItem.objects.filter(pk=item.pk, verified_at__isnull=True).update(
+        done_on=None, done_note="", done_at=None, done_by=None
+    )
+    if not undone:
+        raise verified_error()
     _event(item.checklist, actor, ChecklistAction.UNDONE, now, item=item)
     plan_checklist_reminder(checklist=item.checklist, now=now)
 

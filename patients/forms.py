@@ -17,6 +17,7 @@ from patients.models import (
     Treatment,
     User,
 )
+from patients.models.care import validate_registration_number
 from patients.treatments import SiteUse
 from therapies import dosing
 from therapies.models import CompletedBy, Drug, Regimen
@@ -333,7 +334,10 @@ class ClinicianSignupForm(UserCreationForm):
     institution = forms.CharField(
         label=_("Institution"), max_length=150, help_text=_("Hospital, clinic or practice.")
     )
-    registration_number = ClinicianProfile._meta.get_field("registration_number").formfield()
+    # A model field's validators are not part of its form field: give this one explicitly.
+    registration_number = ClinicianProfile._meta.get_field("registration_number").formfield(
+        validators=[validate_registration_number]
+    )
     confirm = forms.BooleanField(
         label=_(
             "I am a health professional and the information above is true. I understand that an "

@@ -36,7 +36,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import mail, signing
 from django.db import connection, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Case, CharField, F, Max, Q, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import translation
 
@@ -58,6 +59,7 @@ logger = logging.getLogger(__name__)
 
 OVERDUE_REPEATS = 3  # the day after the planned date, then weekly: at most three
 OVERDUE_EVERY = timedelta(weeks=1)
+MOVED_MARK = "~"  # in an occurrence: about a date the dose has since been moved from
 DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)
@@ -182,6 +184,7 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
     dose = planned_dose(treatment, last_taken + 1)
     treatment.next_dose_number, treatment.next_dose_on = dose.number, dose.date
     treatment.next_reminder_at = None
+    _retire_moved(treatment, dose)
     if channels_of(prefs):
         moments = dose_moments(
             dose_number=dose.number,
@@ -197,7 +200,13 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         # Undoing a deletion (or a pause) the same day: today's e-mail was cancelled, and the
         # unique constraint would keep it from being written again, so it comes back instead.
         start_of_day = local_moment(now.astimezone(zone).date(), 0, zone)
-        _revive(treatment, kind__in=DOSE_KINDS, dose_number=dose.number, due_at__gte=start_of_day)
+        _revive(
+            treatment,
+            kind__in=DOSE_KINDS,
+            dose_number=dose.number,
+            about_date=dose.date,
+            due_at__gte=start_of_day,
+        )
     else:
         pending.filter(kind__in=DOSE_KINDS).update(state=State.CANCELLED)
     treatment.save(update_fields=["next_dose_number", "next_dose_on", "next_reminder_at"])
@@ -217,6 +226,23 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
             ]
         )
         _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
+
+
+def _retire_moved(treatment: Treatment, dose: dosing.PlannedDose) -> None:
+    """A moved dose (an override): what was written about its old date no longer holds.
+
+    Pending rows are cancelled, and every row takes the old date into its occurrence
+    ("dose-2:lead-2~2027-02-01"): the outbox keys a reminder by dose and moment, so the old rows
+    would otherwise keep the new date's reminders from ever being written.
+    """
+    Reminder.objects.filter(
+        treatment=treatment, kind__in=DOSE_KINDS, dose_number=dose.number
+    ).exclude(about_date=dose.date).exclude(occurrence__contains=MOVED_MARK).update(
+        state=Case(When(state=State.PENDING, then=Value(State.CANCELLED)), default=F("state")),
+        occurrence=Concat(
+            "occurrence", Value(MOVED_MARK), Cast("about_date", output_field=CharField())
+        ),
+    )
 
 
 def _revive(treatment: Treatment, **lookup) -> None:
@@ -504,7 +530,11 @@ def _enqueue(ids: list[int]) -> None:
 
 def _dose_still_due(reminder: Reminder, today: date) -> bool:
     treatment = reminder.treatment
-    return treatment.stopped_on is None and treatment.next_dose_number == reminder.dose_number
+    return (
+        treatment.stopped_on is None
+        and treatment.next_dose_number == reminder.dose_number
+        and treatment.next_dose_on == reminder.about_date  # not since moved to another day
+    )
 
 
 def _upcoming_still_ahead(reminder: Reminder, today: date) -> bool:

@@ -25,6 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ClinicianFactory(UserFactory):
     """A clinician with a profile; approved unless `status` says otherwise."""
 
+    class Meta:
+        skip_postgeneration_save = True  # the profile points to the user: nothing to save again
+
     class Params:
         status = ClinicianStatus.APPROVED
 

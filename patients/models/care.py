@@ -8,6 +8,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Also given to the sign-up form, which is a form of the user, not of this model.
+validate_registration_number = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9 .\-]{3,29}$",
+    _("Enter 4 to 30 letters or digits, as on your registration."),
+)
+
 
 class ClinicianStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
@@ -30,12 +36,7 @@ class ClinicianProfile(models.Model):
         _("professional registration number"),
         max_length=30,
         help_text=_("In France, your RPPS number (11 digits)."),
-        validators=[
-            RegexValidator(
-                r"^[A-Za-z0-9][A-Za-z0-9 .\-]{3,29}$",
-                _("Enter 4 to 30 letters or digits, as on your registration."),
-            )
-        ],
+        validators=[validate_registration_number],
     )
     status = models.CharField(
         max_length=10, choices=ClinicianStatus.choices, default=ClinicianStatus.PENDING
@@ -156,6 +157,7 @@ class Invitation(models.Model):
 
 
 class AccessAction(models.TextChoices):
+    LISTED = "listed", _("saw your treatment summary in their list of patients")
     VIEWED_RECORD = "viewed_record", _("viewed your treatment and history")
     VIEWED_CHECKLIST = "viewed_checklist", _("viewed a checklist")
     CHANGED_CHECKLIST = "changed_checklist", _("changed a checklist")

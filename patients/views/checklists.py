@@ -141,17 +141,26 @@ def share(request, pk: int):
     checklist = get_checklist_for_patient(request, pk)
     form = ShareLinkForm(request.POST)
     if form.is_valid():
+        tokens = _tokens_of_other_checklists(request, checklist)  # this one's old link is revoked
         link, token = create_share_link(
             checklist=checklist,
             days=form.cleaned_data["days"],
             actor=request.user,
             now=timezone.now(),
         )
-        request.session[SHARE_TOKENS_KEY] = {str(link.pk): token}  # the previous one is revoked
+        request.session[SHARE_TOKENS_KEY] = {**tokens, str(link.pk): token}
         messages.success(request, _("Read-only link created. Copy it now: it is shown only here."))
     else:
         messages.error(request, _("Choose how long the link stays valid."))
     return redirect(f"{reverse('patients:checklist', args=[pk])}#share")
+
+
+def _tokens_of_other_checklists(request, checklist: Checklist) -> dict[str, str]:
+    """The link tokens this session shows, without this checklist's: a patient with two
+    checklists keeps the link of the other one on screen."""
+    own = {str(pk) for pk in checklist.share_links.values_list("pk", flat=True)}
+    tokens = request.session.get(SHARE_TOKENS_KEY, {})
+    return {pk: token for pk, token in tokens.items() if pk not in own}
 
 
 @require_POST
@@ -159,7 +168,7 @@ def share(request, pk: int):
 def unshare(request, pk: int):
     checklist = get_checklist_for_patient(request, pk)
     revoke_share_links(checklist=checklist, now=timezone.now())
-    request.session.pop(SHARE_TOKENS_KEY, None)
+    request.session[SHARE_TOKENS_KEY] = _tokens_of_other_checklists(request, checklist)
     messages.success(request, _("The link no longer works."))
     return redirect(f"{reverse('patients:checklist', args=[pk])}#share")
 

@@ -26,7 +26,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients import timeutils
-from patients.care import is_approved_clinician, linked_patients, open_invitations, record_access
+from patients.care import (
+    is_approved_clinician,
+    linked_patients,
+    open_invitations,
+    record_access,
+    record_listing,
+)
 from patients.checklists import (
     add_item,
     create_checklist,
@@ -46,7 +52,14 @@ from patients.forms import (
     PatientFilterForm,
     VerifyItemForm,
 )
-from patients.models import AccessAction, Checklist, ChecklistItem, Injection, Treatment
+from patients.models import (
+    AccessAction,
+    Checklist,
+    ChecklistItem,
+    ClinicianStatus,
+    Injection,
+    Treatment,
+)
 from patients.treatments import move_dose, overview, treatments_with_care_data
 from patients.views.guards import (
     approved_clinician_required,
@@ -102,7 +115,9 @@ def patient_rows(clinician, *, today, query: str = "", show: str = ""):
 @clinician_required
 def dashboard(request):
     if not is_approved_clinician(request.user):
-        return render(request, "clinic/pending.html")
+        profile = getattr(request.user, "clinician_profile", None)
+        refused = profile is not None and profile.status == ClinicianStatus.REFUSED
+        return render(request, "clinic/pending.html", {"refused": refused})
     today = timeutils.local_today(request.user.zone)
     form = PatientFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -110,6 +125,7 @@ def dashboard(request):
         request.user, today=today, query=filters.get("q", ""), show=filters.get("show", "")
     )
     page = Paginator(rows, PATIENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    record_listing(patient_ids=[p.pk for p in page], actor=request.user, now=timezone.now())
     context = {
         "form": form,
         "page": page,
@@ -198,12 +214,11 @@ def new_checklist(request, pk: int):
     if request.method == "POST":
         form = NewChecklistForm(request.POST)
         if form.is_valid():
+            now = timezone.now()
             checklist = create_checklist(
-                patient=patient,
-                drug=form.cleaned_data["drug"],
-                clinician=request.user,
-                now=timezone.now(),
+                patient=patient, drug=form.cleaned_data["drug"], clinician=request.user, now=now
             )
+            _changed(request, patient, now)
             messages.success(
                 request,
                 _("Draft created. Remove or add items, set due dates, then share it."),
@@ -311,6 +326,13 @@ def verify(request, pk: int):
     item = get_item_for_clinician(request, pk)
     today = timeutils.local_today(request.user.zone)
     form = _verify_form(item, today, request.POST if request.method == "POST" else None)
+    if request.method == "GET":  # the item, its note and result: a view of the patient's data
+        record_access(
+            patient=item.checklist.patient,
+            actor=request.user,
+            action=AccessAction.VIEWED_CHECKLIST,
+            now=timezone.now(),
+        )
     if form.is_valid():
         now = timezone.now()
         verify_item(

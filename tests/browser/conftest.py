@@ -175,3 +175,59 @@ def care_data(patient):
         due_at=timezone.now(),
     )
     return {"patient": patient, "treatment": treatment, "injection": injection}
+
+
+@pytest.fixture
+def care_team_data(care_data, clinician, pending_clinician, checklist, client):
+    """`care_data` plus Camille's care team: Dr House linked, a shared secukinumab checklist with
+    items done, verified (with a result) and still to do, history, accesses, invitations from both
+    sides and a read-only share link. `secrets` are what only the creating session may show."""
+    from django.utils import timezone
+
+    from patients import timeutils
+    from patients.care import create_invitation, record_access
+    from patients.checklists import create_share_link, mark_done, verify_item
+    from patients.models import AccessAction, CareLink, ChecklistItem
+
+    patient = care_data["patient"]
+    now = timezone.now()
+    today = timeutils.local_today(patient.zone)
+    items = {item.key: item for item in ChecklistItem.objects.filter(checklist=checklist)}
+    mark_done(
+        item=items["chest_xray"], done_on=today, note="Hôpital Saint-Louis", actor=patient, now=now
+    )
+    mark_done(item=items["hiv_test"], done_on=today, note="", actor=patient, now=now)
+    verify_item(item=items["hiv_test"], done_on=today, result="normal", actor=clinician, now=now)
+    verify_item(item=items["medical_history"], done_on=today, result="", actor=clinician, now=now)
+    for action in (AccessAction.VIEWED_RECORD, AccessAction.VIEWED_CHECKLIST):
+        record_access(patient=patient, actor=clinician, action=action, now=now)
+    record_access(patient=patient, actor=None, action=AccessAction.OPENED_SHARE_LINK, now=now)
+    invitation, code = create_invitation(by=patient, now=now)
+    clinician_invitation, clinician_code = create_invitation(by=clinician, now=now)
+    share_link, token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
+    return {
+        **care_data,
+        "clinician": clinician,
+        "pending_clinician": pending_clinician,
+        "link": CareLink.objects.get(patient=patient, clinician=clinician),
+        "checklist": checklist,
+        "item": items["blood_tests"],  # the patient's to do, with a result to record
+        "invitation": invitation,
+        "clinician_invitation": clinician_invitation,
+        "token": token,
+        "secrets": {
+            "invitation_codes": {
+                str(invitation.pk): code,
+                str(clinician_invitation.pk): clinician_code,
+            },
+            "share_links": {str(share_link.pk): token},
+        },
+    }
+
+
+def remember_in_session(client, values: dict) -> None:
+    """Put `values` in the session `login_with_session` handed to the browser, as if this session
+    had created them (invitation codes and share links are shown only there)."""
+    session = client.session
+    session.update(values)
+    session.save()

@@ -3,13 +3,24 @@
 import pytest
 
 from patients import timeutils
-from tests.browser.conftest import format_violations, login_with_session, run_axe
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture then skips (or fails under REQUIRE_SERVICES=1)
+    expect = None
+
+from tests.browser.conftest import (
+    format_violations,
+    login_with_session,
+    remember_in_session,
+    run_axe,
+)
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ["fr", "en"]
 
-# (test id, path). Patient paths may hold {treatment} and {injection}, from `care_data`.
+# (test id, path). Paths may hold the ids of `care_team_data` ({treatment}, {checklist}, …).
 ANONYMOUS_PAGES = [
     ("home", "/"),
     ("signup", "/accounts/signup/"),
@@ -22,6 +33,7 @@ ANONYMOUS_PAGES = [
     ("therapy-guselkumab", "/therapies/guselkumab/"),
     ("therapy-ixekizumab", "/therapies/ixekizumab/"),
     ("privacy", "/privacy/"),
+    ("signup-clinician", "/accounts/signup/clinician/"),
 ]
 PATIENT_PAGES = [
     ("dashboard", "/dashboard/"),
@@ -38,6 +50,25 @@ PATIENT_PAGES = [
     ("delete-account", "/accounts/delete/"),
     ("reminder-settings", "/reminders/"),
     ("notifications", "/notifications/"),
+    ("care-team", "/care/"),
+    ("access-log", "/care/access/"),
+    ("revoke-link", "/care/links/{link}/revoke/"),
+    ("accept-invitation", "/invitations/accept/"),
+    ("invitation", "/invitations/{invitation}/"),
+    ("checklists", "/checklists/"),
+    ("checklist", "/checklists/{checklist}/"),
+    ("checklist-print", "/checklists/{checklist}/print/"),
+    ("item-done", "/checklists/items/{item}/done/"),
+]
+# Seen by Dr House, approved and linked to Camille.
+CLINICIAN_PAGES = [
+    ("clinic", "/clinic/"),
+    ("clinic-patient", "/clinic/patients/{patient}/"),
+    ("clinic-new-checklist", "/clinic/patients/{patient}/checklists/new/"),
+    ("clinic-checklist", "/clinic/checklists/{checklist}/"),
+    ("clinic-print", "/clinic/checklists/{checklist}/print/"),
+    ("clinic-verify", "/clinic/items/{item}/verify/"),
+    ("clinician-invitation", "/invitations/{clinician_invitation}/"),
 ]
 NOT_FOUND_PATH = "/therapies/nope/"
 # Chromium reports the 404 status of the document itself as a failed resource load.
@@ -51,6 +82,27 @@ def today_at_home(user):
 def url_for(live_server, language: str, path: str) -> str:
     prefix = "" if language == "fr" else f"/{language}"
     return f"{live_server.url}{prefix}{path}"
+
+
+def ids_of(data) -> dict:
+    """What the page paths' placeholders stand for."""
+    names = ("treatment", "injection", "patient", "link", "checklist", "item", "invitation")
+    return {
+        **{name: data[name].pk for name in names},
+        "clinician_invitation": data["clinician_invitation"].pk,
+        "token": data["token"],
+    }
+
+
+def open_as(live_server, client, context, page, user, language, path, *, secrets=None):
+    """Sign `user` in (the session holding `secrets`), open `path` and expect it, with a 200."""
+    login_with_session(context, client, live_server, user)
+    if secrets:
+        remember_in_session(client, secrets)
+    target = url_for(live_server, language, path)
+    response = page.goto(target)
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    assert page.url == target, f"{target} redirected to {page.url}"
 
 
 def check_page(page, console_errors, *, language: str, ignore: tuple[str, ...] = ()) -> None:
@@ -72,14 +124,51 @@ def test_anonymous_page(live_server, catalogue, page, console_errors, language, 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "path"), PATIENT_PAGES, ids=[p[0] for p in PATIENT_PAGES])
 def test_patient_page(
-    live_server, client, care_data, context, page, console_errors, language, name, path
+    live_server, client, care_team_data, context, page, console_errors, language, name, path
 ):
-    login_with_session(context, client, live_server, care_data["patient"])
-    path = path.format(treatment=care_data["treatment"].pk, injection=care_data["injection"].pk)
-    target = url_for(live_server, language, path)
-    response = page.goto(target)
+    data = care_team_data
+    path = path.format(**ids_of(data))
+    open_as(
+        live_server, client, context, page, data["patient"], language, path, secrets=data["secrets"]
+    )
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "path"), CLINICIAN_PAGES, ids=[p[0] for p in CLINICIAN_PAGES])
+def test_clinician_page(
+    live_server, client, care_team_data, context, page, console_errors, language, name, path
+):
+    data = care_team_data
+    path = path.format(**ids_of(data))
+    open_as(
+        live_server,
+        client,
+        context,
+        page,
+        data["clinician"],
+        language,
+        path,
+        secrets=data["secrets"],
+    )
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pending_clinician_page(
+    live_server, client, care_team_data, context, page, console_errors, language
+):
+    user = care_team_data["pending_clinician"]
+    open_as(live_server, client, context, page, user, language, "/clinic/")
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_shared_checklist_page(live_server, care_team_data, page, console_errors, language):
+    """The read-only page a laboratory opens from the patient's link, without an account."""
+    path = f"/shared/checklists/{care_team_data['token']}/"
+    response = page.goto(url_for(live_server, language, path))
     assert response.status == 200, f"{page.url} answered {response.status}"
-    assert page.url == target, f"{target} redirected to {page.url}"
     check_page(page, console_errors, language=language)
 
 
@@ -169,8 +258,9 @@ def test_inline_injection_form_keeps_keyboard_focus(live_server, client, care_da
     [
         ("signup", "/accounts/signup/", {}),
         ("login", "/accounts/login/", {"username": "nobody@example.com", "password": "wrong"}),
+        ("signup-clinician", "/accounts/signup/clinician/", {"registration_number": "?"}),
     ],
-    ids=["signup", "login"],
+    ids=["signup", "login", "signup-clinician"],
 )
 def test_form_errors(live_server, catalogue, page, console_errors, language, name, path, fields):
     """Pages showing validation errors: error messages must stay tied to their fields."""
@@ -198,3 +288,67 @@ def test_favicon(live_server, page):
     assert response.status == 200, (
         f"the site has no icon: no <link rel=icon> and {icon} answers {response.status}"
     )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_checklist_items_swapped_by_htmx(
+    live_server, client, care_team_data, context, page, console_errors, language
+):
+    """The states htmx swaps in: the patient's item once done, then not done again; an invalid
+    date (its error tied to the field)."""
+    data = care_team_data
+    item = data["item"]
+    open_as(
+        live_server,
+        client,
+        context,
+        page,
+        data["patient"],
+        language,
+        f"/checklists/{data['checklist'].pk}/",
+    )
+    card = page.locator(f"#item-{item.pk}")
+    form = card.locator("form[action$='/done/']")
+    form.locator("input[type=date]").fill("2099-01-01")
+    form.locator("button[type=submit]").click()
+    expect(card.locator(".errorlist")).to_be_visible()
+    check_page(page, console_errors, language=language)
+    card.locator("input[type=date]").fill(today_at_home(data["patient"]).isoformat())
+    card.locator("form[action$='/done/'] button[type=submit]").click()
+    expect(card.locator("form[action$='/undo/']")).to_have_count(1)
+    check_page(page, console_errors, language=language)
+    card.locator("form[action$='/undo/'] button[type=submit]").click()
+    expect(card.locator("form[action$='/undo/']")).to_have_count(0)
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_clinician_swaps(
+    live_server, client, care_team_data, context, page, console_errors, language
+):
+    """The clinician's side after htmx swaps: an item verified, then the verification withdrawn;
+    the patient list filtered down to nobody."""
+    data = care_team_data
+    item = data["item"]
+    open_as(
+        live_server,
+        client,
+        context,
+        page,
+        data["clinician"],
+        language,
+        f"/clinic/checklists/{data['checklist'].pk}/",
+    )
+    card = page.locator(f"#item-{item.pk}")
+    card.locator("form[action$='/verify/'] select").select_option("follow_up")
+    card.locator("form[action$='/verify/'] button[type=submit]").click()
+    expect(card.locator("form[action$='/unverify/']")).to_have_count(1)
+    check_page(page, console_errors, language=language)
+    card.locator("form[action$='/unverify/'] button[type=submit]").click()
+    expect(card.locator("form[action$='/verify/']")).to_have_count(1)
+    check_page(page, console_errors, language=language)
+
+    page.goto(url_for(live_server, language, "/clinic/"))
+    page.locator("#id_q").press_sequentially("nobody by that name")
+    expect(page.locator("#patients table")).to_have_count(0)
+    check_page(page, console_errors, language=language)

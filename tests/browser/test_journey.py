@@ -1,7 +1,8 @@
-"""The first journey, end to end in Chromium: sign up, start a treatment, log an injection.
+"""Journeys end to end in Chromium: sign up, start a treatment, log an injection; and a
+clinician and a patient building a care team around a pre-treatment checklist.
 
-Run twice: with JavaScript (htmx opens the form inside the dashboard card and swaps the card in
-place) and without (plain links and form posts, redirects).
+Each runs twice: with JavaScript (htmx opens forms in place and swaps what changed) and without
+(plain links and form posts, redirects).
 """
 
 import os
@@ -14,10 +15,11 @@ import pytest
 from django.utils import formats, translation
 
 from patients import timeutils
-from patients.models import Injection, Treatment, User
-from tests.browser.conftest import login_with_session
+from patients.models import CareLink, Checklist, Injection, Treatment, User
+from tests.browser.conftest import login_through_form, login_with_session
+from tests.factories import TreatmentFactory, UserFactory
 from therapies import dosing
-from therapies.models import Regimen
+from therapies.models import Drug, Regimen
 
 try:
     from playwright.sync_api import expect
@@ -213,3 +215,199 @@ def test_prefilled_dates_and_times_reach_the_browser(
         f"{page.url}: the browser cannot read these pre-filled values (it needs YYYY-MM-DD "
         f"or HH:MM) and shows empty fields: {unreadable}"
     )
+
+
+# --- The care team: a clinician and a patient, each in their own browser -------------------------
+
+# The clinician's last request, after the patient ended the link, answers 404: expected.
+NOT_FOUND_CONSOLE = "the server responded with a status of 404"
+
+
+@pytest.fixture
+def open_browser(browser, console_errors):
+    """A new browser (context) per person, with or without JavaScript; closed afterwards."""
+    from tests.browser.conftest import _new_context
+
+    contexts = []
+
+    def open_(*, javascript: bool):
+        context = _new_context(browser, java_script_enabled=javascript)
+        contexts.append(context)
+        page = context.new_page()
+        console_errors.watch(page)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def submit(page, form, *, javascript_swaps: bool) -> None:
+    """Click the form's button; without an htmx swap, wait for the page it redirects to."""
+    button = form.locator("button[type=submit]")
+    if javascript_swaps:
+        button.click()
+    else:
+        with page.expect_navigation():
+            button.click()
+
+
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_care_team_journey(
+    live_server, patient, clinician, open_browser, console_errors, javascript
+):
+    """Invitation → link → checklist shared → item done by the patient → verified by the
+    clinician → link ended by the patient → the clinician's next request is a 404."""
+    doctor = open_browser(javascript=javascript)
+    camille = open_browser(javascript=javascript)
+    login_through_form(doctor, live_server, clinician.email)
+    login_through_form(camille, live_server, patient.email)
+
+    # The clinician creates a code; only this page shows it.
+    doctor.goto(f"{live_server.url}/clinic/")
+    with doctor.expect_navigation():
+        doctor.click("main form[action$='/invitations/new/'] button[type=submit]")
+    assert re.search(r"/invitations/\d+/$", doctor.url), doctor.url
+    code = doctor.locator("main .invitation-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
+
+    # The patient enters it under her care team.
+    camille.goto(f"{live_server.url}/care/")
+    camille.fill("main input[name=code]", code.lower())  # typed as read, case does not matter
+    with camille.expect_navigation():
+        camille.click("main form[action$='/invitations/accept/'] button[type=submit]")
+    assert camille.url.endswith("/care/")
+    expect(camille.locator("main .messages")).to_contain_text(clinician.display_name)
+    expect(camille.locator("main table")).to_contain_text(clinician.display_name)
+    assert CareLink.objects.active().filter(patient=patient, clinician=clinician).exists()
+
+    # The clinician finds her in the list and prepares a checklist from her page.
+    doctor.goto(f"{live_server.url}/clinic/")
+    with doctor.expect_navigation():
+        doctor.click(f"#patients a[href$='/clinic/patients/{patient.pk}/']")
+    with doctor.expect_navigation():
+        doctor.click("main a[href$='/checklists/new/']")
+    secukinumab = Drug.objects.get(inn="secukinumab")
+    doctor.select_option("main select[name=drug]", value=str(secukinumab.pk))
+    with doctor.expect_navigation():
+        doctor.click("main form button[type=submit]")
+    checklist = Checklist.objects.get(patient=patient)
+    assert doctor.url.endswith(f"/clinic/checklists/{checklist.pk}/")
+    assert checklist.shared_at is None
+    with doctor.expect_navigation():
+        doctor.click("main form[action$='/share/'] button[type=submit]")
+    checklist.refresh_from_db()
+    assert checklist.shared_at is not None
+    item = checklist.items.get(key="blood_tests")
+
+    # The patient marks the blood tests done.
+    camille.goto(f"{live_server.url}/checklists/")
+    with camille.expect_navigation():
+        camille.click(f"main a[href$='/checklists/{checklist.pk}/']")
+    if javascript:
+        camille.evaluate("window.__noReload = true")
+    card = camille.locator(f"#item-{item.pk}")
+    form = card.locator("form[action$='/done/']")
+    assert (
+        form.locator("input[type=date]").input_value() == timeutils.local_today(PARIS).isoformat()
+    )
+    form.locator("input[name$='done_note']").fill("Laboratoire du centre")
+    submit(camille, form, javascript_swaps=javascript)
+    expect(card).to_have_class(re.compile(r"\bdone\b"))
+    expect(card.locator("[role=status]")).to_contain_text("Laboratoire du centre")
+    if javascript:
+        assert camille.url.endswith(f"/checklists/{checklist.pk}/"), "htmx must not navigate"
+        assert camille.evaluate("window.__noReload === true"), "reloaded instead of swapped"
+        camille.wait_for_function(
+            "(id) => document.activeElement && document.activeElement.id === id",
+            arg=f"item-title-{item.pk}",
+        )
+    else:
+        assert camille.url.endswith(f"/checklists/{checklist.pk}/#item-{item.pk}"), camille.url
+        expect(camille.locator("main .messages")).to_be_visible()
+    item.refresh_from_db()
+    assert item.is_done and item.done_by == patient and item.done_note == "Laboratoire du centre"
+
+    # The clinician verifies it, with its result.
+    doctor.goto(f"{live_server.url}/clinic/checklists/{checklist.pk}/")
+    if javascript:
+        doctor.evaluate("window.__noReload = true")
+    card = doctor.locator(f"#item-{item.pk}")
+    form = card.locator("form[action$='/verify/']")
+    form.locator("select[name$='result']").select_option("normal")
+    submit(doctor, form, javascript_swaps=javascript)
+    expect(card.locator("form[action$='/unverify/']")).to_have_count(1)
+    if javascript:
+        assert doctor.evaluate("window.__noReload === true"), "reloaded instead of swapped"
+        doctor.wait_for_function(
+            "(id) => document.activeElement && document.activeElement.id === id",
+            arg=f"item-title-{item.pk}",
+        )
+    item.refresh_from_db()
+    assert item.is_verified and item.result == "normal" and item.verified_by == clinician
+    camille.reload()
+    expect(camille.locator(f"#item-{item.pk} form")).to_have_count(0)  # hers no more to change
+
+    # The patient ends the link; the clinician's next request answers 404.
+    camille.goto(f"{live_server.url}/care/")
+    with camille.expect_navigation():
+        camille.click("main a[href*='/care/links/']")
+    with camille.expect_navigation():
+        camille.click("main form button[type=submit]")
+    assert camille.url.endswith("/care/")
+    assert not CareLink.objects.active().filter(patient=patient, clinician=clinician).exists()
+    response = doctor.goto(f"{live_server.url}/clinic/checklists/{checklist.pk}/")
+    assert response.status == 404
+    response = doctor.goto(f"{live_server.url}/clinic/patients/{patient.pk}/")
+    assert response.status == 404
+    doctor.goto(f"{live_server.url}/clinic/")
+    expect(doctor.locator("#patients tbody tr")).to_have_count(0)
+    assert_no_console_errors([e for e in console_errors if NOT_FOUND_CONSOLE not in e])
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_the_clinician_filters_the_patient_list(
+    live_server, patient, clinician, open_browser, console_errors, javascript
+):
+    """With JavaScript the table follows the search box as one types (the address follows too);
+    without, the Filter button submits the same form."""
+    today = timeutils.local_today(PARIS)
+    late = UserFactory(email="bastien@example.com", display_name="Bastien")
+    TreatmentFactory(patient=late, drug_inn="guselkumab", first_dose_on=today - timedelta(weeks=9))
+    other = UserFactory(email="chloe@example.com", display_name="Chloé")
+    for person in (patient, late, other):
+        CareLink.objects.create(patient=person, clinician=clinician)
+    doctor = open_browser(javascript=javascript)
+    login_through_form(doctor, live_server, clinician.email)
+    doctor.goto(f"{live_server.url}/clinic/")
+    rows = doctor.locator("#patients tbody tr")
+    expect(rows).to_have_count(3)
+
+    if javascript:
+        doctor.evaluate("window.__noReload = true")
+        doctor.locator("#id_q").press_sequentially("bas", delay=30)
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Bastien")
+        doctor.wait_for_url(re.compile(r"/clinic/\?q=bas"))
+        doctor.locator("#id_q").fill("")
+        doctor.select_option("#id_show", "overdue")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Bastien")
+        assert doctor.evaluate("window.__noReload === true"), "reloaded instead of swapped"
+    else:
+        doctor.fill("#id_q", "bas")
+        with doctor.expect_navigation():
+            doctor.click("main form[role=search] button[type=submit]")
+        assert "q=bas" in doctor.url
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Bastien")
+        doctor.fill("#id_q", "")
+        doctor.select_option("#id_show", "overdue")
+        with doctor.expect_navigation():
+            doctor.click("main form[role=search] button[type=submit]")
+        expect(rows).to_have_count(1)
+    assert_no_console_errors(console_errors)

@@ -1,0 +1,561 @@
+"""Who may open what: every URL of the patients app, the clinician sign-up and the share link,
+for every persona, with and without htmx, with each method the view accepts.
+
+The rule: the person an object belongs to gets 200 or 302; every other signed-in person gets 404
+(never 403, never 500, never the data); someone signed out is sent to the login page, except on
+the clinician sign-up and the public share link. A method the view does not accept answers 405.
+
+Each case builds the same small world once; every request runs in a savepoint rolled back after
+it, so a POST that deletes or changes something does not change what the next persona meets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.core import signing
+from django.db import transaction
+from django.test import Client
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from patients import timeutils
+from patients.care import create_invitation, record_access
+from patients.checklists import (
+    create_checklist,
+    create_share_link,
+    mark_done,
+    share_checklist,
+    verify_item,
+)
+from patients.injections import delete_injection
+from patients.models import (
+    AccessAction,
+    CareLink,
+    Channel,
+    ChecklistItem,
+    Kind,
+    Reminder,
+    State,
+)
+from patients.reminders import OPEN_LINK_SALT
+from patients.treatments import overview
+from tests.factories import ClinicianFactory, TreatmentFactory, log_dose
+from therapies.models import Drug
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "anonymous",
+    "patient",
+    "other_patient",
+    "clinician",  # approved, linked to the patient
+    "stranger_clinician",  # approved, linked to the other patient only
+    "pending_clinician",  # holds an active link to the patient, but is not approved
+    "revoked_clinician",  # approved; the patient revoked their link
+)
+SIGNED_IN = PERSONAS[1:]
+HTMX = {"HX-Request": "true"}
+LOGIN = "login"  # a 302 to the login page
+
+# What identifies each side's data. A persona may only ever receive its own side's markers.
+CAMILLE_NOTE = "camille-private-note-4471"
+ONDINE_NOTE = "ondine-private-note-8832"
+CAMILLE = ("Camille", "camille@example.com", "Dr House", CAMILLE_NOTE)
+ONDINE = ("Ondine", "other@example.com", "Dr Who", ONDINE_NOTE)
+MAY_SEE = {
+    "anonymous": (),
+    "patient": CAMILLE,
+    "other_patient": ONDINE,
+    "clinician": CAMILLE,
+    "stranger_clinician": ONDINE,
+    "pending_clinician": (),
+    "revoked_clinician": (),
+}
+# Outside the `patients` namespace, but part of the feature.
+ROOT_URLS = {"signup_clinician", "shared_checklist"}
+
+Outcome = int | str | tuple  # a status (or LOGIN), or (without htmx, with htmx)
+Data = Callable[[SimpleNamespace, object], dict]
+
+
+@dataclass(frozen=True)
+class Case:
+    url: str
+    variant: str
+    arg: str | None = None  # an attribute of the world: its pk (or itself, for a token)
+    get: dict[str, Outcome] | None = None  # persona -> outcome; None: GET is not accepted
+    post: dict[str, Outcome] | None = None
+    data: Data = field(default=lambda world, arg: {})
+    public: bool = False  # anyone holding the URL may see it: no login, no marker check
+
+    @property
+    def id(self) -> str:
+        return f"{self.url}[{self.variant}]"
+
+
+def expected(case: Case, outcomes: dict[str, Outcome], persona: str, htmx: bool) -> Outcome:
+    if persona in outcomes:
+        outcome = outcomes[persona]
+        return outcome[htmx] if isinstance(outcome, tuple) else outcome
+    if persona == "anonymous" and not case.public:
+        return LOGIN
+    return 404
+
+
+def mine(
+    url: str,
+    arg: str | None,
+    theirs: str | None = None,
+    *,
+    owner: str = "patient",
+    other_owner: str = "other_patient",
+    get: Outcome | None = None,
+    post: Outcome | None = None,
+    data: Data | None = None,
+    variant: str = "hers",
+) -> list[Case]:
+    """The owner's object answers the owner; the same URL on the other side's object answers
+    the other side's owner, and so 404 to the first (the cross-patient case)."""
+    extra = {"data": data} if data else {}
+
+    def case(who: str, name: str, value: str | None) -> Case:
+        return Case(
+            url,
+            name,
+            value,
+            get=None if get is None else {who: get},
+            post=None if post is None else {who: post},
+            **extra,
+        )
+
+    cases = [case(owner, variant, arg)]
+    if theirs:
+        cases.append(case(other_owner, "the other patient's", theirs))
+    return cases
+
+
+def nobodys(url: str, arg: str, variant: str, *, get: bool, post: bool, data=None) -> Case:
+    """An object that no persona may reach through this URL."""
+    extra = {"data": data} if data else {}
+    return Case(url, variant, arg, get={} if get else None, post={} if post else None, **extra)
+
+
+def clinicians(url: str, arg: str, theirs: str, **kwargs) -> list[Case]:
+    return mine(
+        url,
+        arg,
+        theirs,
+        owner="clinician",
+        other_owner="stranger_clinician",
+        variant="of her patient",
+        **kwargs,
+    )
+
+
+def for_each_patient(url: str, *, get=None, post=None, data=None) -> Case:
+    """A page about the signed-in patient herself: each patient sees her own."""
+    return Case(
+        url,
+        "her own",
+        get=None if get is None else dict.fromkeys(("patient", "other_patient"), get),
+        post=None if post is None else dict.fromkeys(("patient", "other_patient"), post),
+        **({"data": data} if data else {}),
+    )
+
+
+def done_data(world, item_pk):
+    return {f"item-{item_pk}-done_on": world.today.isoformat(), f"item-{item_pk}-done_note": "ok"}
+
+
+def verify_data(world, item_pk):
+    return {
+        f"verify-{item_pk}-done_on": world.today.isoformat(),
+        f"verify-{item_pk}-result": "normal",
+    }
+
+
+def due_data(world, item_pk):
+    return {f"due-{item_pk}-due_on": (world.today + timedelta(days=14)).isoformat()}
+
+
+def move_data(world, treatment_pk):
+    number = world.next_dose[treatment_pk]
+    day = (world.today + timedelta(days=3)).isoformat()
+    return {f"move-{treatment_pk}-dose_number": number, f"move-{treatment_pk}-date": day}
+
+
+def new_checklist_data(world, _):
+    return {"drug": world.secukinumab.pk}
+
+
+def add_item_data(world, _):
+    return {"label": "Dental check", "completed_by": "patient", "due_on": ""}
+
+
+def signup_data(world, _):
+    return {
+        "email": "new.doctor@example.com",
+        "display_name": "Dr New",
+        "password1": "Une-longue-phrase-de-passe",
+        "password2": "Une-longue-phrase-de-passe",
+        "specialty": "Rheumatology",
+        "institution": "CHU de Nantes",
+        "registration_number": "10009876543",
+        "time_zone": "Europe/Paris",
+        "confirm": "on",
+    }
+
+
+CASES: list[Case] = [
+    # --- The patient's own treatment pages (existing): patients only, never a clinician.
+    Case("patients:dashboard", "her own", get={"patient": 200, "other_patient": 200}),
+    for_each_patient("patients:start_treatment", get=200, post=200),
+    *mine("patients:history", "treatment", "other_treatment", get=200),
+    *mine("patients:add_stock", "treatment", "other_treatment", get=200, post=200),
+    *mine("patients:stop_treatment", "treatment", "other_treatment", get=200, post=302),
+    *mine("patients:log_injection", "treatment", "other_treatment", get=200, post=200),
+    *mine("patients:edit_injection", "injection", "other_injection", get=200, post=200),
+    *mine("patients:delete_injection", "injection", "other_injection", get=200, post=302),
+    *mine("patients:restore_injection", "deleted_injection", post=302),
+    for_each_patient("patients:reminder_settings", get=200, post=200),
+    for_each_patient("patients:regenerate_calendar", post=302),
+    *mine("patients:open_reminder", "reminder_token", get=302),
+    for_each_patient("patients:notifications", get=200),
+    # --- The care team, as the patient sees it.
+    for_each_patient("patients:care_team", get=200),
+    *mine("patients:revoke_link", "care_link", "other_link", get=200, post=302),
+    nobodys("patients:revoke_link", "revoked_link", "already revoked", get=True, post=True),
+    for_each_patient("patients:access_log", get=200),
+    # --- Invitations: anyone signed in creates and enters codes; only the author sees one.
+    Case("patients:new_invitation", "anyone's", post=dict.fromkeys(SIGNED_IN, 302)),
+    Case(
+        "patients:accept_invitation",
+        "a wrong code",
+        get=dict.fromkeys(SIGNED_IN, 200),
+        post=dict.fromkeys(SIGNED_IN, 200),
+        data=lambda world, _: {"code": "AAAA-BBBB-CCCC"},
+    ),
+    *mine("patients:invitation", "patient_invitation", "other_invitation", get=200),
+    *mine(
+        "patients:invitation",
+        "clinician_invitation",
+        owner="clinician",
+        variant="the clinician's",
+        get=200,
+    ),
+    *mine("patients:cancel_invitation", "patient_invitation", "other_invitation", post=302),
+    *mine(
+        "patients:cancel_invitation",
+        "clinician_invitation",
+        owner="clinician",
+        variant="the clinician's",
+        post=302,
+    ),
+    # --- Checklists, as the patient sees them: shared ones only.
+    for_each_patient("patients:checklists", get=200),
+    *mine("patients:checklist", "checklist", "other_checklist", get=200),
+    nobodys("patients:checklist", "draft", "a draft", get=True, post=False),
+    *mine("patients:checklist_print", "checklist", "other_checklist", get=200),
+    nobodys("patients:checklist_print", "draft", "a draft", get=True, post=False),
+    *mine(
+        "patients:share_checklist",
+        "checklist",
+        "other_checklist",
+        post=302,
+        data=lambda world, _: {"days": "7"},
+    ),
+    nobodys("patients:share_checklist", "draft", "a draft", get=False, post=True),
+    *mine("patients:unshare_checklist", "checklist", "other_checklist", post=302),
+    *mine("patients:item_done", "item", "other_item", get=200, post=(302, 200), data=done_data),
+    nobodys("patients:item_done", "draft_item", "a draft's item", get=True, post=True),
+    nobodys("patients:item_done", "specialist_item", "a specialist's item", get=True, post=True),
+    nobodys("patients:item_done", "verified_item", "a verified item", get=True, post=True),
+    *mine("patients:item_undo", "done_item", "other_done_item", post=(302, 200)),
+    nobodys("patients:item_undo", "draft_item", "a draft's item", get=False, post=True),
+    nobodys("patients:item_undo", "specialist_item", "a specialist's item", get=False, post=True),
+    # --- The clinician's side: approved and linked right now, or 404.
+    Case(
+        "patients:clinic",
+        "their own",
+        get=dict.fromkeys(
+            ("clinician", "stranger_clinician", "pending_clinician", "revoked_clinician"), 200
+        ),
+    ),
+    *clinicians("patients:clinic_patient", "patient", "other_patient", get=200),
+    *clinicians(
+        "patients:clinic_new_checklist",
+        "patient",
+        "other_patient",
+        get=200,
+        post=302,
+        data=new_checklist_data,
+    ),
+    *clinicians(
+        "patients:clinic_move_dose", "treatment", "other_treatment", post=302, data=move_data
+    ),
+    *clinicians("patients:clinic_checklist", "checklist", "other_checklist", get=200),
+    *mine("patients:clinic_checklist", "draft", owner="clinician", variant="a draft", get=200),
+    *clinicians("patients:clinic_share", "draft", "other_draft", post=302),
+    *clinicians(
+        "patients:clinic_add_item", "checklist", "other_checklist", post=302, data=add_item_data
+    ),
+    *clinicians("patients:clinic_print", "checklist", "other_checklist", get=200),
+    *clinicians(
+        "patients:clinic_verify", "item", "other_item", get=200, post=(302, 200), data=verify_data
+    ),
+    *clinicians("patients:clinic_due", "item", "other_item", post=(302, 200), data=due_data),
+    *clinicians("patients:clinic_unverify", "verified_item", "other_item", post=(302, 200)),
+    *clinicians("patients:clinic_remove", "item", "other_item", post=(302, 200)),
+    # --- Public: the clinician sign-up and the read-only share link.
+    Case(
+        "signup_clinician",
+        "anyone",
+        get={"anonymous": 200, **dict.fromkeys(SIGNED_IN, 302)},
+        post={"anonymous": 302, **dict.fromkeys(SIGNED_IN, 302)},
+        data=signup_data,
+        public=True,
+    ),
+    Case(
+        "shared_checklist",
+        "an open link",
+        "share_token",
+        get=dict.fromkeys(PERSONAS, 200),
+        public=True,
+    ),
+    Case("shared_checklist", "a revoked link", "revoked_share_token", get={}, public=True),
+    Case("shared_checklist", "an expired link", "expired_share_token", get={}, public=True),
+]
+
+
+# --- The world -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(patient, other_patient, clinician, stranger_clinician, pending_clinician, checklist):
+    """Camille (linked to Dr House, to the pending clinician, and once to a revoked one) and
+    Ondine (linked to Dr Who), each with a treatment, injections and a shared checklist."""
+    now = timezone.now()
+    today = timeutils.local_today(patient.zone)
+    other_patient.display_name = "Ondine"
+    other_patient.save(update_fields=["display_name"])
+    revoked_clinician = ClinicianFactory(email="gone@example.com", display_name="Dr Gone")
+    care_link = CareLink.objects.get(patient=patient, clinician=clinician)
+    other_link = CareLink.objects.create(patient=other_patient, clinician=stranger_clinician)
+    CareLink.objects.create(patient=patient, clinician=pending_clinician)
+    revoked_link = CareLink.objects.create(
+        patient=patient, clinician=revoked_clinician, revoked_at=now
+    )
+
+    def items_of(checklist_):
+        return {item.key: item for item in ChecklistItem.objects.filter(checklist=checklist_)}
+
+    items = items_of(checklist)
+    mark_done(item=items["chest_xray"], done_on=today, note=CAMILLE_NOTE, actor=patient, now=now)
+    verify_item(
+        item=items["tuberculosis_screening"],
+        done_on=today,
+        result="normal",
+        actor=clinician,
+        now=now,
+    )
+    secukinumab = Drug.objects.get(inn="secukinumab")
+    draft = create_checklist(patient=patient, drug=secukinumab, clinician=clinician, now=now)
+
+    other_checklist = create_checklist(
+        patient=other_patient, drug=secukinumab, clinician=stranger_clinician, now=now
+    )
+    share_checklist(checklist=other_checklist, actor=stranger_clinician, now=now)
+    other_items = items_of(other_checklist)
+    mark_done(
+        item=other_items["chest_xray"],
+        done_on=today,
+        note=ONDINE_NOTE,
+        actor=other_patient,
+        now=now,
+    )
+    other_draft = create_checklist(
+        patient=other_patient, drug=secukinumab, clinician=stranger_clinician, now=now
+    )
+
+    first = today - timedelta(weeks=8)
+    treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=first)
+    injection = log_dose(treatment, 1, first)
+    deleted_injection = log_dose(treatment, 2, first + timedelta(weeks=4))
+    delete_injection(injection=deleted_injection)
+    other_treatment = TreatmentFactory(
+        patient=other_patient, drug_inn="guselkumab", first_dose_on=first
+    )
+    other_injection = log_dose(other_treatment, 1, first)
+    reminder = Reminder.objects.create(
+        patient=patient,
+        treatment=treatment,
+        dose_number=2,
+        about_date=first + timedelta(weeks=4),
+        kind=Kind.OVERDUE_DOSE,
+        occurrence="dose-2:late-1",
+        channel=Channel.EMAIL,
+        state=State.FAILED,
+        due_at=now,
+    )
+
+    _, expired_share_token = create_share_link(
+        checklist=other_checklist, days=7, actor=other_patient, now=now - timedelta(days=8)
+    )
+    _, revoked_share_token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
+    _, share_token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
+    record_access(patient=patient, actor=clinician, action=AccessAction.VIEWED_RECORD, now=now)
+    record_access(
+        patient=other_patient, actor=stranger_clinician, action=AccessAction.VIEWED_RECORD, now=now
+    )
+    return SimpleNamespace(
+        today=today,
+        secukinumab=secukinumab,
+        personas={
+            "anonymous": None,
+            "patient": patient,
+            "other_patient": other_patient,
+            "clinician": clinician,
+            "stranger_clinician": stranger_clinician,
+            "pending_clinician": pending_clinician,
+            "revoked_clinician": revoked_clinician,
+        },
+        patient=patient,
+        other_patient=other_patient,
+        care_link=care_link,
+        other_link=other_link,
+        revoked_link=revoked_link,
+        patient_invitation=create_invitation(by=patient, now=now)[0],
+        other_invitation=create_invitation(by=other_patient, now=now)[0],
+        clinician_invitation=create_invitation(by=clinician, now=now)[0],
+        checklist=checklist,
+        item=items["blood_tests"],  # the patient's to do, not done yet
+        done_item=items["chest_xray"],
+        verified_item=items["tuberculosis_screening"],
+        specialist_item=items["medical_history"],
+        draft=draft,
+        draft_item=ChecklistItem.objects.filter(checklist=draft).first(),
+        other_checklist=other_checklist,
+        other_item=other_items["blood_tests"],
+        other_done_item=other_items["chest_xray"],
+        other_draft=other_draft,
+        treatment=treatment,
+        other_treatment=other_treatment,
+        next_dose={
+            t.pk: overview(t, today=today).upcoming[0].number for t in (treatment, other_treatment)
+        },
+        injection=injection,
+        deleted_injection=deleted_injection,
+        other_injection=other_injection,
+        reminder_token=signing.dumps(reminder.pk, salt=OPEN_LINK_SALT),
+        share_token=share_token,
+        revoked_share_token=revoked_share_token,
+        expired_share_token=expired_share_token,
+    )
+
+
+# --- Requests ------------------------------------------------------------------------------------
+
+
+def argument(world, case: Case):
+    if case.arg is None:
+        return None
+    value = getattr(world, case.arg)
+    return getattr(value, "pk", value)
+
+
+def outcome_of(response, *, htmx: bool) -> Outcome:
+    """LOGIN: a plain request is redirected to the log-in page; an htmx one is told to go there
+    (HX-Redirect), so htmx does not swap the log-in page into a fragment."""
+    login = reverse("login")
+    if htmx:
+        if response.status_code == 200 and response.get("HX-Redirect", "").startswith(login):
+            return LOGIN
+        if response.status_code == 302 and response["Location"].startswith(login):
+            return "302 to the log-in page, which htmx would swap into the fragment"
+    elif response.status_code == 302 and response["Location"].startswith(login):
+        return LOGIN
+    return response.status_code
+
+
+def send(world, case: Case, persona: str, method: str, htmx: bool):
+    """One request as `persona`, in a savepoint rolled back afterwards; returns
+    (outcome, content) or (the exception's text, "") when the view raised."""
+    arg = argument(world, case)
+    path = reverse(case.url, args=[] if arg is None else [arg])
+    with transaction.atomic():
+        client = Client()
+        if user := world.personas[persona]:
+            client.force_login(user)
+        try:
+            headers = HTMX if htmx else {}
+            if method == "GET":
+                response = client.get(path, headers=headers)
+            else:
+                data = case.data(world, arg) if method == "POST" else {}
+                response = getattr(client, method.lower())(path, data, headers=headers)
+        except Exception as error:  # a 500: reported with the others, not on its own
+            return f"raised {type(error).__name__}: {error}", ""
+        finally:
+            transaction.set_rollback(True)
+    return outcome_of(response, htmx=htmx), response.content.decode(errors="replace")
+
+
+def leaked(case: Case, persona: str, content: str) -> list[str]:
+    if case.public:
+        return []
+    allowed = MAY_SEE[persona]
+    return [m for m in (*CAMILLE, *ONDINE) if m not in allowed and m in content]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_each_persona_gets_what_the_matrix_says(world, case):
+    problems = []
+    for method, outcomes in (("GET", case.get), ("POST", case.post)):
+        if outcomes is None:
+            continue
+        for persona in PERSONAS:
+            for htmx in (False, True):
+                want = expected(case, outcomes, persona, htmx)
+                got, content = send(world, case, persona, method, htmx)
+                where = f"{persona} {method}{' htmx' if htmx else ''}"
+                if got != want:
+                    problems.append(f"{where}: expected {want}, got {got}")
+                if markers := leaked(case, persona, content):
+                    problems.append(f"{where}: the response shows {markers}")
+    # A method the view does not take answers 405 to everyone, never 500.
+    for method in ("GET", "POST"):
+        if (case.get if method == "GET" else case.post) is not None:
+            continue
+        for persona in PERSONAS:
+            got, _ = send(world, case, persona, method, htmx=False)
+            if got != 405:
+                problems.append(f"{persona} {method} (not accepted): expected 405, got {got}")
+    assert not problems, f"{case.id}:\n" + "\n".join(problems)
+
+
+def test_every_url_of_the_app_is_in_the_matrix():
+    """A URL added to patients/urls.py without its row here fails this test."""
+    _, patients = get_resolver().namespace_dict["patients"]
+    names = {f"patients:{pattern.name}" for pattern in patients.url_patterns}
+    covered = {case.url for case in CASES}
+    assert names - covered == set(), "URLs missing from the access matrix"
+    assert covered - names - ROOT_URLS == set(), "matrix rows for URLs that no longer exist"
+    assert covered >= ROOT_URLS
+
+
+def test_each_persona_is_what_its_name_says(world):
+    """The matrix means something only if the personas are set up as described."""
+    from patients.care import linked_patients
+
+    people = world.personas
+    assert list(linked_patients(people["clinician"])) == [world.patient]
+    assert list(linked_patients(people["stranger_clinician"])) == [world.other_patient]
+    assert CareLink.objects.active().filter(clinician=people["pending_clinician"]).exists()
+    assert not linked_patients(people["pending_clinician"]).exists()
+    assert CareLink.objects.filter(clinician=people["revoked_clinician"]).exists()
+    assert not linked_patients(people["revoked_clinician"]).exists()
