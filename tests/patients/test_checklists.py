@@ -470,6 +470,26 @@ def test_a_verified_item_cannot_be_changed_by_the_patient(checklist, patient, cl
 
 
 @pytest.mark.now(NOW)
+def test_a_patient_change_read_before_a_verification_does_not_overwrite_it(
+    checklist, patient, clinician
+):
+    """The patient's request read the item, then the clinician's verified it: the patient's
+    write must not land on the verified item."""
+    seen_by_patient = item_of(checklist, "blood_tests")
+    verify_item(
+        item=item_of(checklist, "blood_tests"),
+        done_on=NOW.date(),
+        result=Result.ABNORMAL,
+        actor=clinician,
+        now=NOW,
+    )
+    with pytest.raises(ChecklistError):
+        mark_done(item=seen_by_patient, done_on=date(2027, 3, 1), note="", actor=patient, now=NOW)
+    blood = item_of(checklist, "blood_tests")
+    assert (blood.done_on, blood.done_by, blood.result) == (NOW.date(), clinician, "abnormal")
+
+
+@pytest.mark.now(NOW)
 def test_an_item_for_the_specialist_cannot_be_marked_by_the_patient(checklist, patient):
     history_item = item_of(checklist, "medical_history")
     client = client_of(patient)
