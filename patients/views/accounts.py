@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -30,10 +31,20 @@ def signup(request):
             user.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
             user.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("patients:start_treatment")
+            return redirect(next_url(request) or "patients:start_treatment")
     else:
         form = SignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
-    return render(request, "registration/signup.html", {"form": form})
+    context = {"form": form, "next": next_url(request)}
+    return render(request, "registration/signup.html", context)
+
+
+def next_url(request) -> str:
+    """Where to go after signing up (an invitation link, say), if it is a page of this site."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if safe else ""
 
 
 class LoginView(auth_views.LoginView):

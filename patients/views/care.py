@@ -23,6 +23,7 @@ from patients.care import (
 )
 from patients.forms import ClinicianSignupForm, InvitationCodeForm
 from patients.models import AccessEvent, CareLink, ClinicianProfile, Invitation, Role
+from patients.views.accounts import next_url
 from patients.views.guards import patient_required
 
 ACCESS_PAGE_SIZE = 50
@@ -43,10 +44,11 @@ def clinician_signup(request):
                 user.save()
                 ClinicianProfile.objects.create(user=user, **form.profile_fields())
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("patients:clinic")
+            return redirect(next_url(request) or "patients:clinic")
     else:
         form = ClinicianSignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
-    return render(request, "registration/signup_clinician.html", {"form": form})
+    context = {"form": form, "next": next_url(request)}
+    return render(request, "registration/signup_clinician.html", context)
 
 
 @require_GET

@@ -458,3 +458,43 @@ def test_a_signed_out_htmx_request_sends_the_browser_to_the_log_in_page(checklis
     assert response.status_code == 200
     assert response["HX-Redirect"].startswith("/en/accounts/login/?next=")
     assert b"<form" not in response.content  # nothing for htmx to swap into the fragment
+
+
+def test_a_new_patient_follows_the_invitation_link_signs_up_and_comes_back_to_it(clinician):
+    invitation, code = new_code(client_of(clinician))
+    client = Client()
+    link = f"/en/invitations/accept/?code={code}"
+    login_page = client.get(link, follow=True)
+    signup_href = re.search(r'href="(/en/accounts/signup/\?next=[^"]+)"', page_of(login_page))[1]
+    signup = page_of(client.get(signup_href.replace("&amp;", "&")))
+    assert 'name="next"' in signup
+    response = client.post(
+        "/en/accounts/signup/",
+        {
+            "email": "new@example.com",
+            "display_name": "Nouvelle",
+            "password1": "correct horse battery staple",
+            "password2": "correct horse battery staple",
+            "time_zone": "Europe/Paris",
+            "consent": "on",
+            "next": link,
+        },
+    )
+    assert response["Location"] == link
+    assert "Dr House invites you to link your account" in page_of(client.get(link))
+
+
+def test_sign_up_does_not_send_anyone_to_another_site(catalogue):
+    response = Client().post(
+        "/en/accounts/signup/",
+        {
+            "email": "new@example.com",
+            "display_name": "Nouvelle",
+            "password1": "correct horse battery staple",
+            "password2": "correct horse battery staple",
+            "time_zone": "Europe/Paris",
+            "consent": "on",
+            "next": "https://evil.example/phish",
+        },
+    )
+    assert response["Location"] == "/en/treatments/new/"
