@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
+from patients.care import actor_name
 from patients.models import (
     Checklist,
     ChecklistAction,
@@ -22,13 +23,11 @@ from patients.models import (
     ChecklistItem,
     ChecklistShareLink,
     Kind,
-    Reminder,
     Result,
-    State,
     User,
 )
 from patients.models.care import digest
-from patients.reminders import channels_of, local_moment, settings_of
+from patients.reminders import channels_of, create_rows, local_moment, outbox_row, settings_of
 from therapies.models import ChecklistTemplate, CompletedBy, Drug
 
 REMIND_EVERY = timedelta(weeks=1)
@@ -48,10 +47,6 @@ class Progress:
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def complete(self) -> bool:
-        return self.total > 0 and self.verified == self.total
 
 
 def progress_of(items: list[ChecklistItem]) -> Progress:
@@ -73,19 +68,7 @@ def with_items(checklists):
     )
 
 
-def progress_counts():
-    """Annotations for a list of patients: their checklist items, done and verified."""
-    return {
-        "checklist_items": Count("checklists__items", distinct=True),
-        "checklist_done": Count(
-            "checklists__items", filter=Q(checklists__items__done_at__isnull=False), distinct=True
-        ),
-    }
-
-
 def _event(checklist, actor: User, action, now, *, item=None, detail: str = "") -> None:
-    from patients.care import actor_name
-
     ChecklistEvent.objects.create(
         checklist=checklist,
         item=item,
@@ -194,22 +177,18 @@ def share_checklist(*, checklist: Checklist, actor: User, now: datetime) -> bool
 
 
 def _create_notices(checklist: Checklist, kind, occurrence: str, channels, now) -> None:
-    Reminder.objects.bulk_create(
+    create_rows(
         [
-            Reminder(
+            outbox_row(
                 patient_id=checklist.patient_id,
-                checklist=checklist,
                 kind=kind,
                 occurrence=occurrence,
                 channel=channel,
-                due_at=now,
-                # An in-app notice is delivered by existing.
-                state=State.SENT if channel == "in_app" else State.PENDING,
-                sent_at=now if channel == "in_app" else None,
+                now=now,
+                checklist=checklist,
             )
             for channel in channels
-        ],
-        ignore_conflicts=True,
+        ]
     )
 
 
@@ -352,14 +331,13 @@ def revoke_share_links(*, checklist: Checklist, now: datetime) -> None:
 
 
 def open_share_link(checklist: Checklist, now: datetime) -> ChecklistShareLink | None:
-    return checklist.share_links.filter(revoked_at=None, expires_at__gt=now).first()
+    return checklist.share_links.open(now).first()
 
 
 def checklist_from_share_token(token: str, *, now: datetime) -> Checklist | None:
     link = (
-        ChecklistShareLink.objects.filter(
-            token_digest=digest(token), revoked_at=None, expires_at__gt=now
-        )
+        ChecklistShareLink.objects.open(now)
+        .filter(token_digest=digest(token))
         .select_related("checklist")
         .first()
     )

@@ -219,7 +219,7 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         no_longer_true = no_longer_true.exclude(occurrence=level)
     no_longer_true.update(state=State.CANCELLED)
     if low:
-        _create(
+        create_rows(
             [
                 _row(treatment, Kind.LOW_STOCK, level, channel, now, dose=dose.number, on=dose.date)
                 for channel in channels_of(prefs)
@@ -275,12 +275,33 @@ def _row(
     patient_id: int | None = None,
 ) -> Reminder:
     """An outbox row about dose `dose` (planned `on`); `treatment` may be just its id."""
-    in_app = channel == Channel.IN_APP
-    return Reminder(
+    return outbox_row(
         patient_id=patient_id or treatment.patient_id,
+        kind=kind,
+        occurrence=occurrence,
+        channel=channel,
+        now=now,
+        due_at=due_at,
         treatment_id=getattr(treatment, "pk", treatment),
         dose_number=dose,
         about_date=on,
+    )
+
+
+def outbox_row(
+    *,
+    patient_id: int,
+    kind: str,
+    occurrence: str,
+    channel: str,
+    now: datetime,
+    due_at: datetime | None = None,
+    **subject,
+) -> Reminder:
+    """One outbox row; `subject` names what it is about (treatment_id, checklist, …)."""
+    in_app = channel == Channel.IN_APP
+    return Reminder(
+        patient_id=patient_id,
         kind=kind,
         occurrence=occurrence,
         channel=channel,
@@ -288,10 +309,11 @@ def _row(
         # An in-app notice is delivered by existing: it shows in the list at once.
         state=State.SENT if in_app else State.PENDING,
         sent_at=now if in_app else None,
+        **subject,
     )
 
 
-def _create(rows: list[Reminder]) -> None:
+def create_rows(rows: list[Reminder]) -> None:
     # A conflict means this reminder already exists (sent, pending or cancelled): once is enough.
     Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
 
@@ -400,7 +422,7 @@ def _insert_scanned(rows: list[tuple], *, now: datetime) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":  # SQLite, for development: model objects will do
-        _create(
+        create_rows(
             [
                 _row(
                     treatment_id,

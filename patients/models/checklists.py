@@ -138,6 +138,11 @@ class ChecklistEvent(models.Model):
         return f"{self.actor_name} {self.action} ({self.checklist_id})"
 
 
+class ShareLinkQuerySet(models.QuerySet):
+    def open(self, now) -> "ShareLinkQuerySet":
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
 class ChecklistShareLink(models.Model):
     """A read-only link for someone without an account (a lab). Only a digest of the token is
     kept; it expires and the patient can revoke it."""
@@ -151,11 +156,10 @@ class ChecklistShareLink(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ShareLinkQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"share link {self.pk} of checklist {self.checklist_id}"
-
-    def is_open(self, now) -> bool:
-        return self.revoked_at is None and now < self.expires_at
