@@ -10,16 +10,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import (
     AccessAction,
     AccessEvent,
     CareLink,
+    ChecklistItem,
     ClinicianProfile,
     ClinicianStatus,
+    Injection,
     Invitation,
     InvitationDirection,
+    Treatment,
     User,
 )
 from patients.models.care import digest, new_invitation_code, normalize_code
@@ -184,3 +189,43 @@ def record_listing(*, patient_ids: list[int], actor: User, now: datetime) -> Non
         for pk in patient_ids
         if pk not in recent
     )
+
+
+def _count(items):
+    """How many of `items` (filtered on the outer patient) each patient has, as a column."""
+    return Coalesce(
+        Subquery(
+            items.order_by().values("checklist__patient").annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def patient_summaries(clinician, *, today, query: str = "", show: str = ""):
+    """Linked patients with what the table shows, as columns of one query (plus one prefetch)."""
+    items = ChecklistItem.objects.filter(checklist__patient=OuterRef("pk"))
+    last_injection = (
+        Injection.objects.live()
+        .filter(treatment__patient=OuterRef("pk"))
+        .order_by("-taken_on")
+        .values("taken_on")[:1]
+    )
+    overdue = Treatment.objects.active().filter(patient=OuterRef("pk"), next_dose_on__lt=today)
+    rows = linked_patients(clinician).annotate(
+        items_total=_count(items),
+        items_done=_count(items.filter(done_at__isnull=False)),
+        items_verified=_count(items.filter(verified_at__isnull=False)),
+        last_injection=Subquery(last_injection),
+        overdue=Exists(overdue),
+    )
+    if query:
+        rows = rows.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
+    if show == "overdue":
+        rows = rows.filter(overdue=True)
+    elif show == "incomplete":
+        rows = rows.filter(items_total__gt=0).exclude(items_verified=F("items_total"))
+    active = Treatment.objects.active().select_related("drug").order_by("next_dose_on")
+    return rows.prefetch_related(
+        Prefetch("treatments", queryset=active, to_attr="active_treatments")
+    ).order_by("display_name", "pk")

@@ -35,11 +35,6 @@ def checklist_context(checklist: Checklist) -> dict:
     return {"checklist": checklist, "items": items, "progress": progress_of(items)}
 
 
-def _full(request, pk: int) -> Checklist:
-    get_checklist_for_patient(request, pk)  # 404 unless hers and shared
-    return with_items(Checklist.objects.filter(pk=pk)).get()
-
-
 @require_GET
 @patient_required
 def checklist_list(request):
@@ -51,7 +46,7 @@ def checklist_list(request):
 @require_GET
 @patient_required
 def checklist(request, pk: int):
-    checklist = _full(request, pk)
+    checklist = get_checklist_for_patient(request, pk, full=True)
     today = timeutils.local_today(request.user.zone)
     for item in checklist.all_items:
         if _patient_may_complete(item) and not item.is_done:
@@ -131,7 +126,7 @@ def item_undo(request, pk: int):
 @require_GET
 @patient_required
 def checklist_print(request, pk: int):
-    checklist = _full(request, pk)
+    checklist = get_checklist_for_patient(request, pk, full=True)
     return render(request, "patients/checklist_print.html", checklist_context(checklist))
 
 

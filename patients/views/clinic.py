@@ -6,18 +6,6 @@ account answers 404; every view of a patient's data is recorded for the patient 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +18,7 @@ from patients.care import (
     is_approved_clinician,
     linked_patients,
     open_invitations,
+    patient_summaries,
     record_access,
     record_listing,
 )
@@ -55,12 +44,11 @@ from patients.forms import (
 from patients.models import (
     AccessAction,
     Checklist,
-    ChecklistItem,
     ClinicianStatus,
-    Injection,
     Treatment,
 )
 from patients.treatments import move_dose, overview, treatments_with_care_data
+from patients.views.checklists import checklist_context
 from patients.views.guards import (
     approved_clinician_required,
     clinician_required,
@@ -70,45 +58,6 @@ from patients.views.guards import (
 )
 
 PATIENTS_PAGE_SIZE = 50
-
-
-def _count(items):
-    return Coalesce(
-        Subquery(
-            items.order_by().values("checklist__patient").annotate(n=Count("pk")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
-
-
-def patient_rows(clinician, *, today, query: str = "", show: str = ""):
-    """Linked patients with what the table shows, as columns of one query (plus one prefetch)."""
-    items = ChecklistItem.objects.filter(checklist__patient=OuterRef("pk"))
-    last_injection = (
-        Injection.objects.live()
-        .filter(treatment__patient=OuterRef("pk"))
-        .order_by("-taken_on")
-        .values("taken_on")[:1]
-    )
-    overdue = Treatment.objects.active().filter(patient=OuterRef("pk"), next_dose_on__lt=today)
-    rows = linked_patients(clinician).annotate(
-        items_total=_count(items),
-        items_done=_count(items.filter(done_at__isnull=False)),
-        items_verified=_count(items.filter(verified_at__isnull=False)),
-        last_injection=Subquery(last_injection),
-        overdue=Exists(overdue),
-    )
-    if query:
-        rows = rows.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
-    if show == "overdue":
-        rows = rows.filter(overdue=True)
-    elif show == "incomplete":
-        rows = rows.filter(items_total__gt=0).exclude(items_verified=F("items_total"))
-    active = Treatment.objects.active().select_related("drug").order_by("next_dose_on")
-    return rows.prefetch_related(
-        Prefetch("treatments", queryset=active, to_attr="active_treatments")
-    ).order_by("display_name", "pk")
 
 
 @require_GET
@@ -121,7 +70,7 @@ def dashboard(request):
     today = timeutils.local_today(request.user.zone)
     form = PatientFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = patient_rows(
+    rows = patient_summaries(
         request.user, today=today, query=filters.get("q", ""), show=filters.get("show", "")
     )
     page = Paginator(rows, PATIENTS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -231,13 +180,7 @@ def new_checklist(request, pk: int):
 
 
 def _checklist_page(request, pk: int, *, forms=None):
-    get_checklist_for_clinician(request, pk)  # 404 unless linked
-    checklist = (
-        with_items(Checklist.objects.filter(pk=pk))
-        .select_related("patient")
-        .prefetch_related("events")
-        .get()
-    )
+    checklist = get_checklist_for_clinician(request, pk, full=True)
     today = timeutils.local_today(request.user.zone)
     forms = forms or {}
     for item in checklist.all_items:
@@ -249,7 +192,7 @@ def _checklist_page(request, pk: int, *, forms=None):
         "items": checklist.all_items,
         "progress": progress_of(checklist.all_items),
         "add_form": forms.get("add") or ChecklistItemForm(),
-        "events": list(checklist.events.all())[:100],
+        "events": checklist.events.all()[:100],
     }
     record_access(
         patient=checklist.patient,
@@ -398,14 +341,11 @@ def remove(request, pk: int):
 @require_GET
 @approved_clinician_required
 def checklist_print(request, pk: int):
-    get_checklist_for_clinician(request, pk)
-    checklist = with_items(Checklist.objects.filter(pk=pk)).select_related("patient").get()
+    checklist = get_checklist_for_clinician(request, pk, full=True)
     record_access(
         patient=checklist.patient,
         actor=request.user,
         action=AccessAction.PRINTED_CHECKLIST,
         now=timezone.now(),
     )
-    items = checklist.all_items
-    context = {"checklist": checklist, "items": items, "progress": progress_of(items)}
-    return render(request, "patients/checklist_print.html", context)
+    return render(request, "patients/checklist_print.html", checklist_context(checklist))

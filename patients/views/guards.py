@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from patients.care import is_approved_clinician, linked_patients
+from patients.checklists import with_items
 from patients.models import Checklist, ChecklistItem, Injection, Treatment, User
 from patients.treatments import treatments_with_care_data
 
@@ -77,8 +78,10 @@ def checklists_for_clinician(request):
     return Checklist.objects.filter(patient__in=linked_patients(request.user))
 
 
-def get_checklist_for_clinician(request, pk: int) -> Checklist:
-    return get_object_or_404(checklists_for_clinician(request).select_related("patient"), pk=pk)
+def get_checklist_for_clinician(request, pk: int, *, full: bool = False) -> Checklist:
+    """`full`: with its items and the people on them (`with_items`)."""
+    checklists = checklists_for_clinician(request).select_related("patient")
+    return get_object_or_404(with_items(checklists) if full else checklists, pk=pk)
 
 
 def get_item_for_clinician(request, pk: int) -> ChecklistItem:
@@ -88,10 +91,12 @@ def get_item_for_clinician(request, pk: int) -> ChecklistItem:
     return get_object_or_404(items, pk=pk)
 
 
-def get_checklist_for_patient(request, pk: int) -> Checklist:
+def get_checklist_for_patient(request, pk: int, *, full: bool = False) -> Checklist:
     """Only shared checklists: a draft is the clinician's until they share it."""
-    checklists = Checklist.objects.filter(patient=request.user, shared_at__isnull=False)
-    return get_object_or_404(checklists.select_related("patient", "drug"), pk=pk)
+    checklists = Checklist.objects.filter(
+        patient=request.user, shared_at__isnull=False
+    ).select_related("patient", "drug")
+    return get_object_or_404(with_items(checklists) if full else checklists, pk=pk)
 
 
 def get_item_for_patient(request, pk: int) -> ChecklistItem:
