@@ -498,3 +498,23 @@ def test_sign_up_does_not_send_anyone_to_another_site(catalogue):
         },
     )
     assert response["Location"] == "/en/treatments/new/"
+
+
+def test_the_access_record_comes_in_pages_newest_first(patient, clinician):
+    for minute in range(51):
+        AccessEvent.objects.create(
+            patient=patient,
+            actor=clinician,
+            actor_name="Dr House",
+            action=AccessAction.VIEWED_RECORD,
+            at=NOW + timedelta(minutes=minute),
+        )
+    client = client_of(patient)
+    first = page_of(client.get("/en/care/access/"))
+    assert first.count("Dr House") == 50
+    assert 'href="?page=2">Older</a>' in first and "Page 1 of 2" in first
+    second = page_of(client.get("/en/care/access/?page=2"))
+    assert (
+        second.count("Dr House") == 1 and "March 10, 2027, 10 a.m." in second
+    )  # the oldest, in her zone
+    assert 'href="?page=1">Newer</a>' in second
