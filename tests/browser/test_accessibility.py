@@ -121,35 +121,32 @@ def test_anonymous_page(live_server, catalogue, page, console_errors, language, 
     check_page(page, console_errors, language=language)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "path"), PATIENT_PAGES, ids=[p[0] for p in PATIENT_PAGES])
-def test_patient_page(
-    live_server, client, care_team_data, context, page, console_errors, language, name, path
-):
-    data = care_team_data
-    path = path.format(**ids_of(data))
-    open_as(
-        live_server, client, context, page, data["patient"], language, path, secrets=data["secrets"]
-    )
-    check_page(page, console_errors, language=language)
+SIGNED_IN_PAGES = [("patient", *p) for p in PATIENT_PAGES] + [
+    ("clinician", *p) for p in CLINICIAN_PAGES
+]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "path"), CLINICIAN_PAGES, ids=[p[0] for p in CLINICIAN_PAGES])
-def test_clinician_page(
-    live_server, client, care_team_data, context, page, console_errors, language, name, path
+@pytest.mark.parametrize(
+    ("persona", "name", "path"), SIGNED_IN_PAGES, ids=[f"{p[0]}-{p[1]}" for p in SIGNED_IN_PAGES]
+)
+def test_signed_in_page(
+    live_server,
+    client,
+    care_team_data,
+    context,
+    page,
+    console_errors,
+    language,
+    persona,
+    name,
+    path,
 ):
+    """Every page of a patient and of her (approved, linked) clinician."""
     data = care_team_data
     path = path.format(**ids_of(data))
     open_as(
-        live_server,
-        client,
-        context,
-        page,
-        data["clinician"],
-        language,
-        path,
-        secrets=data["secrets"],
+        live_server, client, context, page, data[persona], language, path, secrets=data["secrets"]
     )
     check_page(page, console_errors, language=language)
 
