@@ -118,11 +118,11 @@ def _own_invitation(request, pk: int) -> Invitation:
 @login_required
 def invitation(request, pk: int):
     invitation = _own_invitation(request, pk)
-    code = request.session.get(CODES_KEY, {}).get(str(pk))
+    is_open = invitation.is_open(timezone.now())
     context = {
         "invitation": invitation,
-        "code": code if invitation.is_open(timezone.now()) else None,
-        "is_open": invitation.is_open(timezone.now()),
+        "code": request.session.get(CODES_KEY, {}).get(str(pk)) if is_open else None,
+        "is_open": is_open,
         "home": _home_of(request.user),
     }
     return render(request, "patients/invitation.html", context)
@@ -140,26 +140,40 @@ def cancel(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @login_required
 def accept(request):
-    """Enter a code (or follow the link, which fills it in); POST uses it."""
+    """Enter a code (or follow the link, which fills it in and shows who invites); POST uses it."""
     now = timezone.now()
-    data = (
-        request.POST
-        if request.method == "POST"
-        else (request.GET if "code" in request.GET else None)
-    )
-    form = InvitationCodeForm(data)
-    inviter = None
-    if form.is_bound and form.is_valid():
-        code = form.cleaned_data["code"]
-        try:
-            if request.method == "POST":
-                link = accept_invitation(code=code, user=request.user, now=now)
-                other = link.patient if request.user.is_clinician else link.clinician
-                messages.success(request, _("You are now linked with %(name)s.") % {"name": other})
-                if request.user.is_clinician:
-                    return redirect("patients:clinic_patient", link.patient_id)
-                return redirect("patients:care_team")
-            inviter = check_invitation(find_invitation(code), user=request.user, now=now).created_by
-        except CareError as error:
-            form.add_error("code", str(error))
+    if request.method == "POST":
+        form = InvitationCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                link = accept_invitation(code=form.cleaned_data["code"], user=request.user, now=now)
+            except CareError as error:
+                form.add_error("code", str(error))
+            else:
+                return _linked(request, link)
+        inviter = None
+    else:
+        form = InvitationCodeForm(request.GET if "code" in request.GET else None)
+        inviter = _inviter(form, request.user, now)
     return render(request, "patients/invitation_accept.html", {"form": form, "inviter": inviter})
+
+
+def _inviter(form: InvitationCodeForm, user, now):
+    """Who created the code in the link, or a form error saying why it cannot be used."""
+    if not form.is_valid():  # also when there is no code yet
+        return None
+    try:
+        return check_invitation(
+            find_invitation(form.cleaned_data["code"]), user=user, now=now
+        ).created_by
+    except CareError as error:
+        form.add_error("code", str(error))
+        return None
+
+
+def _linked(request, link):
+    if request.user.is_clinician:
+        messages.success(request, _("You are now linked with %(name)s.") % {"name": link.patient})
+        return redirect("patients:clinic_patient", link.patient_id)
+    messages.success(request, _("You are now linked with %(name)s.") % {"name": link.clinician})
+    return redirect("patients:care_team")
