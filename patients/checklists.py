@@ -192,6 +192,11 @@ def _create_notices(checklist: Checklist, kind, occurrence: str, channels, now) 
     )
 
 
+def patient_may_complete(item: ChecklistItem) -> bool:
+    """The patient marks their own items, until the clinician has verified them."""
+    return item.completed_by == CompletedBy.PATIENT and not item.is_verified
+
+
 def verified_error() -> ChecklistError:
     return ChecklistError(
         _("Your specialist has verified this item: it can no longer be changed here.")
@@ -200,14 +205,15 @@ def verified_error() -> ChecklistError:
 
 @transaction.atomic
 def mark_done(*, item: ChecklistItem, done_on: date, note: str, actor: User, now: datetime) -> None:
-    if item.is_verified and not actor.is_clinician:
+    """The patient did one of their items (the clinician's path is `verify_item`)."""
+    if not patient_may_complete(item):
         raise verified_error()
     item.done_on, item.done_note, item.done_at, item.done_by = done_on, note, now, actor
-    changed = ChecklistItem.objects.filter(pk=item.pk)
-    if not actor.is_clinician:
-        # Verified meanwhile (the clinician's request won the race): the patient's change waits.
-        changed = changed.filter(verified_at__isnull=True)
-    if not changed.update(done_on=done_on, done_note=note, done_at=now, done_by=actor):
+    # Conditional: if the clinician's request verified it meanwhile, the patient's change waits.
+    changed = ChecklistItem.objects.filter(pk=item.pk, verified_at__isnull=True).update(
+        done_on=done_on, done_note=note, done_at=now, done_by=actor
+    )
+    if not changed:
         raise verified_error()
     _event(item.checklist, actor, ChecklistAction.DONE, now, item=item, detail=done_on.isoformat())
     plan_checklist_reminder(checklist=item.checklist, now=now)
@@ -215,7 +221,7 @@ def mark_done(*, item: ChecklistItem, done_on: date, note: str, actor: User, now
 
 @transaction.atomic
 def mark_not_done(*, item: ChecklistItem, actor: User, now: datetime) -> None:
-    if item.is_verified:
+    if not patient_may_complete(item):
         raise verified_error()
     item.done_on = item.done_at = item.done_by = None
     item.done_note = ""

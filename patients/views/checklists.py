@@ -18,6 +18,7 @@ from patients.checklists import (
     mark_done,
     mark_not_done,
     open_share_link,
+    patient_may_complete,
     progress_of,
     revoke_share_links,
     with_items,
@@ -49,7 +50,7 @@ def checklist(request, pk: int):
     checklist = get_checklist_for_patient(request, pk, full=True)
     today = timeutils.local_today(request.user.zone)
     for item in checklist.all_items:
-        if _patient_may_complete(item) and not item.is_done:
+        if patient_may_complete(item) and not item.is_done:
             item.done_form = _done_form(item, today)
     now = timezone.now()
     link = open_share_link(checklist, now)
@@ -70,7 +71,7 @@ def checklist(request, pk: int):
 def item_done(request, pk: int):
     """GET: the form on its own page (without JavaScript); POST: mark done, or show errors."""
     item = get_item_for_patient(request, pk)
-    if not _patient_may_complete(item):
+    if not patient_may_complete(item):
         raise Http404("Not the patient's to change.")
     today = timeutils.local_today(request.user.zone)
     form = _done_form(item, today, request.POST if request.method == "POST" else None)
@@ -93,10 +94,6 @@ def item_done(request, pk: int):
     return render(request, template, {"item": item, "checklist": item.checklist})
 
 
-def _patient_may_complete(item) -> bool:
-    return item.completed_by == CompletedBy.PATIENT and not item.is_verified
-
-
 def _done_form(item, today, data=None) -> ItemDoneForm:
     initial = {"done_on": item.done_on or today, "done_note": item.done_note}
     return ItemDoneForm(data, today=today, initial=initial, prefix=f"item-{item.pk}")
@@ -117,7 +114,7 @@ def item_undo(request, pk: int):
     except ChecklistError as error:
         messages.error(request, str(error))
     if request.htmx:
-        if _patient_may_complete(item) and not item.is_done:
+        if patient_may_complete(item) and not item.is_done:
             item.done_form = _done_form(item, timeutils.local_today(request.user.zone))
         return render(request, "patients/checklist.html#item", {"item": item})
     return redirect(f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}")

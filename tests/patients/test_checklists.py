@@ -490,6 +490,19 @@ def test_a_patient_change_read_before_a_verification_does_not_overwrite_it(
 
 
 @pytest.mark.now(NOW)
+def test_the_domain_refuses_a_patient_marking_the_specialists_item(checklist, patient):
+    with pytest.raises(ChecklistError):
+        mark_done(
+            item=item_of(checklist, "clinical_examination"),
+            done_on=NOW.date(),
+            note="",
+            actor=patient,
+            now=NOW,
+        )
+    assert not item_of(checklist, "clinical_examination").is_done
+
+
+@pytest.mark.now(NOW)
 def test_an_item_for_the_specialist_cannot_be_marked_by_the_patient(checklist, patient):
     history_item = item_of(checklist, "medical_history")
     client = client_of(patient)
