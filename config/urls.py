@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
-from patients.views import accounts, care, checklists, reminders
+from patients.views import accounts, care, checklists, reminders, travel
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -21,6 +21,8 @@ urlpatterns += i18n_patterns(
     path("accounts/signup/clinician/", care.clinician_signup, name="signup_clinician"),
     # Read-only, for a lab or someone without an account: the token is the key.
     path("shared/checklists/<str:token>/", checklists.shared_checklist, name="shared_checklist"),
+    # Public: what a travel letter's QR code opens. The token is the key; little is shown.
+    path("verify/<str:token>/", travel.verify_letter, name="verify_letter"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/profile/", accounts.profile, name="profile"),

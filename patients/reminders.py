@@ -260,6 +260,10 @@ def plan_patient_reminders(*, patient: User, now: datetime) -> None:
         plan_reminders(treatment=treatment, now=now)
     for checklist in patient.checklists.filter(shared_at__isnull=False):
         plan_checklist_reminder(checklist=checklist, now=now)
+    from patients.travel import plan_trip_reminder  # trips build on this module too
+
+    for trip in patient.trips.filter(departs_on__gte=now.astimezone(patient.zone).date()):
+        plan_trip_reminder(trip=trip, now=now)
 
 
 def _row(
@@ -594,6 +598,15 @@ def _checklist_context(reminder: Reminder) -> dict:
     return {"checklist": reminder.checklist, "open_items": _open_patient_items(reminder).count()}
 
 
+def _trip_still_ahead(reminder: Reminder, today: date) -> bool:
+    # A trip moved to other dates has its own reminders; one sent after departure is too late.
+    return reminder.trip.departs_on == reminder.about_date and reminder.about_date >= today
+
+
+def _trip_context(reminder: Reminder) -> dict:
+    return {"trip": reminder.trip}
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """What delivery needs to know about a kind. A new kind is one entry here and its e-mail
@@ -610,6 +623,7 @@ KINDS: dict[str, KindSpec] = {
     Kind.LOW_STOCK: KindSpec("low_stock", _treatment_active, _stock_context),
     Kind.CHECKLIST_SHARED: KindSpec("checklist_shared", _checklist_shared, _checklist_context),
     Kind.CHECKLIST_OPEN: KindSpec("checklist_open", _checklist_still_open, _checklist_context),
+    Kind.TRIP_SOON: KindSpec("trip_soon", _trip_still_ahead, _trip_context),
 }
 
 
@@ -631,7 +645,7 @@ def email_context(reminder: Reminder, *, today: date) -> dict:
     return {
         "reminder": reminder,
         "patient": reminder.patient,
-        "drug": (reminder.treatment or reminder.checklist).drug,
+        "drug": getattr(reminder.treatment or reminder.checklist, "drug", None),
         "days_until": (about - today).days if about else None,
         "days_late": (today - about).days if about else None,
         "open_url": open_link(reminder),
@@ -677,6 +691,7 @@ def deliver_reminders(*, reminder_ids: Sequence[int], now: datetime) -> list[str
                     "treatment__drug",
                     "treatment__regimen",
                     "checklist__drug",
+                    "trip",
                 )
                 .in_bulk(held)
             )

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from patients import checklists, reminders
+from patients import checklists, reminders, travel
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +16,7 @@ def queue_due_reminders() -> None:
     now = timezone.now()
     reminders.queue_due_reminders(now=now)
     checklists.queue_checklist_reminders(now=now)
+    travel.queue_trip_reminders(now=now)
     reminders.dispatch_reminders(now=now)
 
 

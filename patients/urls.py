@@ -1,6 +1,15 @@
 from django.urls import path
 
-from patients.views import care, checklists, clinic, dashboard, injections, reminders, treatments
+from patients.views import (
+    care,
+    checklists,
+    clinic,
+    dashboard,
+    injections,
+    reminders,
+    travel,
+    treatments,
+)
 
 app_name = "patients"
 
@@ -34,6 +43,15 @@ urlpatterns = [
     path("checklists/<int:pk>/unshare/", checklists.unshare, name="unshare_checklist"),
     path("checklists/items/<int:pk>/done/", checklists.item_done, name="item_done"),
     path("checklists/items/<int:pk>/undo/", checklists.item_undo, name="item_undo"),
+    # Trips and travel letters, as the patient sees them
+    path("trips/", travel.trips, name="trips"),
+    path("trips/new/", travel.new_trip, name="new_trip"),
+    path("trips/<int:pk>/", travel.trip, name="trip"),
+    path("trips/<int:pk>/edit/", travel.edit_trip, name="edit_trip"),
+    path("trips/<int:pk>/delete/", travel.delete_trip, name="delete_trip"),
+    path("trips/<int:pk>/letters/<str:kind>/", travel.letter, name="letter"),
+    path("trips/<int:pk>/letters/<str:kind>/pdf/", travel.letter_pdf, name="letter_pdf"),
+    path("trips/<int:pk>/letters/<str:kind>/revoke/", travel.revoke_letter, name="revoke_letter"),
     # The clinician's side
     path("clinic/", clinic.dashboard, name="clinic"),
     path("clinic/patients/<int:pk>/", clinic.patient, name="clinic_patient"),
@@ -47,6 +65,22 @@ urlpatterns = [
     path("clinic/checklists/<int:pk>/share/", clinic.share, name="clinic_share"),
     path("clinic/checklists/<int:pk>/items/new/", clinic.add, name="clinic_add_item"),
     path("clinic/checklists/<int:pk>/print/", clinic.checklist_print, name="clinic_print"),
+    path("clinic/trips/<int:pk>/letters/<str:kind>/", travel.clinic_letter, name="clinic_letter"),
+    path(
+        "clinic/trips/<int:pk>/letters/<str:kind>/pdf/",
+        travel.clinic_letter_pdf,
+        name="clinic_letter_pdf",
+    ),
+    path(
+        "clinic/trips/<int:pk>/letters/<str:kind>/approve/",
+        travel.clinic_approve_letter,
+        name="clinic_approve_letter",
+    ),
+    path(
+        "clinic/trips/<int:pk>/letters/<str:kind>/revoke/",
+        travel.clinic_revoke_letter,
+        name="clinic_revoke_letter",
+    ),
     path("clinic/items/<int:pk>/verify/", clinic.verify, name="clinic_verify"),
     path("clinic/items/<int:pk>/due/", clinic.due, name="clinic_due"),
     path("clinic/items/<int:pk>/unverify/", clinic.unverify, name="clinic_unverify"),

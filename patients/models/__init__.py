@@ -16,6 +16,7 @@ from patients.models.checklists import (
     Result,
 )
 from patients.models.reminders import Channel, Kind, Reminder, ReminderSettings, State
+from patients.models.travel import Letter, LetterKind, Means, Trip
 from patients.models.treatments import (
     DoseOverride,
     Injection,
@@ -49,7 +50,11 @@ __all__ = [
     "Injection",
     "InjectionSite",
     "Reaction",
+    "Letter",
+    "LetterKind",
+    "Means",
     "Role",
+    "Trip",
     "StockDelivery",
     "Treatment",
     "User",

@@ -164,6 +164,9 @@ class AccessAction(models.TextChoices):
     MOVED_DOSE = "moved_dose", _("moved a planned dose")
     PRINTED_CHECKLIST = "printed_checklist", _("printed a checklist")
     OPENED_SHARE_LINK = "opened_share_link", _("opened a checklist through your share link")
+    VIEWED_LETTER = "viewed_letter", _("viewed a travel letter")
+    APPROVED_LETTER = "approved_letter", _("approved a travel letter")
+    REVOKED_LETTER = "revoked_letter", _("revoked a travel letter")
 
 
 class AccessEvent(models.Model):

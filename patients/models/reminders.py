@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from patients.models.checklists import Checklist
+from patients.models.travel import Trip
 from patients.models.treatments import Treatment
 
 DEFAULT_LEAD_DAYS = [2, 0]
@@ -67,6 +68,7 @@ class Kind(models.TextChoices):
     LOW_STOCK = "low_stock", _("Low stock")
     CHECKLIST_SHARED = "checklist_shared", _("Checklist shared")
     CHECKLIST_OPEN = "checklist_open", _("Checklist items to do")
+    TRIP_SOON = "trip_soon", _("Trip coming up")
 
 
 class Channel(models.TextChoices):
@@ -120,6 +122,15 @@ class Reminder(models.Model):
         related_name="reminders",
         db_index=False,
     )
+    # The trip kind's subject; indexed by its unique constraint below.
+    trip = models.ForeignKey(
+        Trip,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        db_index=False,
+    )
     dose_number = models.PositiveIntegerField(null=True, blank=True)
     # The day the reminder is about (the planned dose date), as the patient saw it.
     about_date = models.DateField(null=True, blank=True)
@@ -149,6 +160,11 @@ class Reminder(models.Model):
                 fields=["checklist", "kind", "occurrence", "channel"],
                 condition=models.Q(checklist__isnull=False),
                 name="reminder_once_per_checklist_occurrence",
+            ),
+            models.UniqueConstraint(
+                fields=["trip", "kind", "occurrence", "channel"],
+                condition=models.Q(trip__isnull=False),
+                name="reminder_once_per_trip_occurrence",
             ),
         ]
         indexes = [

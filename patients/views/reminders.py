@@ -83,6 +83,8 @@ def open_reminder(request, token: str):
     )
     if reminder.checklist_id is not None:
         return redirect("patients:checklist", reminder.checklist_id)
+    if reminder.trip_id is not None:
+        return redirect("patients:trip", reminder.trip_id)
     treatment = reminder.treatment
     if treatment is None or treatment.stopped_on is not None:
         messages.info(request, _("This treatment is stopped."))

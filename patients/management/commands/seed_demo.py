@@ -3,7 +3,7 @@
 Idempotent: running it again resets the demo patient's data to the same story, relative to today.
 """
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -19,12 +19,15 @@ from patients.models import (
     ClinicianProfile,
     ClinicianStatus,
     InjectionSite,
+    Means,
     ReminderSettings,
     Result,
     Role,
     Treatment,
+    Trip,
     User,
 )
+from patients.travel import plan_trip
 from patients.treatments import planned_dose, record_delivery, start_treatment
 from therapies.models import Drug
 
@@ -51,6 +54,7 @@ class Command(BaseCommand):
             Treatment.objects.filter(patient=patient).delete()
             self._story(patient, drug)
             self._care_team(patient, clinician)
+            self._trip(patient)
         self.stdout.write(f"Demo accounts (password for both: {DEMO_PASSWORD})")
         self.stdout.write(f"  patient:   {PATIENT_EMAIL}")
         self.stdout.write(f"  clinician: {CLINICIAN_EMAIL}")
@@ -109,6 +113,22 @@ class Command(BaseCommand):
             note="",
             actor=patient,
             now=now,
+        )
+
+    def _trip(self, patient: User) -> None:
+        """Two weeks in Japan in about seven weeks, with the dose after tomorrow's during it."""
+        Trip.objects.filter(patient=patient).delete()
+        today = timeutils.local_today(patient.zone)
+        plan_trip(
+            patient=patient,
+            now=timezone.now(),
+            destination="JP",
+            destination_time_zone="Asia/Tokyo",
+            departs_on=today + timedelta(days=50),
+            returns_on=today + timedelta(days=64),
+            means=Means.PLANE,
+            traveller_name="Camille Demo",
+            date_of_birth=date(1985, 6, 14),
         )
 
     def _story(self, patient: User, drug: Drug) -> None:
