@@ -13,9 +13,10 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from patients.models import Kind, Letter, Means, Treatment, Trip, User
+from patients.models import Kind, Letter, LetterKind, Means, Treatment, Trip, User
 from patients.reminders import channels_of, create_rows, local_moment, outbox_row, settings_of
 from patients.treatments import (
     doses_until,
@@ -200,6 +201,24 @@ def trip_plan(trip: Trip, *, treatments: list[Treatment] | None = None) -> TripP
         medicines=medicines,
         packing=packing_list(trip, medicines),
     )
+
+
+def letter_rows(trip: Trip) -> list[tuple[str, str, Letter | None]]:
+    """Each kind of letter with its approved version, if any (from `trips_with_letters`'s
+    prefetch when there is one)."""
+    live = getattr(trip, "live_letters", None)
+    if live is None:
+        live = trip.letters.filter(revoked_at__isnull=True)
+    by_kind = {letter.kind: letter for letter in live}
+    return [(kind, label, by_kind.get(kind)) for kind, label in LetterKind.choices]
+
+
+def trips_with_letters(patient: User, *, today: date) -> list[tuple[Trip, list]]:
+    """The patient's trips not yet over, each with its letter rows, in two queries."""
+    trips = Trip.objects.filter(patient=patient, returns_on__gte=today).prefetch_related(
+        Prefetch("letters", Letter.objects.filter(revoked_at__isnull=True), to_attr="live_letters")
+    )
+    return [(trip, letter_rows(trip)) for trip in trips]
 
 
 # --- Writes --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
 from patients.checklists import create_checklist, share_checklist
@@ -36,6 +37,12 @@ def chromium_path() -> str | None:
 def fast_password_hashing(settings):
     """Hashing strength is not under test here; PBKDF2 would make each persona cost ~0.3 s."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The cache holds rate-limit counters: each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,7 @@ from patients.models import (
     ClinicianStatus,
     Treatment,
 )
+from patients.travel import trips_with_letters
 from patients.treatments import move_dose, overview, treatments_with_care_data
 from patients.views.checklists import checklist_context
 from patients.views.guards import (
@@ -104,6 +105,7 @@ def _patient_page(request, patient, *, override_forms=None):
         "patient": patient,
         "overviews": overviews,
         "checklists": [(c, progress_of(c.all_items)) for c in checklists],
+        "trips": trips_with_letters(patient, today=today),
         "today": today,
     }
     record_access(

@@ -18,7 +18,7 @@ from patients.care import linked_patients, record_access
 from patients.forms import TripForm
 from patients.letters import LetterView
 from patients.models import AccessAction, CareLink, Letter, LetterKind, Trip
-from patients.travel import plan_trip, revoke_letters, trip_plan, update_trip
+from patients.travel import letter_rows, plan_trip, revoke_letters, trip_plan, update_trip
 from patients.views.guards import approved_clinician_required, patient_required
 
 # The public verification page: at most this many lookups per address and minute.
@@ -125,12 +125,6 @@ def delete_trip(request, pk: int):
         messages.success(request, _("Trip deleted, with its letters."))
         return redirect("patients:trips")
     return render(request, "patients/trip_confirm_delete.html", {"trip": trip})
-
-
-def letter_rows(trip: Trip) -> list[tuple[str, str, Letter | None]]:
-    """Each kind of letter with its approved version, if any."""
-    live = {letter.kind: letter for letter in trip.letters.filter(revoked_at__isnull=True)}
-    return [(kind, label, live.get(kind)) for kind, label in LetterKind.choices]
 
 
 @never_cache

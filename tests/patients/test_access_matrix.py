@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -33,6 +33,7 @@ from patients.checklists import (
     verify_item,
 )
 from patients.injections import delete_injection
+from patients.letters import approve_letter
 from patients.models import (
     AccessAction,
     CareLink,
@@ -43,6 +44,7 @@ from patients.models import (
     State,
 )
 from patients.reminders import OPEN_LINK_SALT
+from patients.travel import plan_trip
 from patients.treatments import overview
 from tests.factories import ClinicianFactory, TreatmentFactory, log_dose
 from therapies.models import Drug
@@ -62,6 +64,13 @@ SIGNED_IN = PERSONAS[1:]
 HTMX = {"HX-Request": "true"}
 LOGIN = "login"  # a 302 to the login page
 
+TRIP = {
+    "destination": "JP",
+    "destination_time_zone": "Asia/Tokyo",
+    "departs_on": date(2030, 5, 1),
+    "returns_on": date(2030, 5, 20),
+}
+
 # What identifies each side's data. A persona may only ever receive its own side's markers.
 CAMILLE_NOTE = "camille-private-note-4471"
 ONDINE_NOTE = "ondine-private-note-8832"
@@ -77,7 +86,7 @@ MAY_SEE = {
     "revoked_clinician": (),
 }
 # Outside the `patients` namespace, but part of the feature.
-ROOT_URLS = {"signup_clinician", "shared_checklist"}
+ROOT_URLS = {"signup_clinician", "shared_checklist", "verify_letter"}
 
 Outcome = int | str | tuple  # a status (or LOGIN), or (without htmx, with htmx)
 Data = Callable[[SimpleNamespace, object], dict]
@@ -311,6 +320,22 @@ CASES: list[Case] = [
     *clinicians("patients:clinic_due", "item", "other_item", post=(302, 200), data=due_data),
     *clinicians("patients:clinic_unverify", "verified_item", "other_item", post=(302, 200)),
     *clinicians("patients:clinic_remove", "item", "other_item", post=(302, 200)),
+    # --- Trips and travel letters: the patient's own; letters also her linked clinician's.
+    for_each_patient("patients:trips", get=200),
+    for_each_patient("patients:new_trip", get=200, post=200),
+    *mine("patients:trip", "trip", "other_trip", get=200),
+    *mine("patients:edit_trip", "trip", "other_trip", get=200, post=200),
+    *mine("patients:delete_trip", "trip", "other_trip", get=200, post=302),
+    *mine("patients:letter", "certificate", "other_certificate", get=200),
+    nobodys(
+        "patients:letter", "no_such_letter", "a kind that does not exist", get=True, post=False
+    ),
+    *mine("patients:letter_pdf", "prescription", "other_prescription", get=200),
+    *mine("patients:revoke_letter", "certificate", "other_certificate", post=302),
+    *clinicians("patients:clinic_letter", "certificate", "other_certificate", get=200),
+    *clinicians("patients:clinic_letter_pdf", "prescription", "other_prescription", get=200),
+    *clinicians("patients:clinic_approve_letter", "prescription", "other_prescription", post=302),
+    *clinicians("patients:clinic_revoke_letter", "certificate", "other_certificate", post=302),
     # --- Public: the clinician sign-up and the read-only share link.
     Case(
         "signup_clinician",
@@ -329,6 +354,14 @@ CASES: list[Case] = [
     ),
     Case("shared_checklist", "a revoked link", "revoked_share_token", get={}, public=True),
     Case("shared_checklist", "an expired link", "expired_share_token", get={}, public=True),
+    Case(
+        "verify_letter",
+        "an approved letter",
+        "letter_token",
+        get=dict.fromkeys(PERSONAS, 200),
+        public=True,
+    ),
+    Case("verify_letter", "an unknown letter", "unknown_letter_token", get={}, public=True),
 ]
 
 
@@ -403,6 +436,11 @@ def world(patient, other_patient, clinician, stranger_clinician, pending_clinici
         due_at=now,
     )
 
+    trip = plan_trip(patient=patient, now=now, traveller_name="Camille", **TRIP)
+    other_trip = plan_trip(patient=other_patient, now=now, traveller_name="Ondine", **TRIP)
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
+    approve_letter(trip=other_trip, kind="certificate", clinician=stranger_clinician, now=now)
+
     _, expired_share_token = create_share_link(
         checklist=other_checklist, days=7, actor=other_patient, now=now - timedelta(days=8)
     )
@@ -453,6 +491,15 @@ def world(patient, other_patient, clinician, stranger_clinician, pending_clinici
         other_injection=other_injection,
         reminder_token=signing.dumps(reminder.pk, salt=OPEN_LINK_SALT),
         share_token=share_token,
+        trip=trip,
+        other_trip=other_trip,
+        certificate=(trip.pk, "certificate"),
+        other_certificate=(other_trip.pk, "certificate"),
+        prescription=(trip.pk, "prescription"),
+        other_prescription=(other_trip.pk, "prescription"),
+        no_such_letter=(trip.pk, "passport"),
+        letter_token=letter.token,
+        unknown_letter_token="not-a-letter-token",
         revoked_share_token=revoked_share_token,
         expired_share_token=expired_share_token,
     )
@@ -486,7 +533,8 @@ def send(world, case: Case, persona: str, method: str, htmx: bool):
     """One request as `persona`, in a savepoint rolled back afterwards; returns
     (outcome, content) or (the exception's text, "") when the view raised."""
     arg = argument(world, case)
-    path = reverse(case.url, args=[] if arg is None else [arg])
+    args = [] if arg is None else list(arg) if isinstance(arg, tuple) else [arg]
+    path = reverse(case.url, args=args)
     with transaction.atomic():
         client = Client()
         if user := world.personas[persona]:
