@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from patients.letters import approve_letter
 from patients.models import Channel, Kind, Letter, Reminder, ReminderSettings, State, Trip
@@ -29,6 +30,13 @@ pytestmark = pytest.mark.django_db
 # The `treatment` fixture: guselkumab from Monday 4 January 2027, doses on 4 Jan, 1 Feb,
 # 29 Mar, 24 May 2027 (weeks 0 and 4, then every 8 weeks).
 BEFORE = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The plan's texts (packing list) read in English here; pages pick their own language."""
+    with translation.override("en"):
+        yield
 
 
 def a_trip(patient, departs: date, returns: date, **fields) -> Trip:
