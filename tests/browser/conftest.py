@@ -187,7 +187,9 @@ def care_team_data(care_data, clinician, pending_clinician, checklist, client):
     from patients import timeutils
     from patients.care import create_invitation, record_access
     from patients.checklists import create_share_link, mark_done, verify_item
+    from patients.letters import approve_letter
     from patients.models import AccessAction, CareLink, ChecklistItem
+    from patients.travel import plan_trip
 
     patient = care_data["patient"]
     now = timezone.now()
@@ -205,6 +207,18 @@ def care_team_data(care_data, clinician, pending_clinician, checklist, client):
     invitation, code = create_invitation(by=patient, now=now)
     clinician_invitation, clinician_code = create_invitation(by=clinician, now=now)
     share_link, token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
+    # A trip around dose 3 (in four weeks), its certificate approved, the prescription a draft.
+    trip = plan_trip(
+        patient=patient,
+        now=now,
+        destination="JP",
+        destination_time_zone="Asia/Tokyo",
+        departs_on=today + timedelta(days=20),
+        returns_on=today + timedelta(days=40),
+        traveller_name="Camille Martin",
+        passport_number="19AB12345",
+    )
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
     return {
         **care_data,
         "clinician": clinician,
@@ -215,6 +229,8 @@ def care_team_data(care_data, clinician, pending_clinician, checklist, client):
         "invitation": invitation,
         "clinician_invitation": clinician_invitation,
         "token": token,
+        "trip": trip,
+        "letter_token": letter.token,
         "secrets": {
             "invitation_codes": {
                 str(invitation.pk): code,

@@ -59,6 +59,13 @@ PATIENT_PAGES = [
     ("checklist", "/checklists/{checklist}/"),
     ("checklist-print", "/checklists/{checklist}/print/"),
     ("item-done", "/checklists/items/{item}/done/"),
+    ("trips", "/trips/"),
+    ("trip-new", "/trips/new/"),
+    ("trip", "/trips/{trip}/"),
+    ("trip-edit", "/trips/{trip}/edit/"),
+    ("trip-delete", "/trips/{trip}/delete/"),
+    ("letter-approved", "/trips/{trip}/letters/certificate/"),
+    ("letter-draft", "/trips/{trip}/letters/prescription/"),
 ]
 # Seen by Dr House, approved and linked to Camille.
 CLINICIAN_PAGES = [
@@ -69,6 +76,8 @@ CLINICIAN_PAGES = [
     ("clinic-print", "/clinic/checklists/{checklist}/print/"),
     ("clinic-verify", "/clinic/items/{item}/verify/"),
     ("clinician-invitation", "/invitations/{clinician_invitation}/"),
+    ("clinic-letter-approved", "/clinic/trips/{trip}/letters/certificate/"),
+    ("clinic-letter-draft", "/clinic/trips/{trip}/letters/prescription/"),
 ]
 NOT_FOUND_PATH = "/therapies/nope/"
 # Chromium reports the 404 status of the document itself as a failed resource load.
@@ -86,7 +95,7 @@ def url_for(live_server, language: str, path: str) -> str:
 
 def ids_of(data) -> dict:
     """What the page paths' placeholders stand for."""
-    names = ("treatment", "injection", "patient", "link", "checklist", "item", "invitation")
+    names = ("treatment", "injection", "patient", "link", "checklist", "item", "invitation", "trip")
     return {
         **{name: data[name].pk for name in names},
         "clinician_invitation": data["clinician_invitation"].pk,
@@ -166,6 +175,39 @@ def test_shared_checklist_page(live_server, care_team_data, page, console_errors
     path = f"/shared/checklists/{care_team_data['token']}/"
     response = page.goto(url_for(live_server, language, path))
     assert response.status == 200, f"{page.url} answered {response.status}"
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_letter_verification_page(live_server, care_team_data, page, console_errors, language):
+    """What a travel letter's QR code opens, for a border officer without an account."""
+    path = f"/verify/{care_team_data['letter_token']}/"
+    response = page.goto(url_for(live_server, language, path))
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    assert page.locator(".verify-valid").count() == 1
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_trip_form_zones_follow_the_country_and_errors_stay_accessible(
+    live_server, client, care_team_data, context, page, console_errors, language
+):
+    """With htmx, choosing a country swaps in its time zones; a bad date comes back marked."""
+    open_as(live_server, client, context, page, care_team_data["patient"], language, "/trips/new/")
+    zones = page.locator("#id_destination_time_zone option")
+    page.select_option("#id_destination", "US")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#id_destination_time_zone option')]"
+        ".some((o) => o.value === 'America/New_York')"
+    )
+    assert "Asia/Tokyo" not in zones.all_text_contents()
+    page.select_option("#id_destination_time_zone", "America/New_York")
+    page.fill("#id_departs_on", "2030-05-10")
+    page.fill("#id_returns_on", "2030-05-01")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator("#id_returns_on[aria-invalid=true]").count() == 1
+    assert page.locator("#id_destination_time_zone").input_value() == "America/New_York"
     check_page(page, console_errors, language=language)
 
 
