@@ -49,6 +49,7 @@ BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 bench: install ## Run the benchmarks on their own databases and rewrite BENCHMARKS.md
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench_letters
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 	  CELERY_BROKER_URL=$(BENCH_REDIS_URL) CELERY_TASK_DEFAULT_QUEUE=interleukin-bench \
 	  EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \

@@ -28,8 +28,10 @@ from patients.models import (
     Injection,
     InjectionSite,
     Treatment,
+    Trip,
     User,
 )
+from patients.travel import plan_trip
 from patients.treatments import planned_dose, record_delivery, start_treatment
 from therapies.models import Drug
 
@@ -39,7 +41,7 @@ YEARS_OF_HISTORY = 5
 LINKED_PATIENTS = 500
 
 # BENCHMARKS.md is made of sections, each rewritten by the command that measures it.
-SECTIONS = ("pages", "reminder-scan", "reminder-send")
+SECTIONS = ("pages", "letters", "reminder-scan", "reminder-send")
 HEADER = [
     "# Benchmarks",
     "",
@@ -101,6 +103,7 @@ class Command(BaseCommand):
         call_command("load_catalogue", stdout=self.stdout)
         patient, treatment = self._patient_with_history()
         clinician, checklist = self._clinician_with_patients(patient)
+        trip = self._trip(patient)
         client = Client()
         client.force_login(patient)
         clinician_client = Client()
@@ -114,6 +117,8 @@ class Command(BaseCommand):
             ("injection form", f"/treatments/{treatment.pk}/injections/new/"),
             ("injection history (page 1 of 50)", f"/treatments/{treatment.pk}/history/"),
             ("checklist (patient)", f"/checklists/{checklist.pk}/"),
+            ("trip plan (5 years of history)", f"/trips/{trip.pk}/"),
+            ("travel letter preview (HTML)", f"/trips/{trip.pk}/letters/prescription/"),
         ]
         clinician_pages = [
             (f"clinician dashboard ({LINKED_PATIENTS} patients, page 1 of 50)", "/clinic/"),
@@ -243,6 +248,19 @@ class Command(BaseCommand):
         )
         share_checklist(checklist=checklist, actor=clinician, now=now)
         return clinician, checklist
+
+    def _trip(self, patient: User) -> Trip:
+        Trip.objects.filter(patient=patient).delete()
+        today = timeutils.local_today(patient.zone)
+        return plan_trip(
+            patient=patient,
+            now=timezone.now(),
+            destination="JP",
+            destination_time_zone="Asia/Tokyo",
+            departs_on=today + timedelta(days=3),
+            returns_on=today + timedelta(days=45),
+            traveller_name="Bench Traveller",
+        )
 
     def _write(self, output: str, rows, reference: float, repeat: int) -> None:
         lines = [
