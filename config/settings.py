@@ -173,6 +173,14 @@ STORAGES = {
 # --- Celery (broker: Redis; `make run` may switch to kombu's filesystem transport) ---------------
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+# The cache holds rate-limit counters only. Several web processes share them through Redis.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be empty or a redis:// URL.")
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
