@@ -93,14 +93,15 @@ def weekly_treatment_with_history(patient, history_length: int):
     return treatment
 
 
-# Dashboard: session, user, treatments (with the stock sum), injections, overrides.
+# Dashboard: session, user, treatments (with the stock sum), injections, overrides, open checklist
+# items and the suggested articles (content.suggestions).
 # History: session, user, treatment, count, one page. Form: as the dashboard.
 # Each page also counts the unread notifications for the header (one query).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
-        ("/en/dashboard/", 6),
+        ("/en/dashboard/", 8),
         ("/en/treatments/{pk}/history/", 6),
         ("/en/treatments/{pk}/injections/new/", 6),
     ],
