@@ -36,8 +36,16 @@ REQUIRED_KEYS = {"title", "summary", "kind", "order", "reviewed", "sources"}
 OPTIONAL_KEYS = {"therapy_class", "related_articles", "related_therapies"}
 # Front matter that must be the same in both language versions of an article.
 SHARED_KEYS = ("kind", "therapy_class", "order", "related_articles", "related_therapies")
-# FORMAT.md has no section field: the numbering puts the science first, then the treatment.
-TREATMENT_FROM_ORDER = 6
+# FORMAT.md has no section field. These articles are about one's own treatment; every other
+# article of kind "article" explains the science (cytokines, research, cytokine storms).
+TREATMENT_ARTICLES = frozenset(
+    {
+        "anti-interleukins-for-psoriasis",
+        "before-the-first-prescription",
+        "living-with-treatment",
+        "travelling-with-treatment",
+    }
+)
 WORDS_PER_MINUTE = 200
 
 
@@ -65,10 +73,10 @@ def catalogue_inns() -> set[str]:
     return {path.stem for path in CATALOGUE_DIR.glob("*.toml")}
 
 
-def section_of(kind: str, order: int) -> str:
+def section_of(kind: str, slug: str) -> str:
     if kind == Kind.THERAPY_CLASS:
         return Section.CLASSES
-    return Section.UNDERSTANDING if order < TREATMENT_FROM_ORDER else Section.TREATMENT
+    return Section.TREATMENT if slug in TREATMENT_ARTICLES else Section.UNDERSTANDING
 
 
 # --- Glossary ----------------------------------------------------------------------------------
@@ -221,7 +229,7 @@ def _read_article(root: Path, path: Path) -> tuple[ParsedArticle | None, list[st
         language=path.parent.name,
         meta=meta,
         body=body,
-        digest=hashlib.sha256(raw).hexdigest(),
+        digest=hashlib.sha256(rendering.RENDERER_VERSION.encode() + b"\n" + raw).hexdigest(),
     )
     return article, errors
 
@@ -331,7 +339,7 @@ def article_fields(article: ParsedArticle) -> dict[str, Any]:
         "title": meta["title"].strip(),
         "summary": meta["summary"].strip(),
         "kind": meta["kind"],
-        "section": section_of(meta["kind"], meta["order"]),
+        "section": section_of(meta["kind"], article.slug),
         "therapy_class": meta.get("therapy_class") or "",
         "order": meta["order"],
         "reading_minutes": max(1, round(rendered.words / WORDS_PER_MINUTE)),
@@ -385,7 +393,11 @@ def load_content(root: Path = ARTICLES_DIR, glossary: Path = GLOSSARY_FILE) -> L
                 )
                 report.created.append(name)
                 touched.append(row.pk)
-            elif row.content_hash != parsed.digest or not row.published:
+            elif (
+                row.content_hash != parsed.digest
+                or not row.published
+                or row.section != section_of(parsed.meta["kind"], parsed.slug)
+            ):
                 values = article_fields(parsed)
                 for attribute, value in values.items():
                     setattr(row, attribute, value)

@@ -52,8 +52,7 @@ class Article(models.Model):
     related_therapies = models.JSONField(default=list)  # INNs
     terms = models.JSONField(default=list)  # glossary slugs linked with term:, in order
     published = models.BooleanField(default=True)
-    # SHA-256 of the source file and of the glossary it was rendered against: unchanged input,
-    # no write.
+    # SHA-256 of the renderer version and the source file: unchanged, the loader writes nothing.
     content_hash = models.CharField(max_length=64)
     # Filled by the loader on PostgreSQL only (content_french / content_english configurations,
     # accent-insensitive); a GIN index made by migration 0002 serves content.search.

@@ -22,6 +22,9 @@ from django.utils.html import escape
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+# Part of each article's content hash: bump it when the HTML or text made from the same file
+# changes, and the next load_content rewrites every article.
+RENDERER_VERSION = "1"
 FIGURES = ("cytokine-conversation", "il23-th17-axis", "injection-sites", "cold-chain-packing")
 # page:<name> -> URL name. page:therapy:<inn> is handled apart.
 PAGES = {
@@ -142,13 +145,16 @@ def links_of(tokens: list[Token]) -> list[str]:
     return hrefs
 
 
+BLOCK_TAG = re.compile(
+    r"</?(?:p|h[1-6]|ul|ol|li|pre|blockquote|table|thead|tbody|tr|th|td|hr|br|img|figure|figcaption)"
+    r"\b[^>]*>"
+)
 TAG = re.compile(r"<[^>]*>")
 
 
 def plain_text(fragment: str) -> str:
     """The words of a sanitised fragment (figure captions included), one space between them."""
-    without_alt = re.sub(r"<img[^>]*>", " ", fragment)
-    return " ".join(html.unescape(TAG.sub(" ", without_alt)).split())
+    return " ".join(html.unescape(TAG.sub("", BLOCK_TAG.sub(" ", fragment))).split())
 
 
 # nh3 writes attributes with double quotes and escapes what is inside them.
