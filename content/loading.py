@@ -242,6 +242,8 @@ def _check_body(
     errors = []
     seen_terms: set[str] = set()
     for token in rendering.parse(article.body):
+        if token.type == "heading_open" and token.tag == "h1":
+            errors.append(f"{where}: headings start at ## (the page shows the title as the h1)")
         if token.type == "html_block":
             errors.append(f"{where}: raw HTML is not allowed ({token.content.strip()[:40]!r})")
         for child in token.children or []:

@@ -166,6 +166,10 @@ def _raw_html_block(c):
     c.write_both("a", "<div>\nA block\n</div>", order=1)
 
 
+def _top_level_heading(c):
+    c.write_both("a", "# A second title\n\nText.", order=1)
+
+
 def _unknown_kind(c):
     c.write_both("a", order=1, kind="essay")
 
@@ -225,6 +229,7 @@ RULES = [
     (_external_image, "articles/fr/a.md", "images must be project figures"),
     (_raw_html, "articles/fr/a.md", "raw HTML is not allowed"),
     (_raw_html_block, "articles/en/a.md", "raw HTML is not allowed"),
+    (_top_level_heading, "articles/fr/a.md", "headings start at ##"),
     (_unknown_kind, "articles/fr/a.md", "kind must be one of"),
     (_class_article_without_class, "articles/fr/a.md", "therapy_class must be one of"),
     (_article_with_a_class, "articles/fr/a.md", "therapy_class is only for kind: therapy_class"),

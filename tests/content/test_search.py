@@ -104,6 +104,8 @@ def test_htmx_gets_the_results_fragment_only(client, small_content):
         ("zzzzzz", "Nothing matches"),
         ("interleukine " * 100, "This search is too long."),
         ("<script>alert(1)</script>", "Nothing matches"),
+        ("a_b 日本語 ß l'interleukine:* & !", "Nothing matches"),
+        ("\x00interleukin", "result"),
     ],
 )
 def test_bad_input_gets_a_clear_answer_never_an_error(client, small_content, query, message):
