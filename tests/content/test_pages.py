@@ -110,3 +110,11 @@ def test_the_query_count_is_constant(
     small_content.load()
     with django_assert_num_queries(queries):
         client.get(url)
+
+
+def test_the_admin_lists_the_content_read_only(admin_client, small_content):
+    article = Article.objects.get(slug="what-are-interleukins", language="en")
+    assert admin_client.get("/en/admin/content/article/").status_code == 200
+    html = admin_client.get(f"/en/admin/content/article/{article.pk}/change/").content.decode()
+    assert "what-are-interleukins (en)" in html and 'type="submit"' not in html.split("<main")[1]
+    assert admin_client.get("/en/admin/content/glossaryterm/").status_code == 200
