@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 MAX_RESULTS = 20
+MAX_TERMS = 8  # glossary hits: terms whose name matches come first
 SNIPPET_WORDS = 30
 CONFIGS = {"fr": "content_french", "en": "content_english"}
 # Private-use characters mark the highlighted words in SearchHeadline's output, so the snippet
