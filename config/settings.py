@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # content search: SearchVectorField (inert on SQLite)
     "django_htmx",
     "django_countries",
     "patients",

@@ -30,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("therapies/", include("therapies.urls")),
+    path("", include("content.urls")),
     path("", include("patients.urls")),
     prefix_default_language=False,
 )

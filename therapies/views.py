@@ -2,6 +2,7 @@ from itertools import groupby
 
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from therapies import dosing
@@ -32,4 +33,18 @@ def therapy_detail(request, inn: str):
         (regimen, dosing.plan(regimen.spec(), today, count=EXAMPLE_DOSES))
         for regimen in drug.regimens.all()
     ]
-    return render(request, "therapies/detail.html", {"drug": drug, "regimens": regimens})
+    context = {"drug": drug, "regimens": regimens, "class_article": _class_article(drug)}
+    return render(request, "therapies/detail.html", context)
+
+
+def _class_article(drug: Drug):
+    """The article about the drug's class in the reader's language, if loaded (one query)."""
+    from content.models import Article, Kind  # content is optional for the catalogue pages
+
+    language = (get_language() or "fr")[:2]
+    return (
+        Article.objects.published(language)
+        .filter(kind=Kind.THERAPY_CLASS, therapy_class=drug.drug_class)
+        .only("slug", "language", "title")
+        .first()
+    )

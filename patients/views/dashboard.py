@@ -1,7 +1,10 @@
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from content.suggestions import suggest_articles
 from patients import timeutils
+from patients.models import ChecklistItem, Trip
 from patients.treatments import overview, treatments_with_care_data
 from patients.views.guards import patient_required
 from patients.views.injections import pop_undo
@@ -14,5 +17,24 @@ def dashboard(request):
     overviews = [overview(t, today=today) for t in treatments_with_care_data(request.user)]
     if not overviews:
         return redirect("patients:start_treatment")
-    context = {"overviews": overviews, "undo": pop_undo(request)}
+    next_trip = Trip.objects.filter(patient=request.user, returns_on__gte=today).first()
+    context = {
+        "overviews": overviews,
+        "undo": pop_undo(request),
+        "next_trip": next_trip,
+        "suggestions": _suggested_reading(request, overviews, trip_planned=next_trip is not None),
+    }
     return render(request, "patients/dashboard.html", context)
+
+
+def _suggested_reading(request, overviews, *, trip_planned: bool) -> list:
+    """Two queries, whatever the patient has: open checklist items, then the articles."""
+    open_checklist = ChecklistItem.objects.filter(
+        checklist__patient=request.user, checklist__shared_at__isnull=False, done_at__isnull=True
+    ).exists()
+    return suggest_articles(
+        language=(get_language() or "fr")[:2],
+        drug_classes={ov.treatment.drug.drug_class for ov in overviews},
+        before_first_injection=open_checklist or any(not ov.logged_count for ov in overviews),
+        trip_planned=trip_planned,
+    )

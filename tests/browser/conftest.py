@@ -145,6 +145,14 @@ def login_through_form(page, live_server, email: str, password: str = PASSWORD) 
 
 
 @pytest.fixture
+def real_content(catalogue):
+    """The articles and glossary of content/, as `make run` loads them."""
+    from content.loading import load_content
+
+    load_content()
+
+
+@pytest.fixture
 def care_data(patient):
     """Camille on guselkumab for 8 weeks: dose 1 logged, dose 2 overdue, one device in stock.
 

@@ -79,6 +79,18 @@ CLINICIAN_PAGES = [
     ("clinic-letter-approved", "/clinic/trips/{trip}/letters/certificate/"),
     ("clinic-letter-draft", "/clinic/trips/{trip}/letters/prescription/"),
 ]
+# Need the real articles and glossary loaded (`real_content`).
+CONTENT_PAGES = [
+    ("articles", "/articles/"),
+    ("article", "/articles/what-are-interleukins/"),
+    ("article-with-figure", "/articles/anti-interleukins-for-psoriasis/"),
+    ("article-class", "/articles/class-anti-il17/"),
+    ("article-travel", "/articles/travelling-with-treatment/"),
+    ("glossary", "/glossary/"),
+    ("search", "/search/?q=interleukine"),
+    ("search-nothing", "/search/?q=zzzz"),
+    ("therapy-with-class-article", "/therapies/secukinumab/"),
+]
 NOT_FOUND_PATH = "/therapies/nope/"
 # Chromium reports the 404 status of the document itself as a failed resource load.
 NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status of 404 (Not Found)"
@@ -189,6 +201,14 @@ def test_letter_verification_page(live_server, care_team_data, page, console_err
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "path"), CONTENT_PAGES, ids=[p[0] for p in CONTENT_PAGES])
+def test_content_page(live_server, real_content, page, console_errors, language, name, path):
+    response = page.goto(url_for(live_server, language, path))
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_trip_form_zones_follow_the_country_and_errors_stay_accessible(
     live_server, client, care_team_data, context, page, console_errors, language
 ):
@@ -208,6 +228,40 @@ def test_trip_form_zones_follow_the_country_and_errors_stay_accessible(
         page.click("main form button[type=submit]")
     assert page.locator("#id_returns_on[aria-invalid=true]").count() == 1
     assert page.locator("#id_destination_time_zone").input_value() == "America/New_York"
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_article_printed(live_server, real_content, page, console_errors, language):
+    """Printed, an article drops the site around it and shows where its links go."""
+    page.emulate_media(media="print")
+    page.goto(url_for(live_server, language, "/articles/travelling-with-treatment/"))
+    assert not page.locator(".site-header").is_visible()
+    after = page.evaluate(
+        """() => getComputedStyle(document.querySelector(".article-body a:not(.term)"), "::after")
+            .content"""
+    )
+    assert "/" in after
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_live_search_results(live_server, real_content, page, console_errors, language):
+    """Typing in the article list's search box brings the results in place (htmx)."""
+    articles = url_for(live_server, language, "/articles/")
+    page.goto(articles)
+    page.locator("#search-q").press_sequentially("interleuk")
+    expect(page.locator("#search-results .search-results li").first).to_be_visible()
+    assert page.url == articles
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_dashboard_with_suggested_reading(
+    live_server, client, care_data, real_content, context, page, console_errors, language
+):
+    open_as(live_server, client, context, page, care_data["patient"], language, "/dashboard/")
+    assert page.locator("#suggested-reading").count() == 1
     check_page(page, console_errors, language=language)
 
 

@@ -93,14 +93,15 @@ def weekly_treatment_with_history(patient, history_length: int):
     return treatment
 
 
-# Dashboard: session, user, treatments (with the stock sum), injections, overrides.
+# Dashboard: session, user, treatments (with the stock sum), injections, overrides, the next trip,
+# open checklist items and the suggested articles (content.suggestions).
 # History: session, user, treatment, count, one page. Form: as the dashboard.
 # Each page also counts the unread notifications for the header (one query).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
-        ("/en/dashboard/", 6),
+        ("/en/dashboard/", 9),
         ("/en/treatments/{pk}/history/", 6),
         ("/en/treatments/{pk}/injections/new/", 6),
     ],
@@ -118,3 +119,30 @@ def test_another_patients_history_and_stock_answer_404(client, other_patient, tr
     client.force_login(other_patient)
     assert client.get(f"/treatments/{treatment.pk}/history/").status_code == 404
     assert client.get(f"/treatments/{treatment.pk}/stock/").status_code == 404
+
+
+TRAVEL_TITLE = 'href="/articles/travelling-with-treatment/"'
+
+
+@pytest.mark.now(datetime(2027, 2, 10, 12, tzinfo=UTC))
+def test_a_planned_trip_shows_on_the_dashboard_and_suggests_the_travel_article(
+    patient_client, patient, treatment
+):
+    from content.loading import load_content
+    from patients.travel import plan_trip
+
+    load_content()
+    page = patient_client.get("/dashboard/").content.decode()
+    assert TRAVEL_TITLE not in page and "next-trip" not in page
+    trip = plan_trip(
+        patient=patient,
+        now=datetime(2027, 2, 10, 12, tzinfo=UTC),
+        destination="JP",
+        destination_time_zone="Asia/Tokyo",
+        departs_on=date(2027, 3, 20),
+        returns_on=date(2027, 4, 2),
+        traveller_name="Camille",
+    )
+    page = patient_client.get("/dashboard/").content.decode()
+    assert TRAVEL_TITLE in page
+    assert f'href="/trips/{trip.pk}/"' in page

@@ -1,0 +1,44 @@
+"""Reading suggested to a patient from plain facts about their treatment (no patient model here:
+content knows nothing about patients; the dashboard passes the facts)."""
+
+from __future__ import annotations
+
+from content.models import Article
+from therapies.models import DrugClass
+
+BEFORE_FIRST_INJECTION = "before-the-first-prescription"
+LIVING_WITH_TREATMENT = "living-with-treatment"
+TRAVELLING = "travelling-with-treatment"
+CLASS_ARTICLES = {DrugClass.ANTI_IL17: "class-anti-il17"}
+
+
+def suggested_slugs(
+    *, drug_classes: set[str], before_first_injection: bool, trip_planned: bool
+) -> list[str]:
+    """The slugs worth reading now, most pressing first."""
+    slugs = []
+    if before_first_injection:
+        slugs.append(BEFORE_FIRST_INJECTION)
+    slugs += [slug for drug_class, slug in CLASS_ARTICLES.items() if drug_class in drug_classes]
+    if trip_planned:
+        slugs.append(TRAVELLING)
+    slugs.append(LIVING_WITH_TREATMENT)
+    return slugs
+
+
+def suggest_articles(
+    *, language: str, drug_classes: set[str], before_first_injection: bool, trip_planned: bool
+) -> list[Article]:
+    """The published articles among `suggested_slugs`, in that order: one query."""
+    slugs = suggested_slugs(
+        drug_classes=drug_classes,
+        before_first_injection=before_first_injection,
+        trip_planned=trip_planned,
+    )
+    found = {
+        article.slug: article
+        for article in Article.objects.published(language)
+        .filter(slug__in=slugs)
+        .only("slug", "language", "title", "summary", "reading_minutes")
+    }
+    return [found[slug] for slug in slugs if slug in found]
