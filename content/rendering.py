@@ -17,7 +17,7 @@ from functools import cache
 
 import nh3
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import escape
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -34,7 +34,6 @@ PAGES = {
     "glossary": "content:glossary",
     "dashboard": "patients:dashboard",
 }
-FALLBACK_PAGE = "patients:dashboard"
 APP_SCHEMES = ("term", "article", "page", "figure")
 
 ALLOWED_TAGS = {
@@ -162,13 +161,10 @@ APP_LINK = re.compile(r'<a href="(term|article|page):([^"]*)"|src="figure:([a-z0
 
 
 def page_url(name: str) -> str:
-    """The URL of `page:<name>`; a page that does not exist (yet) falls back to the dashboard."""
-    try:
-        if name.startswith("therapy:"):
-            return reverse("therapies:detail", args=[name.removeprefix("therapy:")])
-        return reverse(PAGES.get(name, FALLBACK_PAGE))
-    except NoReverseMatch:
-        return reverse(FALLBACK_PAGE)
+    """The URL of `page:<name>` (load_content accepts only the names of PAGES and therapies)."""
+    if name.startswith("therapy:"):
+        return reverse("therapies:detail", args=[name.removeprefix("therapy:")])
+    return reverse(PAGES[name])
 
 
 def resolve_links(fragment: str) -> str:

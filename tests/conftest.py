@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from patients.checklists import create_checklist, share_checklist
 from patients.models import CareLink, ClinicianStatus
@@ -37,6 +38,15 @@ def chromium_path() -> str | None:
 def fast_password_hashing(settings):
     """Hashing strength is not under test here; PBKDF2 would make each persona cost ~0.3 s."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request to an /en/ page leaves English active in the thread (LocaleMiddleware does not
+    switch back): each test starts in the default language, as a new request would."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

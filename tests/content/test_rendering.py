@@ -79,8 +79,7 @@ def test_term_links_become_described_links_to_the_glossary():
         ("page:therapy:guselkumab", "/en/therapies/guselkumab/"),
         ("page:glossary", "/en/glossary/"),
         ("page:dashboard", "/en/dashboard/"),
-        # The trip planner is built on another branch: until its URL exists, the dashboard.
-        ("page:trips", "/en/dashboard/"),
+        ("page:trips", "/en/trips/"),
     ],
 )
 def test_app_links_resolve_in_the_reader_language(link, url):
