@@ -57,6 +57,15 @@ def linked_patients(clinician: User):
     )
 
 
+def has_approved_clinician(patient: User) -> bool:
+    """Someone may approve this patient's letters: an active link to an approved clinician."""
+    return (
+        CareLink.objects.active()
+        .filter(patient=patient, clinician__clinician_profile__status=ClinicianStatus.APPROVED)
+        .exists()
+    )
+
+
 def review_clinician(*, profile: ClinicianProfile, approve: bool, by: User, now: datetime) -> None:
     profile.status = ClinicianStatus.APPROVED if approve else ClinicianStatus.REFUSED
     profile.reviewed_at, profile.reviewed_by = now, by

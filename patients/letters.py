@@ -231,7 +231,7 @@ def qr_code(url: str) -> str:
     svg = segno.make(url, error="m").svg_inline(
         scale=3, title="QR code to check this letter online", svgclass="qr"
     )
-    return mark_safe(svg)  # noqa: S308 - segno's own markup around a URL we built
+    return mark_safe(svg)  # segno builds this markup around a URL we built
 
 
 # --- HTML and PDF --------------------------------------------------------------------------------

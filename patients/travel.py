@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from patients.models import Kind, Letter, LetterKind, Means, Treatment, Trip, User
 from patients.reminders import channels_of, create_rows, local_moment, outbox_row, settings_of
 from patients.treatments import (
+    devices_left_of,
     doses_until,
     live_injections_of,
-    stock_of,
     treatments_with_care_data,
 )
 from therapies import dosing
@@ -78,6 +78,7 @@ class MedicinePlan:
     devices_left: int | None  # None until the patient records a delivery
     devices_needed_by_return: int  # doses from now until the return, and the spare
     storage: StorageRule | None
+    days_away: int
 
     @property
     def devices_to_carry(self) -> int:
@@ -96,6 +97,12 @@ class MedicinePlan:
         if rule is None or not rule.verified or rule.max_hours is None:
             return None
         return rule.max_hours / 24
+
+    @property
+    def outlasts_allowance(self) -> bool | None:
+        """The trip is longer than the verified allowance (None: nothing verified to compare)."""
+        allowed = self.days_allowed_out
+        return None if allowed is None else self.days_away > allowed
 
 
 @dataclass(frozen=True)
@@ -128,12 +135,6 @@ def medicine_plan(
     during = [d for d in untaken if d.date >= trip.departs_on]
     spec = treatment.regimen.spec()
     spare = trip.spare_doses * spec.devices
-    received = getattr(treatment, "devices_received", None)  # from treatments_with_care_data
-    if received is None:
-        _received, left = stock_of(treatment)
-    else:
-        used = sum(i.devices_used for i in live_injections_of(treatment))
-        left = received - used if received else None
     return MedicinePlan(
         treatment=treatment,
         doses=[
@@ -146,9 +147,10 @@ def medicine_plan(
         ],
         devices_for_doses=sum(d.devices for d in during),
         spare_devices=spare,
-        devices_left=left,
+        devices_left=devices_left_of(treatment, live_injections_of(treatment)),
         devices_needed_by_return=sum(d.devices for d in untaken) + spare,
         storage=getattr(treatment.drug, "storage", None),
+        days_away=days_away(trip),
     )
 
 
@@ -183,13 +185,10 @@ def packing_list(trip: Trip, medicines: list[MedicinePlan]) -> list[str]:
     return items
 
 
-def trip_plan(trip: Trip, *, treatments: list[Treatment] | None = None) -> TripPlan:
-    """The plan of a trip for the patient's active treatments (fetched unless given)."""
+def trip_plan(trip: Trip) -> TripPlan:
+    """The plan of a trip for the patient's active treatments, in a fixed number of queries."""
     patient = trip.patient
-    if treatments is None:
-        treatments = list(
-            treatments_with_care_data(patient).select_related("drug__storage", "regimen")
-        )
+    treatments = treatments_with_care_data(patient).select_related("drug__storage", "regimen")
     hour = settings_of(patient).hour
     medicines = []
     for treatment in treatments:

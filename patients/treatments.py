@@ -162,11 +162,7 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
     doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
     status = dosing.dose_status(doses, taken, today)
     upcoming = [d for d in doses if d.number >= status.next_dose.number and d.number not in taken]
-    received = getattr(treatment, "devices_received", None)
-    if received is None:
-        received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
-    has_stock_records = received > 0
-    devices_left = received - sum(i.devices_used for i in injections) if has_stock_records else None
+    devices_left = devices_left_of(treatment, injections)
     uses = site_uses(injections)
     return Overview(
         treatment=treatment,
@@ -181,6 +177,17 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
         sites=uses,
         suggested_site=least_recently_used(uses),
     )
+
+
+def devices_left_of(treatment: Treatment, injections: Sequence[Injection]) -> int | None:
+    """Devices received minus those the live `injections` used; None until a delivery is
+    recorded. Reads `devices_received` from `treatments_with_care_data` when it is there."""
+    received = getattr(treatment, "devices_received", None)
+    if received is None:
+        received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
+    if received <= 0:
+        return None
+    return received - sum(i.devices_used for i in injections)
 
 
 def is_low_stock(devices_left: int | None, devices_for_next_dose: int) -> bool:

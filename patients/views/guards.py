@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from patients.care import is_approved_clinician, linked_patients
 from patients.checklists import with_items
-from patients.models import Checklist, ChecklistItem, Injection, Treatment, User
+from patients.models import Checklist, ChecklistItem, Injection, Treatment, Trip, User
 from patients.treatments import treatments_with_care_data
 
 
@@ -104,3 +104,15 @@ def get_item_for_patient(request, pk: int) -> ChecklistItem:
         checklist__patient=request.user, checklist__shared_at__isnull=False
     )
     return get_object_or_404(items, pk=pk)
+
+
+def get_trip_for_patient(request, pk: int) -> Trip:
+    return get_object_or_404(
+        Trip.objects.filter(patient=request.user).select_related("patient"), pk=pk
+    )
+
+
+def get_trip_for_clinician(request, pk: int) -> Trip:
+    """A trip of a patient linked to the signed-in clinician right now (its letters to approve)."""
+    trips = Trip.objects.filter(patient__in=linked_patients(request.user)).select_related("patient")
+    return get_object_or_404(trips, pk=pk)

@@ -14,38 +14,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients import letters, timeutils
-from patients.care import linked_patients, record_access
+from patients.care import has_approved_clinician, record_access
 from patients.forms import TripForm
 from patients.letters import LetterView
-from patients.models import AccessAction, CareLink, Letter, LetterKind, Trip
+from patients.models import AccessAction, Letter, LetterKind, Trip
 from patients.travel import letter_rows, plan_trip, revoke_letters, trip_plan, update_trip
-from patients.views.guards import approved_clinician_required, patient_required
+from patients.views.guards import (
+    approved_clinician_required,
+    get_trip_for_clinician,
+    get_trip_for_patient,
+    patient_required,
+)
 
 # The public verification page: at most this many lookups per address and minute.
 VERIFY_RATE = 20
-
-
-def get_trip_for_patient(request, pk: int) -> Trip:
-    return get_object_or_404(
-        Trip.objects.filter(patient=request.user).select_related("patient"), pk=pk
-    )
-
-
-def get_trip_for_clinician(request, pk: int) -> Trip:
-    trips = Trip.objects.filter(patient__in=linked_patients(request.user)).select_related("patient")
-    return get_object_or_404(trips, pk=pk)
 
 
 def letter_kind(kind: str) -> str:
     if kind not in LetterKind.values:
         raise Http404("No such letter.")
     return kind
-
-
-def has_clinician(patient) -> bool:
-    return CareLink.objects.filter(
-        patient=patient, revoked_at=None, clinician__clinician_profile__status="approved"
-    ).exists()
 
 
 # --- The patient's planner -----------------------------------------------------------------------
@@ -136,7 +124,7 @@ def trip(request, pk: int):
         "trip": trip,
         "plan": trip_plan(trip),
         "letter_rows": letter_rows(trip),
-        "has_clinician": has_clinician(request.user),
+        "has_clinician": has_approved_clinician(request.user),
     }
     return render(request, "patients/trip.html", context)
 
@@ -151,7 +139,7 @@ def _view_for(trip: Trip, kind: str, *, with_clinician: bool) -> LetterView:
 @patient_required
 def letter(request, pk: int, kind: str):
     trip = get_trip_for_patient(request, pk)
-    view = _view_for(trip, letter_kind(kind), with_clinician=has_clinician(request.user))
+    view = _view_for(trip, letter_kind(kind), with_clinician=has_approved_clinician(request.user))
     return render(request, "patients/letter.html", {"trip": trip, **letters.letter_context(view)})
 
 
@@ -169,7 +157,7 @@ def _pdf_response(view: LetterView) -> HttpResponse:
 def letter_pdf(request, pk: int, kind: str):
     trip = get_trip_for_patient(request, pk)
     return _pdf_response(
-        _view_for(trip, letter_kind(kind), with_clinician=has_clinician(request.user))
+        _view_for(trip, letter_kind(kind), with_clinician=has_approved_clinician(request.user))
     )
 
 
