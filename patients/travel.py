@@ -33,6 +33,7 @@ MAX_TRIP_DAYS = 366
 # The fields the letters print: changing one of them revokes the approved letters.
 LETTER_FIELDS = (
     "destination",
+    "means",  # the certificate asks for the cabin only for a flight
     "departs_on",
     "returns_on",
     "traveller_name",

@@ -142,6 +142,13 @@ def test_the_fridge_allowance_is_compared_only_when_verified(patient):
     allowance = {m.treatment.drug.inn: m.days_allowed_out for m in plan.medicines}
     assert allowance == {"secukinumab": 4, "guselkumab": None}  # Tremfya: [verify]
     assert plan.days_away == 3
+    outlasts = {m.treatment.drug.inn: m.outlasts_allowance for m in plan.medicines}
+    assert outlasts == {"secukinumab": False, "guselkumab": None}
+    longer = trip_plan(a_trip(patient, date(2027, 2, 1), date(2027, 2, 5)))  # 5 days > 4
+    assert {m.treatment.drug.inn: m.outlasts_allowance for m in longer.medicines} == {
+        "secukinumab": True,
+        "guselkumab": None,
+    }
 
 
 def test_the_packing_list_asks_for_the_cabin_only_by_plane(patient, treatment):
@@ -241,18 +248,80 @@ def test_choosing_a_country_lists_its_zones_with_htmx_and_without(patient_client
 
 @pytest.mark.now(BEFORE)
 def test_changing_the_dates_revokes_the_approved_letters(patient, clinician, care_link, treatment):
-    trip = a_trip(patient, date(2027, 3, 20), date(2027, 4, 2))
+    trip = a_trip(
+        patient,
+        date(2027, 3, 20),
+        date(2027, 4, 2),
+        destination="US",
+        destination_time_zone="America/New_York",
+    )
     letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=BEFORE)
-    trip.means = "train"
-    update_trip(trip=trip, changed=["means"], by=patient, now=BEFORE)
+    trip.destination_time_zone = "America/Chicago"
+    update_trip(trip=trip, changed=["destination_time_zone"], by=patient, now=BEFORE)
     letter.refresh_from_db()
-    assert letter.revoked_at is None  # the means is not printed in a way that matters
+    assert letter.revoked_at is None  # the zone is not printed on the letters
 
     trip.returns_on = date(2027, 4, 9)
     update_trip(trip=trip, changed=["returns_on"], by=patient, now=BEFORE)
     letter.refresh_from_db()
     assert letter.revoked_at == BEFORE and letter.revoked_by == patient
     assert not Letter.objects.filter(revoked_at__isnull=True).exists()
+
+
+@pytest.mark.now(BEFORE)
+def test_changing_the_means_of_travel_revokes_the_certificate(
+    patient, clinician, care_link, treatment
+):
+    """The certificate asks for the cabin only for a flight: by train it says something else."""
+    trip = a_trip(patient, date(2027, 3, 20), date(2027, 4, 2))
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=BEFORE)
+    trip.means = "train"
+    update_trip(trip=trip, changed=["means"], by=patient, now=BEFORE)
+    letter.refresh_from_db()
+    assert letter.revoked_at == BEFORE
+
+
+@pytest.mark.now(BEFORE)
+def test_the_trip_form_revokes_approved_letters_when_the_dates_change(
+    patient_client, patient, clinician, care_link, treatment
+):
+    trip = a_trip(patient, date(2027, 3, 20), date(2027, 4, 2), date_of_birth=date(1985, 6, 14))
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=BEFORE)
+    url = reverse("patients:edit_trip", args=[trip.pk])
+    assert patient_client.post(url, trip_data(traveller_name="Camille Martin")).status_code == 302
+    letter.refresh_from_db()
+    assert letter.revoked_at is None  # the same values: nothing changed
+    assert patient_client.post(url, trip_data(returns_on="2027-04-05")).status_code == 302
+    letter.refresh_from_db()
+    assert letter.revoked_by == patient
+
+
+@pytest.mark.now(BEFORE)
+def test_deleting_a_trip_deletes_its_letters_and_their_verification_page(
+    client, patient, clinician, care_link, treatment
+):
+    trip = a_trip(patient, date(2027, 3, 20), date(2027, 4, 2))
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=BEFORE)
+    verify = reverse("verify_letter", args=[letter.token])
+    assert client.get(verify).status_code == 200
+    client.force_login(patient)
+    response = client.post(reverse("patients:delete_trip", args=[trip.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("patients:trips")
+    assert not Trip.objects.exists() and not Letter.objects.exists()
+    assert client.get(verify).status_code == 404
+
+
+@pytest.mark.now(BEFORE)
+def test_the_clinician_sees_the_trips_and_letters_of_a_linked_patient(
+    client, patient, clinician, care_link, treatment
+):
+    trip = a_trip(patient, date(2027, 3, 20), date(2027, 4, 2))
+    approve_letter(trip=trip, kind="certificate", clinician=clinician, now=BEFORE)
+    client.force_login(clinician)
+    page = client.get(reverse("patients:clinic_patient", args=[patient.pk])).content.decode()
+    assert reverse("patients:clinic_letter", args=[trip.pk, "certificate"]) in page
+    assert reverse("patients:clinic_letter", args=[trip.pk, "prescription"]) in page
+    assert "Dr House" in page
 
 
 @pytest.mark.now(BEFORE)
