@@ -103,9 +103,7 @@ def test_readyz_answers_503_when_the_database_is_down(client, database_down):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
-def test_the_load_balancer_may_probe_over_plain_http_when_https_is_enforced(
-    client, settings, path
-):
+def test_the_load_balancer_may_probe_over_plain_http_when_https_is_enforced(client, settings, path):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/privacy/").status_code == 301  # everything else goes to HTTPS
     assert client.get(path).status_code != 301
