@@ -266,7 +266,7 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
 
 # One line per request (config/logs.py); JSON in production, for a log collector to parse.
-LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOG_FORMAT = env_str("LOG_FORMAT", "") or ("json" if PRODUCTION else "text")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
