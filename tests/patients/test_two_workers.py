@@ -119,14 +119,14 @@ def test_two_workers_and_two_beats_share_the_reminders_and_send_each_once(
     try:
         for node in ("w1", "w2"):
             log = tmp_path / f"{node}.log"
-            wait_for(lambda log=log: "ready." in log.read_text(errors="replace"), 60, node)
+            wait_for(lambda log=log: "ready." in log.read_text(errors="replace"), 120, node)
         beats = [start_beat(name, queue=queue, tmp=tmp_path) for name in ("b1", "b2")]
         wait_for(lambda: sent_emails() == PATIENTS, 180, "every e-mail to be sent")
         # Both beats go on ticking over rows already sent: a duplicate would show up now.
         seen = {name: ticks(tmp_path / f"{name}.log") for name in ("b1", "b2")}
         for name, count in seen.items():
             log = tmp_path / f"{name}.log"
-            wait_for(lambda log=log, count=count: ticks(log) >= count + 2, 30, f"{name} to tick")
+            wait_for(lambda log=log, count=count: ticks(log) >= count + 2, 60, f"{name} to tick")
         for beat in beats:
             stop(beat)
         broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
