@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",  # first: one log line per request, whatever answers
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -247,6 +248,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# The load balancer probes the health checks over plain HTTP (when SECURE_SSL_REDIRECT is on).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -262,14 +265,35 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 
+# One line per request (config/logs.py); JSON in production, for a log collector to parse.
+LOG_FORMAT = env_str("LOG_FORMAT", "") or ("json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "config.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each rendering step at INFO, and its warnings name the URLs a letter
-    # tried to load: errors only, so nothing of a letter reaches the logs.
     "loggers": {
+        # Through the root handler only (Django's default adds its own console handler in DEBUG).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The request line already says 404 or 403; errors stay, with their traceback.
+        "django.request": {"level": "ERROR"},
+        # runserver's access line would repeat the request line, query string included.
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # WeasyPrint reports each rendering step at INFO, and its warnings name the URLs a letter
+        # tried to load: errors only, so nothing of a letter reaches the logs.
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, step by step
