@@ -287,5 +287,8 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, step by step
+        # At DEBUG, a variable missing in a template logs the whole context (a treatment, a
+        # trip's diagnosis): never, whatever level the rest of Django logs at.
+        "django.template": {"level": "INFO"},
     },
 }
