@@ -330,8 +330,16 @@ def test_a_french_patient_gets_the_report_in_french(world, patient, patient_clie
     assert "Quiaconsultémesdonnées" in text
 
 
-def test_the_export_page_offers_both_files(patient_client):
-    response = patient_client.get("/en/my-data/")
+@pytest.mark.now(NOW)
+def test_the_export_page_offers_both_files_in_a_fixed_number_of_queries(
+    patient, clinician, patient_client
+):
+    with CaptureQueriesContext(connection) as empty:
+        patient_client.get("/en/my-data/")
+    fill(patient, clinician, note="one", diagnosis="one")
+    with CaptureQueriesContext(connection) as full:
+        response = patient_client.get("/en/my-data/")
+    assert len(full) == len(empty)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     page = response.content.decode()
