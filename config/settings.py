@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -145,6 +146,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# How long the record of who looked at a patient's data is kept (purged daily).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
+if ACCESS_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be 1 or more.")
+
 # Version of the privacy notice a patient consents to at sign-up (stored with the consent).
 PRIVACY_NOTICE_VERSION = "2026-11-22"
 
@@ -213,6 +219,12 @@ CELERY_BEAT_SCHEDULE = {
         # A tick nobody ran within the minute is dropped: the next one does the same work.
         "options": {"expires": 55},
     },
+    # Access-log entries past ACCESS_LOG_RETENTION_DAYS, and expired sessions.
+    "privacy-purge": {
+        "task": "patients.tasks.purge_access_log",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
 }
 # Queue of the send tasks (tests use their own, so a running `make run` never takes theirs).
 REMINDERS_QUEUE = CELERY_TASK_DEFAULT_QUEUE
@@ -250,6 +262,8 @@ SECURE_CSP = {
 X_FRAME_OPTIONS = "DENY"
 # The load balancer probes the health checks over plain HTTP (when SECURE_SSL_REDIRECT is on).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Error reports show no POST value and no local variable: all may be health data.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.NoPersonalDataFilter"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -297,5 +311,8 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, step by step
+        # At DEBUG, a variable missing in a template logs the whole context (a treatment, a
+        # trip's diagnosis): never, whatever level the rest of Django logs at.
+        "django.template": {"level": "INFO"},
     },
 }
