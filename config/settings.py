@@ -296,12 +296,18 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["request"],
-        }
+        },
+        # Errors to ADMINS when it is set (the report shows no POST value: see above).
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["request"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Through the root handler only (Django's default adds its own console handler in DEBUG).
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         # The request line already says 404 or 403; errors stay, with their traceback.
         "django.request": {"level": "ERROR"},
         # runserver's access line would repeat the request line, query string included.
