@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import chromium_path, need_service
+from tests.support import sign_in
 
 # Playwright's sync API runs an event loop in the test thread: without this, the ORM calls the
 # tests themselves make (fixtures, assertions on the database) raise SynchronousOnlyOperation.
@@ -130,8 +131,9 @@ def format_violations(violations: list[dict]) -> str:
 
 
 def login_with_session(context, client, live_server, user) -> None:
-    """Sign `user` in by handing the browser the session cookie of a test client login."""
-    client.force_login(user)
+    """Sign `user` in by handing the browser the session cookie of a test client login
+    (verified by a second factor for a specialist)."""
+    sign_in(client, user)
     cookie = client.cookies["sessionid"]
     context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
 

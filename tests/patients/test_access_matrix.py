@@ -47,6 +47,7 @@ from patients.reminders import OPEN_LINK_SALT
 from patients.travel import plan_trip
 from patients.treatments import overview
 from tests.factories import ClinicianFactory, TreatmentFactory, log_dose
+from tests.support import sign_in
 from therapies.models import Drug
 
 pytestmark = pytest.mark.django_db
@@ -538,7 +539,7 @@ def send(world, case: Case, persona: str, method: str, htmx: bool):
     with transaction.atomic():
         client = Client()
         if user := world.personas[persona]:
-            client.force_login(user)
+            sign_in(client, user)
         try:
             headers = HTMX if htmx else {}
             if method == "GET":
