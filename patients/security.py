@@ -107,8 +107,9 @@ def finish_verified(request, *, device) -> None:
 
 @dataclass(frozen=True)
 class CodeCheck:
-    device: TOTPDevice | StaticDevice | None
+    device: TOTPDevice | StaticDevice | None  # the device that accepted the code
     error: str = ""
+    throttled: bool = False
 
 
 def check_code(user: User, code: str) -> CodeCheck:
@@ -121,13 +122,25 @@ def check_code(user: User, code: str) -> CodeCheck:
     else:
         devices = [d for d in devices_for_user(user) if isinstance(d, StaticDevice)]
     for device in devices:
-        allowed, details = device.verify_is_allowed()
-        if not allowed:
-            wait = max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
-            return CodeCheck(None, too_many_codes(wait))
-        if device.verify_token(code):
-            return CodeCheck(device)
-    return CodeCheck(None, _("This code is not right. Check it and try again."))
+        check = check_device(device, code)
+        if check.device is not None or check.throttled:
+            return check
+    return CodeCheck(None, wrong_code())
+
+
+def check_device(device, code: str) -> CodeCheck:
+    """One device: refused while throttled (saying how long to wait), else the code's check."""
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        wait = max(1, math.ceil((details["locked_until"] - timezone.now()).total_seconds()))
+        return CodeCheck(None, too_many_codes(wait), throttled=True)
+    if device.verify_token("".join(code.split())):
+        return CodeCheck(device)
+    return CodeCheck(None, wrong_code())
+
+
+def wrong_code() -> str:
+    return _("This code is not right. Check it and try again.")
 
 
 def too_many_codes(seconds: int) -> str:

@@ -15,8 +15,9 @@ from patients.forms import CodeForm
 from patients.views.accounts import landing_url
 
 
-def _expired(request):
-    messages.error(request, _("Your log-in took too long. Please enter your password again."))
+def _expired(request, *, was_pending: bool):
+    if was_pending:
+        messages.error(request, _("Your log-in took too long. Please enter your password again."))
     return redirect("login")
 
 
@@ -25,9 +26,10 @@ def _expired(request):
 @require_http_methods(["GET", "POST"])
 def login_verify(request):
     """Step two: a code from the app, or a recovery code."""
+    was_pending = security.PENDING_KEY in request.session
     user, pending = security.pending_login(request)
     if user is None:
-        return _expired(request)
+        return _expired(request, was_pending=was_pending)
     if not security.has_two_factor(user):
         return redirect("login_enrol")
     form = CodeForm(request.POST or None)
@@ -47,19 +49,21 @@ def login_verify(request):
 @require_http_methods(["GET", "POST"])
 def login_enrol(request):
     """Step two for a specialist (or staff) without an authenticator yet: set one up."""
+    was_pending = security.PENDING_KEY in request.session
     user, pending = security.pending_login(request)
     if user is None:
-        return _expired(request)
+        return _expired(request, was_pending=was_pending)
     if security.has_two_factor(user):
         return redirect("login_verify")
     device = security.enrolment_device(user)
     form = CodeForm(request.POST or None, recovery=False)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token("".join(form.cleaned_data["code"].split())):
+        check = security.check_device(device, form.cleaned_data["code"])
+        if check.device is not None:
             codes = security.confirm_enrolment(device=device)
             security.finish_login(request, user=user, device=device, remember=pending["remember"])
             return _recovery_codes(request, codes, landing_url(user, pending["next"]))
-        form.add_error("code", _("This code is not right. Check it and try again."))
+        form.add_error("code", check.error)
     return _enrol_page(request, device, form, "registration/login_enrol.html")
 
 
@@ -103,11 +107,12 @@ def enable_two_factor(request):
     device = security.enrolment_device(user)
     form = CodeForm(request.POST or None, recovery=False)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token("".join(form.cleaned_data["code"].split())):
+        check = security.check_device(device, form.cleaned_data["code"])
+        if check.device is not None:
             codes = security.confirm_enrolment(device=device)
             security.finish_verified(request, device=device)
             return _recovery_codes(request, codes, _security_url())
-        form.add_error("code", _("This code is not right. Check it and try again."))
+        form.add_error("code", check.error)
     return _enrol_page(request, device, form, "registration/enable_two_factor.html")
 
 
