@@ -47,6 +47,7 @@ from patients.reminders import OPEN_LINK_SALT
 from patients.travel import plan_trip
 from patients.treatments import overview
 from tests.factories import ClinicianFactory, TreatmentFactory, log_dose
+from tests.support import sign_in
 from therapies.models import Drug
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,21 @@ MAY_SEE = {
     "revoked_clinician": (),
 }
 # Outside the `patients` namespace, but part of the feature.
-ROOT_URLS = {"signup_clinician", "shared_checklist", "verify_letter"}
+ROOT_URLS = {
+    "signup_clinician",
+    "shared_checklist",
+    "verify_letter",
+    "login_verify",
+    "login_enrol",
+    "security",
+    "enable_two_factor",
+    "disable_two_factor",
+    "regenerate_recovery_codes",
+    "sign_out_other_sessions",
+}
+PATIENTS = ("patient", "other_patient")
+SECOND_STEP = {"login_verify", "login_enrol"}
+CLINICIANS = ("clinician", "stranger_clinician", "pending_clinician", "revoked_clinician")
 
 Outcome = int | str | tuple  # a status (or LOGIN), or (without htmx, with htmx)
 Data = Callable[[SimpleNamespace, object], dict]
@@ -108,6 +123,8 @@ class Case:
 
 
 def expected(case: Case, outcomes: dict[str, Outcome], persona: str, htmx: bool) -> Outcome:
+    if case.url in SECOND_STEP:  # nothing pending: to the log-in page, whoever asks
+        return LOGIN
     if persona in outcomes:
         outcome = outcomes[persona]
         return outcome[htmx] if isinstance(outcome, tuple) else outcome
@@ -366,6 +383,32 @@ CASES: list[Case] = [
         public=True,
     ),
     Case("verify_letter", "an unknown letter", "unknown_letter_token", get={}, public=True),
+    # --- Signing in and the Security page (every persona signs in as the app lets them: the
+    # specialists with a verified second factor, the patients without one).
+    # No password step in progress: the second step sends everyone back to the log-in page.
+    Case("login_verify", "nobody pending", get={}, post={}),
+    Case("login_enrol", "nobody pending", get={}, post={}),
+    Case("security", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
+    # Patients may set an app up; the specialists already have one (back to Security).
+    Case(
+        "enable_two_factor",
+        "their own",
+        get=dict.fromkeys(PATIENTS, 200) | dict.fromkeys(CLINICIANS, 302),
+        post=dict.fromkeys(PATIENTS, 200) | dict.fromkeys(CLINICIANS, 302),
+    ),
+    # Patients without an app have nothing to turn off; specialists may not (404).
+    Case(
+        "disable_two_factor",
+        "their own",
+        get=dict.fromkeys(PATIENTS, 302),
+        post=dict.fromkeys(PATIENTS, 302),
+    ),
+    Case(
+        "regenerate_recovery_codes",
+        "their own",
+        post=dict.fromkeys(PATIENTS, 302) | dict.fromkeys(CLINICIANS, 200),
+    ),
+    Case("sign_out_other_sessions", "their own", post=dict.fromkeys(SIGNED_IN, 302)),
 ]
 
 
@@ -542,7 +585,7 @@ def send(world, case: Case, persona: str, method: str, htmx: bool):
     with transaction.atomic():
         client = Client()
         if user := world.personas[persona]:
-            client.force_login(user)
+            sign_in(client, user)
         try:
             headers = HTMX if htmx else {}
             if method == "GET":
