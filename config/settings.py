@@ -186,8 +186,9 @@ AXES_LOCKOUT_CALLABLE = "patients.security.lockout_response"  # 429 + Retry-Afte
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "patients.security.client_ip"
 AXES_USERNAME_CALLABLE = "patients.security.login_username"  # e-mails: any case, one count
-# The access log holds e-mail, address, browser and time of each log-in (no health data); trim it
-# with `manage.py axes_reset_logs --age 90`. No separate failure log is kept.
+# Axes' log-in records hold e-mail, address, browser and time (no health data); the daily privacy
+# task deletes those older than LOGIN_LOG_RETENTION_DAYS, and erasing an account deletes its own.
+# No separate failure log is kept.
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 # django-otp: codes are checked against the device; each wrong code doubles the wait (1 s, 2 s, …).
@@ -212,6 +213,10 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_PATIENT  # the longest any session
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
 if ACCESS_LOG_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be 1 or more.")
+# How long the record of each log-in (django-axes: e-mail, address, browser, time) is kept.
+LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
+if LOGIN_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LOGIN_LOG_RETENTION_DAYS must be 1 or more.")
 
 # Version of the privacy notice a patient consents to at sign-up (stored with the consent).
 PRIVACY_NOTICE_VERSION = "2026-11-22"
@@ -281,7 +286,8 @@ CELERY_BEAT_SCHEDULE = {
         # A tick nobody ran within the minute is dropped: the next one does the same work.
         "options": {"expires": 55},
     },
-    # Access-log entries past ACCESS_LOG_RETENTION_DAYS, and expired sessions.
+    # Access-log entries past ACCESS_LOG_RETENTION_DAYS, log-in records past
+    # LOGIN_LOG_RETENTION_DAYS, and expired sessions.
     "privacy-purge": {
         "task": "patients.tasks.purge_access_log",
         "schedule": crontab(hour=3, minute=17),
