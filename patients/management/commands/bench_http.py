@@ -36,7 +36,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.test import Client
+from django.test import Client, override_settings
 
 from patients.management.commands.bench import ARTICLE, machine, write_section
 from patients.management.commands.bench import Command as PagesBench
@@ -110,7 +110,8 @@ class Command(BaseCommand):
             "`DATABASE_URL=sqlite:///$PWD/var/bench.sqlite3 BENCH_CACHE_URL=… "
             ".venv/bin/python manage.py bench_http`"
         )
-        self.cache_url = options["cache_url"]
+        self.cache_url = self._reachable(options["cache_url"])
+        self.secret_key = "bench-only-" + os.urandom(16).hex()
         cookie = self._bench_session()
         self.cookie = f"{settings.SESSION_COOKIE_NAME}={cookie}"
         self._collectstatic()
@@ -137,8 +138,23 @@ class Command(BaseCommand):
         call_command("load_content", stdout=open(os.devnull, "w"))  # noqa: SIM115
         patient, _treatment = PagesBench()._patient_with_history()
         client = Client()
-        client.force_login(patient)  # a session row in the database the workers read
+        # A session row in the database the workers read, signed with the server's key.
+        with override_settings(SECRET_KEY=self.secret_key):
+            client.force_login(patient)
         return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def _reachable(self, url: str) -> str:
+        """The cache URL when a Redis answers there, else "" (each worker its own cache)."""
+        if not url:
+            return ""
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        except (redis.RedisError, OSError) as error:
+            self.stdout.write(self.style.WARNING(f"No Redis at {url} ({error}): local caches."))
+            return ""
+        return url
 
     def _environment(self) -> dict[str, str]:
         env = {
@@ -146,7 +162,7 @@ class Command(BaseCommand):
             "APP_ENV": "production",
             "DEBUG": "0",
             "DJANGO_SETTINGS_MODULE": "config.bench_settings",
-            "SECRET_KEY": "bench-only-" + os.urandom(16).hex(),
+            "SECRET_KEY": self.secret_key,
             "ALLOWED_HOSTS": HOST,
             "SECURE_SSL_REDIRECT": "0",  # no TLS proxy in front of the bench
             "LOG_LEVEL": "WARNING",
