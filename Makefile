@@ -41,14 +41,18 @@ messages: install ## Update and compile the translation catalogues (needs gettex
 	$(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=node_modules
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
 
-# `make bench`: pages on SQLite, then the reminder scan and send throughput on a bench-only
-# PostgreSQL database (created and filled once; BENCH_REFILL=1 fills it again) with a bench-only
-# Celery queue. Without PostgreSQL or Redis the reminder figures are skipped, and say why.
+# `make bench`: pages in-process on SQLite; the same data over HTTP (gunicorn with production
+# settings under wrk, worker memory, Lighthouse; each skipped with the reason when its tool is
+# missing); the letter PDF; then the reminder scan and send throughput on a bench-only PostgreSQL
+# database (created and filled once; BENCH_REFILL=1 fills it again) with a bench-only Celery
+# queue. Without PostgreSQL or Redis the reminder figures are skipped, and say why.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/interleukin_bench
 BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 bench: install ## Run the benchmarks on their own databases and rewrite BENCHMARKS.md
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench
+	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 BENCH_CACHE_URL=$(BENCH_REDIS_URL) \
+	  $(PY) manage.py bench_http
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench_letters
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) \
 	  CELERY_BROKER_URL=$(BENCH_REDIS_URL) CELERY_TASK_DEFAULT_QUEUE=interleukin-bench \

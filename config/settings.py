@@ -248,7 +248,8 @@ STORAGES = {
 # --- Celery (broker: Redis; `make run` may switch to kombu's filesystem transport) ---------------
 REDIS_URL = env_str("REDIS_URL", "redis://localhost:6379/0")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
-# The cache holds rate-limit counters only. Several web processes share them through Redis.
+# The cache holds rate-limit counters and rendered article bodies (content/caching.py). Several
+# web processes share them through Redis; without CACHE_URL each process keeps its own.
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {

@@ -21,7 +21,7 @@ import yaml
 from django.conf import settings
 from django.db import connection, transaction
 
-from content import rendering, search
+from content import caching, rendering, search
 from content.models import Article, GlossaryTerm, Kind, Section
 from therapies.loading import CATALOGUE_DIR
 from therapies.models import DrugClass
@@ -363,19 +363,24 @@ def article_fields(article: ParsedArticle) -> dict[str, Any]:
 # --- Writing -----------------------------------------------------------------------------------
 
 
-def _sync_glossary(rows: dict[str, dict[str, str]]) -> None:
+def _sync_glossary(rows: dict[str, dict[str, str]]) -> bool:
+    """Write the glossary; True when a term was added, changed or removed."""
     existing = {term.slug: term for term in GlossaryTerm.objects.all()}
-    GlossaryTerm.objects.exclude(slug__in=rows).delete()
+    removed, _ = GlossaryTerm.objects.exclude(slug__in=rows).delete()
+    wrote = bool(removed)
     for slug, values in rows.items():
         term = existing.get(slug)
         if term is None:
             GlossaryTerm.objects.create(slug=slug, **values)
+            wrote = True
             continue
         changed = [name for name, value in values.items() if getattr(term, name) != value]
         if changed:
             for name in changed:
                 setattr(term, name, values[name])
             term.save(update_fields=changed)
+            wrote = True
+    return wrote
 
 
 def load_content(root: Path = ARTICLES_DIR, glossary: Path = GLOSSARY_FILE) -> LoadReport:
@@ -383,7 +388,7 @@ def load_content(root: Path = ARTICLES_DIR, glossary: Path = GLOSSARY_FILE) -> L
     articles = parse_articles(root, terms=terms, inns=catalogue_inns())
     report = LoadReport(terms=len(terms))
     with transaction.atomic():
-        _sync_glossary(terms)
+        glossary_changed = _sync_glossary(terms)
         existing = {(a.slug, a.language): a for a in Article.objects.all()}
         touched: list[int] = []
         for key, parsed in articles.items():
@@ -414,4 +419,6 @@ def load_content(root: Path = ARTICLES_DIR, glossary: Path = GLOSSARY_FILE) -> L
             report.unpublished += [f"{row.language}/{row.slug}" for row in gone]
         if touched and connection.vendor == "postgresql":
             search.update_search_vectors(Article.objects.filter(pk__in=touched))
+        if glossary_changed or report.created or report.updated or report.unpublished:
+            caching.renew_generation()  # cached article pages show the new text
     return report

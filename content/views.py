@@ -1,11 +1,15 @@
+from functools import cached_property
 from itertools import groupby
 
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from content import caching
 from content import search as content_search
 from content.models import Article, GlossaryTerm, Section
 from content.rendering import resolve_links
@@ -30,27 +34,85 @@ def article_list(request):
     return render(request, "content/article_list.html", {"sections": sections})
 
 
+def _article(request, slug: str) -> Article | None:
+    """The published article in the reader's language, read once per request (by the ETag,
+    then by the view). Its plain text and search vector are never shown."""
+    if not hasattr(request, "_content_article"):
+        request._content_article = (
+            Article.objects.published(_language())
+            .defer("body_text", "search_vector")
+            .filter(slug=slug)
+            .first()
+        )
+    return request._content_article
+
+
+def _article_etag(request, slug: str) -> str | None:
+    article = _article(request, slug)
+    if article is None:
+        return None
+    return caching.anonymous_etag(request, article, _language())
+
+
+class _ArticleBody:
+    """What only the cached fragment shows: read when the fragment is rendered, not before,
+    so a cached article costs one query (the article row, for its title and version)."""
+
+    def __init__(self, article: Article, language: str):
+        self.article = article
+        self.language = language
+
+    @cached_property
+    def html(self):
+        # Sanitised by the loader; only the app's own link schemes are rewritten here.
+        return mark_safe(resolve_links(self.article.body_html))
+
+    @cached_property
+    def related_articles(self) -> list[Article]:
+        slugs = self.article.related_articles
+        related = {
+            a.slug: a
+            for a in Article.objects.published(self.language)
+            .filter(slug__in=slugs)
+            .only("slug", "language", "title")
+        }
+        return [related[s] for s in slugs if s in related]
+
+    @cached_property
+    def related_therapies(self) -> list[Drug]:
+        inns = self.article.related_therapies
+        drugs = {d.inn: d for d in Drug.objects.filter(inn__in=inns).only("inn", "brand_names")}
+        return [drugs[i] for i in inns if i in drugs]
+
+    @cached_property
+    def terms(self) -> list[GlossaryTerm]:
+        slugs = self.article.terms
+        terms = {t.slug: t for t in GlossaryTerm.objects.filter(slug__in=slugs)}
+        return [terms[s] for s in slugs if s in terms]
+
+
 @require_GET
+@condition(etag_func=_article_etag)
 def article_detail(request, slug: str):
+    """The article body is a cached fragment (per language, keyed on the content's version);
+    the page around it is rendered for each reader. Signed-out readers get an ETag."""
     language = _language()
-    article = get_object_or_404(Article.objects.published(language), slug=slug)
-    related = {
-        a.slug: a
-        for a in Article.objects.published(language)
-        .filter(slug__in=article.related_articles)
-        .only("slug", "language", "title")
-    }
-    drugs = {d.inn: d for d in Drug.objects.filter(inn__in=article.related_therapies)}
-    terms = {t.slug: t for t in GlossaryTerm.objects.filter(slug__in=article.terms)}
+    article = _article(request, slug)
+    if article is None:
+        raise Http404("No such article.")
     context = {
         "article": article,
-        # Sanitised by the loader; only the app's own link schemes are rewritten here.
-        "body": mark_safe(resolve_links(article.body_html)),
-        "related_articles": [related[s] for s in article.related_articles if s in related],
-        "related_therapies": [drugs[i] for i in article.related_therapies if i in drugs],
-        "terms": [terms[s] for s in article.terms if s in terms],
+        "body": _ArticleBody(article, language),
+        "language": language,
+        "fragment_version": caching.fragment_version(article),
+        "fragment_seconds": caching.FRAGMENT_SECONDS,
     }
-    return render(request, "content/article_detail.html", context)
+    response = render(request, "content/article_detail.html", context)
+    if not request.user.is_authenticated:
+        # Browsers ask again each time (and get a 304 while nothing changed); shared caches keep
+        # nothing, since the page holds the reader's CSRF token.
+        patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 @require_GET

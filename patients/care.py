@@ -234,7 +234,17 @@ def patient_summaries(clinician, *, today, query: str = "", show: str = ""):
         rows = rows.filter(overdue=True)
     elif show == "incomplete":
         rows = rows.filter(items_total__gt=0).exclude(items_verified=F("items_total"))
-    active = Treatment.objects.active().select_related("drug").order_by("next_dose_on")
-    return rows.prefetch_related(
-        Prefetch("treatments", queryset=active, to_attr="active_treatments")
-    ).order_by("display_name", "pk")
+    # only(): the table shows a name, a drug's INN and brands and a date. A drug row is wide
+    # (texts in two languages, JSON lists decoded on load) and a user row carries the password
+    # hash; reading them whole for 50 rows took a third of the page's time (BENCHMARKS.md).
+    active = (
+        Treatment.objects.active()
+        .select_related("drug")
+        .only("id", "patient_id", "next_dose_on", "drug__id", "drug__inn", "drug__brand_names")
+        .order_by("next_dose_on")
+    )
+    return (
+        rows.only("id", "display_name")
+        .prefetch_related(Prefetch("treatments", queryset=active, to_attr="active_treatments"))
+        .order_by("display_name", "pk")
+    )

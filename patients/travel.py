@@ -189,7 +189,9 @@ def packing_list(trip: Trip, medicines: list[MedicinePlan]) -> list[str]:
 def trip_plan(trip: Trip) -> TripPlan:
     """The plan of a trip for the patient's active treatments, in a fixed number of queries."""
     patient = trip.patient
-    treatments = treatments_with_care_data(patient).select_related("drug__storage", "regimen")
+    treatments = treatments_with_care_data(patient, recent=False).select_related(
+        "drug__storage", "regimen"
+    )
     hour = settings_of(patient).hour
     medicines = []
     for treatment in treatments:

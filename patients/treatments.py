@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Sum
+from django.db.models.query import ModelIterable
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from patients.models import DoseOverride, Injection, InjectionSite, StockDelivery, Treatment, User
 from therapies import dosing
@@ -49,34 +52,81 @@ def start_treatment(
         raise TreatmentError("already_active") from None
 
 
-def treatments_with_care_data(patient: User):
-    """Active treatments with everything the dashboard needs, in a fixed number of queries."""
-    return (
+class TakenDose(NamedTuple):
+    """What the plan, the stock and the site hints read of a live injection: a tuple, not a
+    model instance. A patient logs a dose a week for years; building an Injection for each
+    was what made the dashboard slower with each year of history (BENCHMARKS.md)."""
+
+    pk: int
+    dose_number: int
+    taken_on: date
+    site: str
+    devices_used: int
+
+
+class _WithTakenDoses(ModelIterable):
+    """Treatments, each with `live_injections` (every live injection as a TakenDose tuple) and
+    `recent_injections` (the last RECENT_HISTORY as model instances, newest first), read for
+    all the treatments at once in two queries (a Prefetch cannot read values)."""
+
+    with_recent = True
+
+    def __iter__(self):
+        treatments = list(super().__iter__())
+        by_id = {t.pk: t for t in treatments}
+        for treatment in treatments:
+            treatment.live_injections = []
+        rows = (
+            Injection.objects.live()
+            .filter(treatment_id__in=by_id)
+            .order_by()
+            .values_list("treatment_id", *TakenDose._fields)
+        )
+        for treatment_id, *fields in rows if by_id else ():
+            by_id[treatment_id].live_injections.append(TakenDose(*fields))
+        if not self.with_recent:
+            yield from treatments
+            return
+        # The latest days' injections (those tied with the last one kept included), then the
+        # exact order by time of day.
+        wanted: set[int] = set()
+        for treatment in treatments:
+            latest = sorted(treatment.live_injections, key=lambda d: d.taken_on, reverse=True)
+            if latest:
+                cutoff = latest[:RECENT_HISTORY][-1].taken_on
+                wanted.update(d.pk for d in latest if d.taken_on >= cutoff)
+        recent: dict[int, list[Injection]] = {pk: [] for pk in by_id}
+        if wanted:
+            for injection in Injection.objects.filter(pk__in=wanted).order_by("-taken_at", "-pk"):
+                recent[injection.treatment_id].append(injection)
+        for treatment in treatments:
+            treatment.recent_injections = recent[treatment.pk][:RECENT_HISTORY]
+        yield from treatments
+
+
+class _WithTakenDosesOnly(_WithTakenDoses):
+    with_recent = False
+
+
+def treatments_with_care_data(patient: User, *, recent: bool = True):
+    """Active treatments with everything the dashboard needs, in a fixed number of queries
+    whatever the length of the history: each with its devices received, every live injection
+    as a TakenDose, its last RECENT_HISTORY injections in full (what the cards list), and its
+    dose-date overrides. `recent=False` leaves out the last injections in full (one query
+    less, for what shows no card: the calendar feed)."""
+    queryset = (
         Treatment.objects.for_patient(patient)
         .active()
         .annotate(
             devices_received=Sum("stock_deliveries__devices", default=0),
         )
         .prefetch_related(
-            Prefetch(
-                "injections",
-                queryset=Injection.objects.live().only(
-                    "id",
-                    "treatment_id",
-                    "dose_number",
-                    "taken_at",
-                    "taken_on",
-                    "site",
-                    "reaction",
-                    "devices_used",
-                    "lot_number",
-                    "note",
-                ),
-                to_attr="live_injections",
-            ),
             Prefetch("overrides", queryset=DoseOverride.objects.all(), to_attr="all_overrides"),
         )
     )
+    # Kept by filter(), get() and select_related().
+    queryset._iterable_class = _WithTakenDoses if recent else _WithTakenDosesOnly
+    return queryset
 
 
 def overrides_of(treatment: Treatment) -> dict[int, date]:
@@ -142,6 +192,24 @@ class Overview:
     def devices_for_next_dose(self) -> int:
         return self.status.next_dose.devices
 
+    @property
+    def plan(self) -> list[tuple[dosing.PlannedDose, str]]:
+        """The upcoming doses, each with its amount in words. A weekly treatment shows 53 rows
+        and nearly all share one amount: it is translated once per distinct amount, not once
+        per row as a {% blocktranslate %} in the loop did (BENCHMARKS.md)."""
+        amounts: dict[tuple[int, int], str] = {}
+        rows = []
+        for dose in self.upcoming:
+            key = (dose.dose_mg, dose.devices)
+            if key not in amounts:
+                amounts[key] = ngettext(
+                    "%(mg)s mg (%(devices)s device)",
+                    "%(mg)s mg (%(devices)s devices)",
+                    dose.devices,
+                ) % {"mg": dose.dose_mg, "devices": dose.devices}
+            rows.append((dose, amounts[key]))
+        return rows
+
 
 def site_uses(injections: Sequence[Injection]) -> list[SiteUse]:
     last: dict[str, date] = {}
@@ -157,7 +225,10 @@ def least_recently_used(uses: Sequence[SiteUse]) -> InjectionSite:
 
 
 def overview(treatment: Treatment, *, today: date) -> Overview:
-    injections = sorted(live_injections_of(treatment), key=lambda i: i.taken_at, reverse=True)
+    injections = live_injections_of(treatment)
+    recent = getattr(treatment, "recent_injections", None)
+    if recent is None:  # model instances, read without treatments_with_care_data
+        recent = sorted(injections, key=lambda i: i.taken_at, reverse=True)[:RECENT_HISTORY]
     taken = {i.dose_number: i.taken_on for i in injections}
     doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
     status = dosing.dose_status(doses, taken, today)
@@ -170,7 +241,7 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
         status=status,
         upcoming=upcoming,
         adherence=dosing.adherence(doses, taken, today),
-        recent=injections[:RECENT_HISTORY],
+        recent=recent,
         logged_count=len(injections),
         devices_left=devices_left,
         low_stock=is_low_stock(devices_left, status.next_dose.devices),

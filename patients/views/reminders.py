@@ -110,7 +110,7 @@ def calendar_feed(request, token: str):
     patient = prefs.patient
     with translation.override(patient.language):
         body = dose_calendar(
-            treatments=treatments_with_care_data(patient),
+            treatments=treatments_with_care_data(patient, recent=False),
             prefs=prefs,
             today=timeutils.local_today(patient.zone),
             now=timezone.now(),

@@ -94,17 +94,18 @@ def weekly_treatment_with_history(patient, history_length: int):
     return treatment
 
 
-# Dashboard: session, user, treatments (with the stock sum), injections, overrides, the next trip,
-# open checklist items and the suggested articles (content.suggestions).
+# Dashboard: session, user, treatments (with the stock sum), the taken doses (a values query), the
+# last injections in full, overrides, the next trip, open checklist items and the suggested
+# articles (content.suggestions).
 # History: session, user, treatment, count, one page. Form: as the dashboard.
 # Each page also counts the unread notifications for the header (one query).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
-        ("/en/dashboard/", 9),
+        ("/en/dashboard/", 10),
         ("/en/treatments/{pk}/history/", 6),
-        ("/en/treatments/{pk}/injections/new/", 6),
+        ("/en/treatments/{pk}/injections/new/", 7),
     ],
 )
 def test_the_query_count_does_not_grow_with_history(
