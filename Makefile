@@ -48,6 +48,8 @@ messages: install ## Update and compile the translation catalogues (needs gettex
 # queue. Without PostgreSQL or Redis the reminder figures are skipped, and say why.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/interleukin_bench
 BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+# LOG_LEVEL=WARNING: the request lines (one per request) would bury what the benchmarks print.
+bench: export LOG_LEVEL = WARNING
 bench: install ## Run the benchmarks on their own databases and rewrite BENCHMARKS.md
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench

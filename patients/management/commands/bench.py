@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -50,6 +51,7 @@ YEARS_OF_HISTORY = 5
 LINKED_PATIENTS = 500
 SMALL_CLINIC = 5
 ARTICLE = "living-with-treatment"
+SIGNED_IN_HELLO = "hello world, signed in (the session and the user)"
 # Targets of issue #8: the page's median at most this many times hello world's.
 TARGETS = {
     "article (signed out, cached)": 3,
@@ -118,6 +120,20 @@ def write_section(output: str, key: str, lines: list[str]) -> None:
         handle.write("\n".join(out))
 
 
+def signed_in_with_second_factor(client: Client, user: User) -> None:
+    """A specialist's session as after both log-in steps (a confirmed authenticator app, the
+    session marked verified the way django_otp.login does); without it every clinician page
+    would be a redirect to the code step."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="Bench", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 class Command(BaseCommand):
     help = "Measure page medians against a hello-world reference and write BENCHMARKS.md."
 
@@ -140,15 +156,16 @@ class Command(BaseCommand):
         small_client = Client()
         small_client.force_login(small)
         clinician_client = Client()
-        clinician_client.force_login(clinician)
+        signed_in_with_second_factor(clinician_client, clinician)
         small_clinician_client = Client()
-        small_clinician_client.force_login(small_clinician)
+        signed_in_with_second_factor(small_clinician_client, small_clinician)
         anonymous = Client()
         article = f"/en/articles/{ARTICLE}/"
         # (name, client, url, before each request)
         pages = [
-            # The reference is signed in (2 queries: the session, the user); the bare view:
-            ("hello world, signed out (no query)", anonymous, "/bench/hello", None),
+            # The reference is the bare view signed out (the issue's hello world); what every
+            # signed-in page pays first (the session, the user) shows in this row:
+            (SIGNED_IN_HELLO, client, "/bench/hello", None),
             ("home (signed out)", anonymous, "/", None),
             ("home (a signed-in patient is redirected)", client, "/", None),
             ("article (signed out, cached)", anonymous, article, None),
@@ -214,11 +231,14 @@ class Command(BaseCommand):
             ),
         ]
         rows = []
-        with override_settings(ROOT_URLCONF="config.bench_urls", ALLOWED_HOSTS=["testserver"]):
-            hello_queries = self._queries(client, "/bench/hello")
+        # DEBUG off, as in production (no query log, the error pages of production).
+        with override_settings(
+            ROOT_URLCONF="config.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False
+        ):
+            hello_queries = self._queries(anonymous, "/bench/hello")
             all_hello = []
             for name, page_client, url, before in pages:
-                page, hello = self._measure(page_client, url, client, repeat, before)
+                page, hello = self._measure(page_client, url, anonymous, repeat, before)
                 all_hello += hello
                 rows.append((name, page, hello, self._queries(page_client, url, before)))
         reference = statistics.median(all_hello)
@@ -248,7 +268,10 @@ class Command(BaseCommand):
     def _measure(self, client: Client, url: str, reference: Client, repeat: int, before=None):
         """`repeat` timed requests of the page, each after a hello-world request (timed too)."""
         response = client.get(url)
-        assert response.status_code in (200, 302), (url, response.status_code)
+        # Only the signed-in home is a redirect (to the dashboard); any other 302 would time
+        # a redirect instead of the page.
+        expected = 302 if url == "/" and SESSION_KEY in client.session else 200
+        assert response.status_code == expected, (url, response.status_code)
         samples, hello = [], []
         for _ in range(repeat):
             start = time.perf_counter()
@@ -396,16 +419,17 @@ class Command(BaseCommand):
             f"{os.getloadavg()[0]:.1f} (other processes share the 2 cores: read the ratios)",
             "- command: `make bench`, which runs "
             "`DATABASE_URL=sqlite:///$PWD/var/bench.sqlite3 .venv/bin/python manage.py bench` "
-            f"({repeat} requests per page, Django test client, in-process, development settings "
-            "with DEBUG on and the local-memory cache)",
+            f"({repeat} requests per page, Django test client, in-process, DEBUG off, the "
+            "local-memory cache)",
             "- data: a patient with 5 years of weekly injections (and one with 1 month), a "
             f"clinician with {LINKED_PATIENTS} linked patients (and one with {SMALL_CLINIC}), "
             "every article and glossary term loaded (`load_content`)",
             "- ratio: the page's median divided by the median of the hello-world requests "
             f"interleaved with it (one before each of its requests); hello world overall: median "
             f"{reference * 1000:.2f} ms, min {min(all_hello) * 1000:.2f} ms, "
-            f"{hello_queries} queries (signed in as the bench patient: the session and the user, "
-            "as every signed-in page; the signed-out hello world is a row of its own)",
+            f"{hello_queries} queries (signed out: the bare view of the issue's reference; the "
+            "same view signed in, which costs the session and the user as every signed-in page "
+            "does, is a row of its own, and the targets are also given against it)",
             "- 'not cached': the cache is emptied before each request (outside the timing)",
             "",
             "| page | median ms | min ms | max ms | ratio to hello world | queries |",
@@ -419,10 +443,20 @@ class Command(BaseCommand):
                 f"| {name} | {median * 1000:.2f} | {min(page) * 1000:.2f} | "
                 f"{max(page) * 1000:.2f} | {median / statistics.median(hello):.1f} | {queries} |"
             )
-        lines += ["", "Targets (issue #8):", ""]
+        # The signed-in hello world's own ratio to the bare one (both interleaved the same way):
+        # a page's ratio divided by it is its ratio to the signed-in hello world.
+        signed_in = next(
+            statistics.median(page) / statistics.median(hello)
+            for name, page, hello, _queries in rows
+            if name == SIGNED_IN_HELLO
+        )
+        lines += ["", "Targets (issue #8), against the bare hello world:", ""]
         for name, page, hello, _queries in rows:
             if name in TARGETS:
                 ratio = statistics.median(page) / statistics.median(hello)
                 verdict = "met" if ratio <= TARGETS[name] else "NOT met"
-                lines.append(f"- {name}: ≤ {TARGETS[name]}× hello world: {verdict} ({ratio:.1f}×)")
+                lines.append(
+                    f"- {name}: ≤ {TARGETS[name]}× hello world: {verdict} ({ratio:.1f}×; "
+                    f"{ratio / signed_in:.1f}× the signed-in hello world)"
+                )
         write_section(output, "pages", lines)
