@@ -1,8 +1,12 @@
 import zoneinfo
 
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -40,3 +44,78 @@ class HtmxLoginRedirectMiddleware:
         ):
             return HttpResponseClientRedirect(response["Location"])
         return response
+
+
+class RequestTooLargeMiddleware:
+    """A body announced larger than DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 before anything
+    reads it (Django alone would read it first, then answer 400). A chunked body, which
+    announces no length, is still stopped by Django's own RequestDataTooBig (a 400 page).
+
+    Placed before CsrfViewMiddleware, the first one to read request.POST.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty
+        if limit is not None and length > limit:
+            return HttpResponse(
+                _("This request is too large. Send less text and try again."),
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+# Anonymous visitors may keep these in a cache: the same for everyone, and no health data.
+PUBLIC_NAMESPACES = {"content", "therapies"}
+PUBLIC_URL_NAMES = {"home", "privacy"}
+
+
+class PrivatePagesNoStoreMiddleware:
+    """Nothing private may stay in a browser's or a proxy's cache: every response is
+    `Cache-Control: no-store` unless an anonymous visitor asked for a public page (articles,
+    glossary, search, therapies, home, privacy notice). Static files never reach this point
+    (WhiteNoise answers them first, with its own long cache headers).
+
+    A deny-by-default rule, so a page added later is private until someone says otherwise.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not _public(request):
+            add_never_cache_headers(response)
+        return response
+
+
+def _public(request) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    match = request.resolver_match
+    if match is None:  # a 404 for an unknown address, say
+        return False
+    return match.app_name in PUBLIC_NAMESPACES or match.url_name in PUBLIC_URL_NAMES
+
+
+class NoFileUploads(FileUploadHandler):
+    """No form of the app takes a file (settings.FILE_UPLOAD_HANDLERS): a file part of a
+    multipart body is read through in small chunks and dropped, never kept in memory or on
+    disk. (An empty handler list would read the body in 2 GiB chunks instead.)"""
+
+    def new_file(self, *args, **kwargs):
+        raise SkipFile
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
