@@ -22,7 +22,9 @@ HISTORY_PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 @patient_required
 def start(request):
-    if request.method == "POST":
+    """A therapy page's "I am treated with this medicine" POSTs `preselect=<INN>`: the form
+    opens with that medicine chosen, and a drug name never appears in a URL or a log."""
+    if request.method == "POST" and "preselect" not in request.POST:
         form = StartTreatmentForm(request.POST, patient=request.user)
         if form.is_valid():
             regimen = form.cleaned_data["regimen"]
@@ -41,7 +43,7 @@ def start(request):
                 return redirect("patients:dashboard")
     else:
         initial = {"first_dose_on": timeutils.local_today(request.user.zone)}
-        inn = request.GET.get("drug", "")
+        inn = request.POST.get("preselect", "")
         preselected = Regimen.objects.filter(drug__inn=inn, is_default=True).first()
         if preselected:
             initial["regimen"] = preselected.pk
