@@ -755,27 +755,38 @@ def outcome_of(response, *, htmx: bool) -> Outcome:
     return response.status_code
 
 
-def send(world, case: Case, persona: str, method: str, htmx: bool):
-    """One request as `persona`, in a savepoint rolled back afterwards; returns
-    (outcome, content) or (the exception's text, "") when the view raised."""
+def path_of(world, case: Case) -> str:
     arg = argument(world, case)
     args = [] if arg is None else list(arg) if isinstance(arg, tuple) else [arg]
-    path = reverse(case.url, args=args)
+    return reverse(case.url, args=args)
+
+
+def respond(world, case: Case, persona: str, method: str, htmx: bool, *, client=None, **headers):
+    """One request as `persona` (or through `client`, already signed in), in a savepoint rolled
+    back afterwards, so a POST that deletes or changes something changes nothing for the next
+    one. Returns the response; an exception of the view propagates."""
+    path = path_of(world, case)
     with transaction.atomic():
-        client = Client()
-        if user := world.personas[persona]:
-            client.force_login(user)
+        if client is None:
+            client = Client()
+            if user := world.personas[persona]:
+                client.force_login(user)
         try:
-            headers = HTMX if htmx else {}
+            headers = {**(HTMX if htmx else {}), **headers}
             if method == "GET":
-                response = client.get(path, headers=headers)
-            else:
-                data = case.data(world, arg) if method == "POST" else {}
-                response = getattr(client, method.lower())(path, data, headers=headers)
-        except Exception as error:  # a 500: reported with the others, not on its own
-            return f"raised {type(error).__name__}: {error}", ""
+                return client.get(path, headers=headers)
+            data = case.data(world, argument(world, case)) if method == "POST" else {}
+            return getattr(client, method.lower())(path, data, headers=headers)
         finally:
             transaction.set_rollback(True)
+
+
+def send(world, case: Case, persona: str, method: str, htmx: bool):
+    """(outcome, content), or (the exception's text, "") when the view raised."""
+    try:
+        response = respond(world, case, persona, method, htmx)
+    except Exception as error:  # a 500: reported with the others, not on its own
+        return f"raised {type(error).__name__}: {error}", ""
     return outcome_of(response, htmx=htmx), response.content.decode(errors="replace")
 
 
