@@ -1,6 +1,8 @@
 import zoneinfo
+from urllib.parse import unquote
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
@@ -69,6 +71,21 @@ class RequestTooLargeMiddleware:
                 status=413,
                 content_type="text/plain; charset=utf-8",
             )
+        return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path or the query string answers 400 (the 400 page). No URL of
+    the app needs one, and PostgreSQL can neither store nor compare a text holding one: a token
+    looked up as it came (the calendar feed's) raised a DataError, a 500. Form fields need no
+    such guard: Django's CharField refuses NUL with a message on the form."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            raise BadRequest("A NUL character in the address.")
         return self.get_response(request)
 
 

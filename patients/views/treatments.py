@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -44,7 +45,12 @@ def start(request):
     else:
         initial = {"first_dose_on": timeutils.local_today(request.user.zone)}
         inn = request.POST.get("preselect", "")
-        preselected = Regimen.objects.filter(drug__inn=inn, is_default=True).first()
+        # An INN is a slug; anything else (a NUL, which PostgreSQL refuses in a query) is no INN.
+        preselected = (
+            Regimen.objects.filter(drug__inn=inn, is_default=True).first()
+            if slug_re.fullmatch(inn)
+            else None
+        )
         if preselected:
             initial["regimen"] = preselected.pk
         form = StartTreatmentForm(patient=request.user, initial=initial)
