@@ -78,6 +78,9 @@ def test_too_many_fields_answer_400_with_a_proper_page(patient_client, language)
     page = response.content.decode()
     assert "<html" in page and "<title>" in page and '<main id="main">' in page
     assert "Requête incorrecte" in page and "Bad request" in page
+    first = "Bad request" if language else "Requête incorrecte"
+    assert f"<h1>{first}</h1>" in page
+    assert f'<html lang="{"en" if language else "fr"}">' in page
 
 
 def test_too_many_fields_in_a_query_string_answer_400(db):
