@@ -1,11 +1,22 @@
 """Celery application: broker from settings (Redis, or the filesystem fallback of `make run`)."""
 
+import logging.config
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("interleukin_care")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs) -> None:
+    """Workers and beat log through settings.LOGGING like the web (JSON in production, the same
+    filters), instead of Celery's own set-up; the level is LOG_LEVEL, not --loglevel."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",  # first: one log line per request, whatever answers
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -147,6 +149,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# How long the record of who looked at a patient's data is kept (purged daily).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
+if ACCESS_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be 1 or more.")
+
 # Version of the privacy notice a patient consents to at sign-up (stored with the consent).
 PRIVACY_NOTICE_VERSION = "2026-11-22"
 
@@ -215,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
         # A tick nobody ran within the minute is dropped: the next one does the same work.
         "options": {"expires": 55},
     },
+    # Access-log entries past ACCESS_LOG_RETENTION_DAYS, and expired sessions.
+    "privacy-purge": {
+        "task": "patients.tasks.purge_access_log",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 3600},
+    },
 }
 # Queue of the send tasks (tests use their own, so a running `make run` never takes theirs).
 REMINDERS_QUEUE = CELERY_TASK_DEFAULT_QUEUE
@@ -262,6 +275,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 200)
 # No form takes a file: a file part of a multipart body is dropped, never stored.
 FILE_UPLOAD_HANDLERS = ["patients.middleware.NoFileUploads"]
+# The load balancer probes the health checks over plain HTTP (when SECURE_SSL_REDIRECT is on).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Error reports show no POST value and no local variable: all may be health data.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.NoPersonalDataFilter"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -278,16 +295,40 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
 
+# One line per request (config/logs.py); JSON in production, for a log collector to parse.
+LOG_FORMAT = env_str("LOG_FORMAT", "") or ("json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "config.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint reports each rendering step at INFO, and its warnings name the URLs a letter
-    # tried to load: errors only, so nothing of a letter reaches the logs.
     "loggers": {
+        # Through the root handler only (Django's default adds its own console handler in DEBUG).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # The request line already says 404 or 403; errors stay, with their traceback.
+        "django.request": {"level": "ERROR"},
+        # runserver's access line would repeat the request line, query string included.
+        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # WeasyPrint reports each rendering step at INFO, and its warnings name the URLs a letter
+        # tried to load: errors only, so nothing of a letter reaches the logs.
         "weasyprint": {"level": "ERROR"},
         "weasyprint.progress": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, step by step
+        # At DEBUG, a variable missing in a template logs the whole context (a treatment, a
+        # trip's diagnosis): never, whatever level the rest of Django logs at.
+        "django.template": {"level": "INFO"},
     },
 }

@@ -8,6 +8,7 @@ from patients.views import accounts, care, checklists, reminders, travel
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     # Fetched by calendar apps, without a session: the secret token is the key.
     path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar_feed"),

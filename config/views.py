@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -44,7 +45,7 @@ def _database_ok() -> bool:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
     except Exception:
-        logger.exception("healthz: database check failed")
+        logger.warning("healthz: database check failed", exc_info=True)
         return False
 
 
@@ -58,9 +59,39 @@ def _broker_ok() -> bool:
         return False
 
 
+def _cache_ok() -> bool:
+    """A shared cache (Redis) holds the rate limits; a per-process memory cache cannot fail."""
+    try:
+        cache.get("healthz")
+        return True
+    except Exception:
+        logger.warning("healthz: cache check failed", exc_info=True)
+        return False
+
+
+def _health(checks: dict) -> JsonResponse:
+    """200 and {"status": "ok", …} when every check answers, else 503 naming what failed.
+    No session, user or template: a probe every few seconds costs one query."""
+    state = {name: check() for name, check in checks.items()}
+    body = {"status": "ok" if all(state.values()) else "unavailable"}
+    body |= {name: "ok" if up else "unavailable" for name, up in state.items()}
+    return JsonResponse(body, status=200 if all(state.values()) else 503)
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    state = {"database": _database_ok(), "broker": _broker_ok()}
-    body = {name: "ok" if up else "unavailable" for name, up in state.items()}
-    return JsonResponse(body, status=200 if all(state.values()) else 503)
+    """Every dependency: the database, the broker and a shared cache. For monitoring: a broker
+    that is down stops reminders, not pages."""
+    checks = {"database": _database_ok, "broker": _broker_ok}
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        checks["cache"] = _cache_ok
+    return _health(checks)
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """For the load balancer: can this web process serve pages? Only the database decides; the
+    web never talks to the broker, so a Redis outage must not take every web process out."""
+    return _health({"database": _database_ok})

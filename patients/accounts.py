@@ -1,11 +1,10 @@
 """Account-level actions."""
 
-from django.db import transaction
-
+from patients import privacy
 from patients.models import User
 
 
-@transaction.atomic
 def delete_account(*, user: User) -> None:
-    """Erase the person and, by cascade, their treatments, injections, stock and overrides."""
-    user.delete()
+    """Erase the person and all their data; the access record keeps a pseudonym of them
+    (patients.privacy.erase_account says what goes and what stays)."""
+    privacy.erase_account(user=user)

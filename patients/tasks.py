@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from patients import checklists, reminders, travel
+from patients import checklists, privacy, reminders, travel
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +27,11 @@ def send_reminders(reminder_ids: list[int]) -> None:
     # Ids and outcomes, nothing else; one line per batch.
     done = zip(reminder_ids, outcomes, strict=True)
     logger.info("reminders %s", ", ".join(f"{pk}: {outcome}" for pk, outcome in done))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def purge_access_log() -> None:
+    """Beat, daily: the access-log entries past their retention period, and expired sessions."""
+    deleted = privacy.purge_access_log(now=timezone.now())
+    privacy.clear_expired_sessions()
+    logger.info("privacy purge: %d access-log entries deleted", deleted)

@@ -6,6 +6,7 @@ from patients.views import (
     clinic,
     dashboard,
     injections,
+    privacy,
     reminders,
     travel,
     treatments,
@@ -52,6 +53,10 @@ urlpatterns = [
     path("trips/<int:pk>/letters/<str:kind>/", travel.letter, name="letter"),
     path("trips/<int:pk>/letters/<str:kind>/pdf/", travel.letter_pdf, name="letter_pdf"),
     path("trips/<int:pk>/letters/<str:kind>/revoke/", travel.revoke_letter, name="revoke_letter"),
+    # Everyone's own data, to take away (patients and clinicians)
+    path("my-data/", privacy.export, name="export"),
+    path("my-data/export.json", privacy.export_json, name="export_json"),
+    path("my-data/export.pdf", privacy.export_pdf, name="export_pdf"),
     # The clinician's side
     path("clinic/", clinic.dashboard, name="clinic"),
     path("clinic/patients/<int:pk>/", clinic.patient, name="clinic_patient"),

@@ -172,16 +172,23 @@ class AccessAction(models.TextChoices):
 class AccessEvent(models.Model):
     """Who read or changed a patient's data, shown to the patient ("who looked at my data").
 
-    The actor's name is copied so the record stays readable after their account is gone; no
-    health data is stored here, only what kind of thing was seen and when.
+    No health data is stored here, only what kind of thing was seen and when. The record
+    outlives the accounts on both sides (it is evidence of who accessed health data), but not
+    the people's identities: when the patient or the actor deletes their account, the key to
+    them is cleared and a pseudonym (`patients.privacy.pseudonym`) takes its place; an actor's
+    copied name goes too. Entries older than ACCESS_LOG_RETENTION_DAYS are purged daily.
     """
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="access_events",
         db_index=False,  # the (patient, -at) index below serves it
     )
+    # Set when the patient's account is deleted (patient is then NULL).
+    patient_pseudonym = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -190,12 +197,18 @@ class AccessEvent(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(max_length=200)
+    # Set when the actor's account is deleted (actor is then NULL and actor_name empty).
+    actor_pseudonym = models.CharField(max_length=64, blank=True)
     action = models.CharField(max_length=20, choices=AccessAction.choices)
     at = models.DateTimeField(db_index=False)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["patient", "-at"], name="access_event_by_patient")]
+        indexes = [
+            models.Index(fields=["patient", "-at"], name="access_event_by_patient"),
+            # purge_access_log: the entries older than the retention period, in batches.
+            models.Index(fields=["at"], name="access_event_by_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} at {self.at:%Y-%m-%d %H:%M}"

@@ -99,4 +99,5 @@ def delete(request):
             return redirect("home")
     else:
         form = DeleteAccountForm(user=request.user)
-    return render(request, "registration/delete_account.html", {"form": form})
+    context = {"form": form, "retention_days": settings.ACCESS_LOG_RETENTION_DAYS}
+    return render(request, "registration/delete_account.html", context)

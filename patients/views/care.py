@@ -91,7 +91,8 @@ def revoke(request, pk: int):
 def access_log(request):
     events = AccessEvent.objects.filter(patient=request.user)
     page = Paginator(events, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "patients/access_log.html", {"page": page})
+    context = {"page": page, "retention_days": settings.ACCESS_LOG_RETENTION_DAYS}
+    return render(request, "patients/access_log.html", context)
 
 
 def _home_of(user) -> str:

@@ -48,6 +48,7 @@ PATIENT_PAGES = [
     ("password-change-done", "/accounts/password_change/done/"),
     ("stop-treatment", "/treatments/{treatment}/stop/"),
     ("delete-account", "/accounts/delete/"),
+    ("export", "/my-data/"),
     ("reminder-settings", "/reminders/"),
     ("notifications", "/notifications/"),
     ("care-team", "/care/"),
@@ -78,6 +79,8 @@ CLINICIAN_PAGES = [
     ("clinician-invitation", "/invitations/{clinician_invitation}/"),
     ("clinic-letter-approved", "/clinic/trips/{trip}/letters/certificate/"),
     ("clinic-letter-draft", "/clinic/trips/{trip}/letters/prescription/"),
+    ("clinician-export", "/my-data/"),
+    ("clinician-delete-account", "/accounts/delete/"),
 ]
 # Need the real articles and glossary loaded (`real_content`).
 CONTENT_PAGES = [

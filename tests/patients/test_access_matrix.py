@@ -356,6 +356,10 @@ CASES: list[Case] = [
     *clinicians("patients:clinic_letter_pdf", "prescription", "other_prescription", get=200),
     *clinicians("patients:clinic_approve_letter", "prescription", "other_prescription", post=302),
     *clinicians("patients:clinic_revoke_letter", "certificate", "other_certificate", post=302),
+    # --- Everyone's own data to take away (no id in the URL): patients and clinicians alike.
+    Case("patients:export", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
+    Case("patients:export_json", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
+    Case("patients:export_pdf", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
     # --- Public: the clinician sign-up and the read-only share link.
     Case(
         "signup_clinician",
@@ -426,6 +430,7 @@ CASES: list[Case] = [
     Case("privacy", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
     # The health check: 503 when the broker is down (it names no one either way).
     Case("healthz", "public", get=dict.fromkeys(PERSONAS, frozenset({200, 503})), public=True),
+    Case("readyz", "public", get=dict.fromkeys(PERSONAS, frozenset({200, 503})), public=True),
     Case(
         "set_language",  # POST only; remembered on the profile of whoever is signed in
         "public",

@@ -1,0 +1,485 @@
+"""A person's rights over their data: take it with them, erase it, and how long the record of
+who accessed it is kept (GDPR articles 15, 17 and 20; the French CNIL's guidance on logs).
+
+Export — `collect` reads everything stored about the signed-in person in a fixed number of
+queries, whatever its amount; `export_document` turns it into the JSON document below and
+`report_pdf` into a readable A4 PDF in the person's language, with times in their home zone,
+through the travel letters' WeasyPrint machinery (its closed URL fetcher and fonts).
+
+The JSON document (`"format": "interleukin-care-export/1"`; a later version may add keys,
+never change the meaning of one):
+
+    format, exported_at (UTC, ISO 8601 with "Z"), time_zone (the zone local times are in),
+    account: email, display_name, role, language, time_zone, date_joined,
+             health_data_consent_at, privacy_notice_version, clinician_profile (clinicians)
+    treatments[]: id, drug {inn, brand_names}, regimen {name, label}, first_dose_on,
+        prescriber_name, created_at, stopped_on, next_dose_on,
+        injections[]: dose_number, taken_at (UTC), taken_at_local (home zone), taken_on,
+            site, lot_number, reaction, note, devices_used, created_at, deleted_at,
+        stock_deliveries[]: received_on, devices, created_at,
+        dose_overrides[]: dose_number, date, created_at
+    reminder_settings: lead_days, hour, by_email, in_app, paused, calendar_discreet
+    reminders[]: id, kind, channel, state, due_at, sent_at, read_at, about_date,
+        dose_number, treatment_id, checklist_id, trip_id
+    care_links[]: clinician {name, specialty, institution}, created_at, revoked_at
+    invitations[]: direction, created_at, expires_at, accepted_at, cancelled_at
+    checklists[] (those shared with the patient): id, drug, created_at, shared_at,
+        items[]: label_fr, label_en, due_on, done_on, done_note, verified_at, result,
+        events[]: at, actor_name, action, item_label, detail
+    trips[]: id, destination, destination_time_zone, departs_on, returns_on, means,
+        spare_doses, traveller_name, date_of_birth, passport_number, diagnosis, created_at,
+        letters[]: kind, approved_at, valid_until, revoked_at, content (as approved, frozen)
+    access_log[]: at, actor_name, action
+
+Secrets are left out: the password hash, the calendar feed's token, letters' verification
+tokens and invitation digests. A clinician's export holds their own account and profile only:
+the patients they follow are those patients' data, not theirs.
+
+Erasure — `erase_account` deletes the person and, by cascade, everything above, ends every
+session of theirs on the server, and keeps the access record with a pseudonym in their place.
+"""
+
+import json
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from patients.models import (
+    AccessEvent,
+    CareLink,
+    Checklist,
+    ChecklistEvent,
+    ChecklistItem,
+    ClinicianProfile,
+    DoseOverride,
+    Injection,
+    Invitation,
+    Letter,
+    Reminder,
+    ReminderSettings,
+    StockDelivery,
+    Treatment,
+    Trip,
+    User,
+)
+
+EXPORT_FORMAT = "interleukin-care-export/1"
+PSEUDONYM_SALT = "patients.privacy.pseudonym"
+PURGE_BATCH = 1000
+
+# --- Pseudonyms ----------------------------------------------------------------------------------
+
+
+def pseudonym(user_id: int) -> str:
+    """What replaces a deleted person in the access record: the same for every entry of theirs,
+    so the record still shows that one person did several things, but not who. A keyed HMAC
+    (SECRET_KEY): without the key, nobody can test candidate ids against it."""
+    return salted_hmac(PSEUDONYM_SALT, str(user_id), algorithm="sha256").hexdigest()
+
+
+# --- Collecting ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonData:
+    """Everything stored about one person, fetched once; treatments carry their own rows."""
+
+    user: User
+    now: datetime
+    profile: ClinicianProfile | None = None
+    treatments: list[Treatment] = field(default_factory=list)
+    reminder_settings: ReminderSettings | None = None
+    reminders: list[Reminder] = field(default_factory=list)
+    care_links: list[CareLink] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
+    checklists: list[Checklist] = field(default_factory=list)
+    trips: list[Trip] = field(default_factory=list)
+    access_events: list[AccessEvent] = field(default_factory=list)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return self.user.zone
+
+    @property
+    def lead_day_labels(self) -> list[str]:
+        """The reminder lead days as the settings form names them ("The day before")."""
+        from patients.forms import LEAD_DAY_CHOICES
+
+        names = dict(LEAD_DAY_CHOICES)
+        lead_days = self.reminder_settings.lead_days if self.reminder_settings else []
+        return [str(names.get(days, days)) for days in lead_days]
+
+
+def collect(*, user: User, now: datetime) -> PersonData:
+    """A fixed number of queries: one per kind of row, never one per treatment or trip."""
+    data = PersonData(user=user, now=now)
+    if user.is_clinician:
+        data.profile = ClinicianProfile.objects.filter(user=user).first()
+        data.invitations = list(Invitation.objects.filter(created_by=user).order_by("created_at"))
+        return data
+    data.treatments = list(
+        Treatment.objects.filter(patient=user)
+        .select_related("drug", "regimen")
+        .prefetch_related(
+            Prefetch("injections", queryset=Injection.objects.order_by("taken_at", "pk")),
+            Prefetch(
+                "stock_deliveries", queryset=StockDelivery.objects.order_by("received_on", "pk")
+            ),
+            Prefetch("overrides", queryset=DoseOverride.objects.order_by("dose_number")),
+        )
+        .order_by("created_at", "pk")
+    )
+    data.reminder_settings = ReminderSettings.objects.filter(patient=user).first()
+    data.reminders = list(Reminder.objects.filter(patient=user).order_by("due_at", "pk"))
+    data.care_links = list(
+        CareLink.objects.filter(patient=user)
+        .select_related("clinician__clinician_profile")
+        .order_by("created_at", "pk")
+    )
+    data.invitations = list(Invitation.objects.filter(created_by=user).order_by("created_at"))
+    data.checklists = list(
+        Checklist.objects.filter(patient=user, shared_at__isnull=False)
+        .select_related("drug")
+        .prefetch_related(
+            Prefetch("items", queryset=ChecklistItem.objects.order_by("position", "pk")),
+            Prefetch("events", queryset=ChecklistEvent.objects.order_by("at", "pk")),
+        )
+        .order_by("created_at", "pk")
+    )
+    data.trips = list(
+        Trip.objects.filter(patient=user)
+        .prefetch_related(Prefetch("letters", queryset=Letter.objects.order_by("approved_at")))
+        .order_by("departs_on", "pk")
+    )
+    data.access_events = list(AccessEvent.objects.filter(patient=user).order_by("at", "pk"))
+    return data
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def local(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(zone).isoformat()
+
+
+def day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _account(data: PersonData) -> dict:
+    user = data.user
+    account = {
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role,
+        "language": user.language,
+        "time_zone": user.time_zone,
+        "date_joined": utc(user.date_joined),
+        "health_data_consent_at": utc(user.health_data_consent_at),
+        "privacy_notice_version": user.privacy_notice_version,
+    }
+    if data.profile is not None:
+        account["clinician_profile"] = {
+            "specialty": data.profile.specialty,
+            "institution": data.profile.institution,
+            "registration_number": data.profile.registration_number,
+            "status": data.profile.status,
+            "reviewed_at": utc(data.profile.reviewed_at),
+        }
+    return account
+
+
+def _treatment(treatment: Treatment, zone: zoneinfo.ZoneInfo) -> dict:
+    return {
+        "id": treatment.pk,
+        "drug": {"inn": treatment.drug.inn, "brand_names": treatment.drug.brand_names},
+        "regimen": {"name": treatment.regimen.name, "label": treatment.regimen.label_en},
+        "first_dose_on": day(treatment.first_dose_on),
+        "prescriber_name": treatment.prescriber_name,
+        "created_at": utc(treatment.created_at),
+        "stopped_on": day(treatment.stopped_on),
+        "next_dose_on": day(treatment.next_dose_on),
+        "injections": [
+            {
+                "dose_number": i.dose_number,
+                "taken_at": utc(i.taken_at),
+                "taken_at_local": local(i.taken_at, zone),
+                "taken_on": day(i.taken_on),
+                "site": i.site,
+                "lot_number": i.lot_number,
+                "reaction": i.reaction,
+                "note": i.note,
+                "devices_used": i.devices_used,
+                "created_at": utc(i.created_at),
+                "deleted_at": utc(i.deleted_at),
+            }
+            for i in treatment.injections.all()
+        ],
+        "stock_deliveries": [
+            {
+                "received_on": day(s.received_on),
+                "devices": s.devices,
+                "created_at": utc(s.created_at),
+            }
+            for s in treatment.stock_deliveries.all()
+        ],
+        "dose_overrides": [
+            {"dose_number": o.dose_number, "date": day(o.date), "created_at": utc(o.created_at)}
+            for o in treatment.overrides.all()
+        ],
+    }
+
+
+def _reminder_settings(settings_: ReminderSettings | None) -> dict | None:
+    if settings_ is None:
+        return None  # never changed: the defaults apply
+    return {
+        "lead_days": settings_.lead_days,
+        "hour": settings_.hour,
+        "by_email": settings_.by_email,
+        "in_app": settings_.in_app,
+        "paused": settings_.paused,
+        "calendar_discreet": settings_.calendar_discreet,
+    }
+
+
+def _reminder(reminder: Reminder) -> dict:
+    return {
+        "id": reminder.pk,
+        "kind": reminder.kind,
+        "channel": reminder.channel,
+        "state": reminder.state,
+        "due_at": utc(reminder.due_at),
+        "sent_at": utc(reminder.sent_at),
+        "read_at": utc(reminder.read_at),
+        "about_date": day(reminder.about_date),
+        "dose_number": reminder.dose_number,
+        "treatment_id": reminder.treatment_id,
+        "checklist_id": reminder.checklist_id,
+        "trip_id": reminder.trip_id,
+    }
+
+
+def clinician_of(link: CareLink) -> dict:
+    clinician = link.clinician
+    profile = getattr(clinician, "clinician_profile", None)
+    return {
+        "name": clinician.display_name,
+        "specialty": profile.specialty if profile else "",
+        "institution": profile.institution if profile else "",
+    }
+
+
+def _checklist(checklist: Checklist) -> dict:
+    return {
+        "id": checklist.pk,
+        "drug": checklist.drug.inn,
+        "created_at": utc(checklist.created_at),
+        "shared_at": utc(checklist.shared_at),
+        "items": [
+            {
+                "label_fr": item.label_fr,
+                "label_en": item.label_en,
+                "due_on": day(item.due_on),
+                "done_on": day(item.done_on),
+                "done_note": item.done_note,
+                "verified_at": utc(item.verified_at),
+                "result": item.result,
+            }
+            for item in checklist.items.all()
+        ],
+        "events": [
+            {
+                "at": utc(event.at),
+                "actor_name": event.actor_name,
+                "action": event.action,
+                "item_label": event.item_label,
+                "detail": event.detail,
+            }
+            for event in checklist.events.all()
+        ],
+    }
+
+
+def _trip(trip: Trip) -> dict:
+    return {
+        "id": trip.pk,
+        "destination": trip.destination.code,
+        "destination_time_zone": trip.destination_time_zone,
+        "departs_on": day(trip.departs_on),
+        "returns_on": day(trip.returns_on),
+        "means": trip.means,
+        "spare_doses": trip.spare_doses,
+        "traveller_name": trip.traveller_name,
+        "date_of_birth": day(trip.date_of_birth),
+        "passport_number": trip.passport_number,
+        "diagnosis": trip.diagnosis,
+        "created_at": utc(trip.created_at),
+        "letters": [
+            {
+                "kind": letter.kind,
+                "approved_at": utc(letter.approved_at),
+                "valid_until": day(letter.valid_until),
+                "revoked_at": utc(letter.revoked_at),
+                "content": letter.content,
+            }
+            for letter in trip.letters.all()
+        ],
+    }
+
+
+def export_document(data: PersonData) -> dict:
+    """The JSON document described in this module's docstring."""
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": utc(data.now),
+        "time_zone": data.user.time_zone,
+        "account": _account(data),
+        "treatments": [_treatment(t, data.zone) for t in data.treatments],
+        "reminder_settings": _reminder_settings(data.reminder_settings),
+        "reminders": [_reminder(r) for r in data.reminders],
+        "care_links": [
+            {
+                "clinician": clinician_of(link),
+                "created_at": utc(link.created_at),
+                "revoked_at": utc(link.revoked_at),
+            }
+            for link in data.care_links
+        ],
+        "invitations": [
+            {
+                "direction": i.direction,
+                "created_at": utc(i.created_at),
+                "expires_at": utc(i.expires_at),
+                "accepted_at": utc(i.accepted_at),
+                "cancelled_at": utc(i.cancelled_at),
+            }
+            for i in data.invitations
+        ],
+        "checklists": [_checklist(c) for c in data.checklists],
+        "trips": [_trip(t) for t in data.trips],
+        "access_log": [
+            {"at": utc(e.at), "actor_name": e.actor_name, "action": e.action}
+            for e in data.access_events
+        ],
+    }
+
+
+def export_json(data: PersonData) -> bytes:
+    return json.dumps(export_document(data), ensure_ascii=False, indent=2).encode()
+
+
+def export_filename(data: PersonData, extension: str) -> str:
+    """`interleukin-care-export-YYYY-MM-DD.<extension>`, the date in the person's home zone."""
+    return f"interleukin-care-export-{data.now.astimezone(data.zone):%Y-%m-%d}.{extension}"
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def page_footer() -> str:
+    """The CSS `content` of the page footer ("Page 2 of 5") in the active language."""
+    text = gettext("Page {page} of {pages}").replace('"', "")
+    parts = text.replace("{pages}", '" counter(pages) "').replace("{page}", '" counter(page) "')
+    return mark_safe(f'"{parts}"')  # our own translation, quotes removed: no markup, no escape
+
+
+def report_html(data: PersonData) -> str:
+    """The report in the person's language, every time shown in their home zone."""
+    with translation.override(data.user.language), timezone.override(data.zone):
+        context = {"d": data, "page_footer": page_footer()}
+        return render_to_string("letters/export_report.html", context)
+
+
+def report_pdf(data: PersonData) -> bytes:
+    # Imported here: WeasyPrint is slow to import, and only this path (and the letters) need it.
+    from patients.letters import render_pdf
+
+    return render_pdf(report_html(data))
+
+
+# --- Erasure -------------------------------------------------------------------------------------
+
+
+def end_sessions(*, user: User) -> int:
+    """Delete every server-side session signed in as `user` (all their browsers and devices).
+
+    Sessions are not indexed by user, so each live one is decoded: this is linear in the
+    number of live sessions, acceptable for an action as rare as deleting an account. With a
+    session engine that keeps nothing on the server (signed cookies) there is nothing to delete,
+    and the cookie stops working anyway once the account is gone.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    sessions = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    decoder = store_class()
+    keys = [
+        key
+        for key, encoded in sessions.values_list("session_key", "session_data").iterator(2000)
+        if decoder.decode(encoded).get(SESSION_KEY) == str(user.pk)
+    ]
+    for key in keys:
+        store_class(session_key=key).delete()  # also leaves the cache, for cached_db
+    return len(keys)
+
+
+@transaction.atomic
+def erase_account(*, user: User) -> None:
+    """Erase the person and everything of theirs, keeping the access record pseudonymous.
+
+    The cascade takes treatments, injections, stock, dose overrides, reminder settings (the
+    calendar token), every reminder and notification (the outbox: a send task that still holds
+    an id finds nothing), care links, invitations, checklists with their items, events and
+    share links, trips and their letters (whose verification page then answers 404), and a
+    clinician's profile. The access record keeps its rows: the person's key is replaced by a
+    pseudonym, on the patient's side and on the actor's side (whose copied name goes too).
+    """
+    alias = pseudonym(user.pk)
+    AccessEvent.objects.filter(patient=user).update(patient=None, patient_pseudonym=alias)
+    AccessEvent.objects.filter(actor=user).update(actor=None, actor_name="", actor_pseudonym=alias)
+    end_sessions(user=user)
+    user.delete()
+
+
+# --- Retention -----------------------------------------------------------------------------------
+
+
+def retention() -> timedelta:
+    return timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
+
+
+def purge_access_log(*, now: datetime, batch_size: int = PURGE_BATCH) -> int:
+    """Delete the access-log entries older than the retention period, `batch_size` rows per
+    statement so no long lock is held on a large table. Returns how many were deleted."""
+    cutoff = now - retention()
+    deleted = 0
+    while True:
+        ids = list(
+            AccessEvent.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += AccessEvent.objects.filter(pk__in=ids).delete()[0]
+
+
+def clear_expired_sessions() -> None:
+    """What `manage.py clearsessions` does, for the daily task."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

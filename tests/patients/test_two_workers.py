@@ -1,0 +1,153 @@
+"""The production topology in small: two Celery worker processes with their own node names and
+two beats, on one Redis and one PostgreSQL database (docs/deploy.md).
+
+What it shows: the reminders are shared between the workers, and none is sent twice even though
+two beats tick at once (each tick scans, then claims with `select_for_update(skip_locked=True)`;
+delivery holds an advisory lock per reminder and sends only a row still claimed). PostgreSQL only:
+on SQLite those locks do not exist, and the embedded set-up runs one worker.
+"""
+
+import email
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+from patients.models import Channel, Reminder, State
+from tests.conftest import need_service
+from tests.patients.test_reminder_worker import (
+    due_patients,
+    need_postgresql,
+    sent_emails,
+    wait_for,
+)
+from tests.test_healthz import redis_answers
+
+ROOT = Path(__file__).resolve().parents[2]
+PATIENTS = 200
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def queue(settings):
+    """A queue of this test's own, emptied after it, on the broker the settings name."""
+    url = settings.CELERY_BROKER_URL
+    need_service(url.startswith("redis") and redis_answers(url), f"no Redis at {url}")
+    name = f"test-two-workers-{os.getpid()}"
+    yield name
+    redis.Redis.from_url(url).delete(name)
+
+
+def shared_database_url() -> str:
+    """The test database (transactional test: what this process writes is committed)."""
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start(args: list[str], *, queue: str, log: Path, **env: str) -> subprocess.Popen:
+    from django.conf import settings
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", *args],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": shared_database_url(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
+            "EMAIL_BACKEND": "tests.support.StallingFileBackend",
+            **env,
+        },
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def start_worker(node: str, *, queue: str, tmp: Path) -> subprocess.Popen:
+    """A worker as in production (prefork, two children), writing its e-mails to its folder."""
+    (tmp / node).mkdir()
+    args = ["worker", "-n", f"{node}@%h", "-Q", queue, "--concurrency", "2", "--loglevel", "INFO"]
+    # No gossip, mingle or heartbeat: this test needs none, and they add start-up time.
+    args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    return start(args, queue=queue, log=tmp / f"{node}.log", MAIL_DIR=str(tmp / node))
+
+
+def start_beat(name: str, *, queue: str, tmp: Path) -> subprocess.Popen:
+    """A beat ticking every second (its own schedule file, as on another machine)."""
+    args = ["beat", "--schedule", str(tmp / f"{name}-schedule"), "--loglevel", "INFO"]
+    return start(args, queue=queue, log=tmp / f"{name}.log", REMINDER_SCAN_EVERY="1")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Warm shutdown (SIGTERM): a worker finishes the tasks it is running, then exits."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        raise
+
+
+def ticks(log: Path) -> int:
+    return log.read_text(errors="replace").count("Sending due task reminders")
+
+
+def recipients(folder: Path) -> list[str]:
+    return [
+        email.message_from_bytes(path.read_bytes())["To"] for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def test_two_workers_and_two_beats_share_the_reminders_and_send_each_once(
+    catalogue, queue, settings, tmp_path
+):
+    need_postgresql()
+    treatments = due_patients(PATIENTS)
+    workers = [start_worker(node, queue=queue, tmp=tmp_path) for node in ("w1", "w2")]
+    beats = []
+    try:
+        for node in ("w1", "w2"):
+            log = tmp_path / f"{node}.log"
+            wait_for(lambda log=log: "ready." in log.read_text(errors="replace"), 120, node)
+        beats = [start_beat(name, queue=queue, tmp=tmp_path) for name in ("b1", "b2")]
+        wait_for(lambda: sent_emails() == PATIENTS, 180, "every e-mail to be sent")
+        # Both beats go on ticking over rows already sent: a duplicate would show up now.
+        seen = {name: ticks(tmp_path / f"{name}.log") for name in ("b1", "b2")}
+        for name, count in seen.items():
+            log = tmp_path / f"{name}.log"
+            wait_for(lambda log=log, count=count: ticks(log) >= count + 2, 60, f"{name} to tick")
+        for beat in beats:
+            stop(beat)
+        broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+        wait_for(lambda: broker.llen(queue) == 0, 60, "the workers to drain the queue")
+    finally:
+        for process in beats + workers:
+            stop(process)
+
+    logs = {node: (tmp_path / f"{node}.log").read_text() for node in ("w1", "w2", "b1", "b2")}
+    for node, text in logs.items():
+        assert "Traceback" not in text, f"{node} failed:\n{text[-3000:]}"
+    assert ticks(tmp_path / "b1.log") > 0
+    assert ticks(tmp_path / "b2.log") > 0
+
+    by_worker = {node: recipients(tmp_path / node) for node in ("w1", "w2")}
+    assert by_worker["w1"], "w1 sent nothing: the reminders were not shared"
+    assert by_worker["w2"], "w2 sent nothing: the reminders were not shared"
+    sent = by_worker["w1"] + by_worker["w2"]
+    assert sorted(sent) == sorted(t.patient.email for t in treatments)  # each exactly once
+
+    emails = Reminder.objects.filter(channel=Channel.EMAIL)
+    assert emails.count() == PATIENTS  # the outbox's unique constraint: one row per reminder
+    # Claimed once each: no tick took a reminder another tick had claimed.
+    assert set(emails.values_list("state", "attempts")) == {(State.SENT, 1)}
