@@ -166,7 +166,8 @@ def test_gunicorn_writes_no_access_log():
     """Its lines would carry the query string (a search, a filter by name) and the referrer;
     config/logs.py writes one line per request with the route pattern instead."""
     assert runpy.run_path("config/gunicorn.conf.py")["accesslog"] is None
-    web = next(line for line in Path("Procfile").read_text().splitlines() if line.startswith("web:"))
+    lines = Path("Procfile").read_text().splitlines()
+    web = next(line for line in lines if line.startswith("web:"))
     assert "--access-logfile" not in web and "config/gunicorn.conf.py" in web
 
 
