@@ -146,3 +146,18 @@ def test_a_chunked_body_over_the_limit_answers_400(db):
     assert asgi_post(reverse("login"), body) == 400
     # The control: a small body is read, and then fails the CSRF check (no token in it).
     assert asgi_post(reverse("login"), body_of(1024)) == 403
+
+
+def test_the_400_page_costs_no_query(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = Client().get(reverse("content:search") + "?" + fields(201))
+    assert response.status_code == 400
+
+
+def test_the_413_answer_costs_no_query(patient_client, django_assert_num_queries):
+    """Not even the session's: the body is refused before anyone looks at who sent it."""
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
+    path = reverse("patients:reminder_settings")
+    with django_assert_num_queries(0):
+        response = patient_client.generic("POST", path, body_of(size), content_type=FORM)
+    assert response.status_code == 413
