@@ -50,8 +50,9 @@ class HtmxLoginRedirectMiddleware:
 
 class RequestTooLargeMiddleware:
     """A body announced larger than DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 before anything
-    reads it (Django alone would read it first, then answer 400). A chunked body, which
-    announces no length, is still stopped by Django's own RequestDataTooBig (a 400 page).
+    reads it (Django alone would answer 400, as if the request were malformed). A chunked body
+    announces no length: under ASGI Django's own RequestDataTooBig stops it (the 400 page);
+    under WSGI (gunicorn) Django reads a body without a length as empty.
 
     Placed before CsrfViewMiddleware, the first one to read request.POST.
     """
