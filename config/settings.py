@@ -4,6 +4,7 @@ Development defaults are safe and need nothing; `APP_ENV=production` demands the
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,10 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # content search: SearchVectorField (inert on SQLite)
     "django_htmx",
     "django_countries",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "patients",
     "therapies",
     "content",
@@ -88,13 +93,19 @@ MIDDLEWARE = [
     "patients.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "patients.middleware.PrivatePagesNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "patients.middleware.HtmxLoginRedirectMiddleware",
+    # Inside HtmxLoginRedirectMiddleware, so their redirects to the log-in page reach htmx as
+    # HX-Redirect.
+    "patients.middleware.SessionTimeoutMiddleware",
+    "patients.middleware.RequireSecondFactorMiddleware",
     "patients.middleware.UserTimezoneMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out log-in into the 429 page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -142,17 +153,73 @@ AUTH_USER_MODEL = "patients.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# --- Authentication, two factors, sessions (issue #7) --------------------------------------------
+# Argon2 hashes new passwords; the others stay to check (and upgrade at the next log-in) hashes
+# made before.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# No maximum length and no composition rules (NIST SP 800-63B): at least 8 characters, not a
+# common password, not only digits, not too close to the name or e-mail address.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every log-in first; Django's backend then checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures count per (e-mail, address) pair: a stranger cannot lock someone out of their account
+# from elsewhere, and the lock lifts by itself after the cool-off.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "patients.security.lockout_response"  # 429 + Retry-After, translated
+# X-Forwarded-For is believed only as far as the proxies we run: with none, anyone can write it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "patients.security.client_ip"
+AXES_USERNAME_CALLABLE = "patients.security.login_username"  # e-mails: any case, one count
+# Axes' log-in records hold e-mail, address, browser and time (no health data); the daily privacy
+# task deletes those older than LOGIN_LOG_RETENTION_DAYS, and erasing an account deletes its own.
+# No separate failure log is kept.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+# django-otp: codes are checked against the device; each wrong code doubles the wait (1 s, 2 s, …).
+OTP_TOTP_ISSUER = "Interleukin Care"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Between the password and the code the session holds only who is signing in, this long.
+TWO_FACTOR_PENDING_SECONDS = env_int("TWO_FACTOR_PENDING_SECONDS", 300)
+RECOVERY_CODE_COUNT = 10
+# Demo only (seed_demo refuses to run in production): the demo clinician's authenticator secret.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, hex
+# Sessions end after this long without a request (idle) and this long after the log-in
+# (absolute). A patient who ticks "stay signed in" keeps a 14-day cookie instead of a browser one.
+SESSION_IDLE_TIMEOUT_CLINICIAN = env_int("SESSION_IDLE_TIMEOUT_CLINICIAN", 30 * 60)
+SESSION_ABSOLUTE_TIMEOUT_CLINICIAN = env_int("SESSION_ABSOLUTE_TIMEOUT_CLINICIAN", 12 * 3600)
+SESSION_IDLE_TIMEOUT_PATIENT = env_int("SESSION_IDLE_TIMEOUT_PATIENT", 30 * 60)
+SESSION_REMEMBER_PATIENT = env_int("SESSION_REMEMBER_PATIENT", 14 * 24 * 3600)
+SESSION_ABSOLUTE_TIMEOUT_PATIENT = env_int("SESSION_ABSOLUTE_TIMEOUT_PATIENT", 14 * 24 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_PATIENT  # the longest any session may live
 
 # How long the record of who looked at a patient's data is kept (purged daily).
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
 if ACCESS_LOG_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be 1 or more.")
+# How long the record of each log-in (django-axes: e-mail, address, browser, time) is kept.
+LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
+if LOGIN_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LOGIN_LOG_RETENTION_DAYS must be 1 or more.")
 
 # Version of the privacy notice a patient consents to at sign-up (stored with the consent).
 PRIVACY_NOTICE_VERSION = "2026-11-22"
@@ -222,7 +289,8 @@ CELERY_BEAT_SCHEDULE = {
         # A tick nobody ran within the minute is dropped: the next one does the same work.
         "options": {"expires": 55},
     },
-    # Access-log entries past ACCESS_LOG_RETENTION_DAYS, and expired sessions.
+    # Access-log entries past ACCESS_LOG_RETENTION_DAYS, log-in records past
+    # LOGIN_LOG_RETENTION_DAYS, and expired sessions.
     "privacy-purge": {
         "task": "patients.tasks.purge_access_log",
         "schedule": crontab(hour=3, minute=17),
@@ -312,12 +380,18 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["request"],
-        }
+        },
+        # Errors to ADMINS when it is set (the report shows no POST value: see above).
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["request"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Through the root handler only (Django's default adds its own console handler in DEBUG).
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         # The request line already says 404 or 403; errors stay, with their traceback.
         "django.request": {"level": "ERROR"},
         # runserver's access line would repeat the request line, query string included.
@@ -330,5 +404,7 @@ LOGGING = {
         # At DEBUG, a variable missing in a template logs the whole context (a treatment, a
         # trip's diagnosis): never, whatever level the rest of Django logs at.
         "django.template": {"level": "INFO"},
+        # django-axes reports each log-in at INFO (masked); lock-outs are warnings.
+        "axes": {"level": "WARNING"},
     },
 }

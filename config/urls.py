@@ -2,9 +2,13 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from config import views
-from patients.views import accounts, care, checklists, reminders, travel
+from patients.views import accounts, care, checklists, reminders, security, travel
+
+# The admin opens only to staff whose session was verified by a second factor (django-otp).
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -17,6 +21,7 @@ urlpatterns = [
 # French pages have no prefix; English ones live under /en/.
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
+    path("admin/login/", accounts.admin_login),
     path("admin/", admin.site.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/signup/clinician/", care.clinician_signup, name="signup_clinician"),
@@ -25,7 +30,22 @@ urlpatterns += i18n_patterns(
     # Public: what a travel letter's QR code opens. The token is the key; little is shown.
     path("verify/<str:token>/", travel.verify_letter, name="verify_letter"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/two-step/", security.login_verify, name="login_verify"),
+    path("accounts/two-step/setup/", security.login_enrol, name="login_enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/security/", security.security_page, name="security"),
+    path("accounts/security/two-step/on/", security.enable_two_factor, name="enable_two_factor"),
+    path("accounts/security/two-step/off/", security.disable_two_factor, name="disable_two_factor"),
+    path(
+        "accounts/security/recovery-codes/",
+        security.regenerate_recovery_codes,
+        name="regenerate_recovery_codes",
+    ),
+    path(
+        "accounts/security/sign-out-others/",
+        security.sign_out_other_sessions,
+        name="sign_out_other_sessions",
+    ),
     path("accounts/profile/", accounts.profile, name="profile"),
     path("accounts/delete/", accounts.delete, name="delete_account"),
     path("privacy/", views.privacy, name="privacy"),

@@ -2,7 +2,7 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +54,35 @@ class SignupForm(UserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account already uses this e-mail address."))
         return email
+
+
+class LoginForm(AuthenticationForm):
+    remember = forms.BooleanField(
+        label=_("Stay signed in on this device"),
+        help_text=_(
+            "For up to 14 days. Leave it unticked on a shared computer. "
+            "Specialists are always signed out after 30 minutes without activity."
+        ),
+        required=False,
+    )
+
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app (6 digits) or a recovery code."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
+    )
+
+    def __init__(self, *args, recovery: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = (
+            _("The 6 digits your authenticator app shows, or one of your recovery codes.")
+            if recovery
+            else _("The 6 digits your authenticator app shows.")
+        )
 
 
 class ProfileForm(forms.ModelForm):

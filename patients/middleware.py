@@ -1,14 +1,20 @@
 import zoneinfo
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
+
+from patients import security
 
 
 class UserTimezoneMiddleware:
@@ -45,6 +51,56 @@ class HtmxLoginRedirectMiddleware:
         ):
             return HttpResponseClientRedirect(response["Location"])
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session idle too long or too old (patients/security.py, session_policy): the
+    session is flushed and the person sent to log in again, with a message saying why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and (ended := security.session_end(request, user)):
+            next_url = request.get_full_path()
+            if getattr(request, "htmx", False) and request.htmx.current_url_abs_path:
+                next_url = request.htmx.current_url_abs_path  # the page, not the fragment
+            logout(request)
+            messages.info(request, security.session_end_message(ended))
+            return redirect_to_login(next_url)
+        return self.get_response(request)
+
+
+class RequireSecondFactorMiddleware:
+    """Defence in depth: a specialist's or staff member's session that was not verified by a
+    second factor (however it came to be) opens nothing but the second step and log-out. It is
+    turned back into a pending log-in, so the code it then asks for is the only way on."""
+
+    open_views = frozenset({"login_verify", "login_enrol", "logout", "login", "set_language"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if (
+            not user.is_authenticated
+            or not user.must_use_two_factor
+            or user.is_verified()
+            or request.resolver_match.url_name in self.open_views
+        ):
+            return None
+        next_url = request.get_full_path() if request.method == "GET" else ""
+        logout(request)
+        security.start_second_step(request, user=user, remember=False, next_url=next_url)
+        target = reverse("login_verify" if security.has_two_factor(user) else "login_enrol")
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(target)
+        return redirect(target)
 
 
 class RequestTooLargeMiddleware:

@@ -456,7 +456,18 @@ def erase_account(*, user: User) -> None:
     AccessEvent.objects.filter(patient=user).update(patient=None, patient_pseudonym=alias)
     AccessEvent.objects.filter(actor=user).update(actor=None, actor_name="", actor_pseudonym=alias)
     end_sessions(user=user)
+    delete_login_records(email=user.email)
     user.delete()
+
+
+def delete_login_records(*, email: str) -> int:
+    """django-axes' records of log-ins and failed attempts under this e-mail (any case)."""
+    from axes.models import AccessAttempt, AccessLog
+
+    return sum(
+        model.objects.filter(username__iexact=email).delete()[0]
+        for model in (AccessAttempt, AccessLog)
+    )
 
 
 # --- Retention -----------------------------------------------------------------------------------
@@ -478,6 +489,17 @@ def purge_access_log(*, now: datetime, batch_size: int = PURGE_BATCH) -> int:
         if not ids:
             return deleted
         deleted += AccessEvent.objects.filter(pk__in=ids).delete()[0]
+
+
+def purge_login_records(*, now: datetime) -> int:
+    """Delete django-axes' log-in records older than LOGIN_LOG_RETENTION_DAYS."""
+    from axes.models import AccessAttempt, AccessLog
+
+    cutoff = now - timedelta(days=settings.LOGIN_LOG_RETENTION_DAYS)
+    return sum(
+        model.objects.filter(attempt_time__lt=cutoff).delete()[0]
+        for model in (AccessAttempt, AccessLog)
+    )
 
 
 def clear_expired_sessions() -> None:

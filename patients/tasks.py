@@ -31,7 +31,9 @@ def send_reminders(reminder_ids: list[int]) -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def purge_access_log() -> None:
-    """Beat, daily: the access-log entries past their retention period, and expired sessions."""
-    deleted = privacy.purge_access_log(now=timezone.now())
+    """Beat, daily: access-log entries and log-in records past their retention, expired sessions."""
+    now = timezone.now()
+    deleted = privacy.purge_access_log(now=now)
+    logins = privacy.purge_login_records(now=now)
     privacy.clear_expired_sessions()
-    logger.info("privacy purge: %d access-log entries deleted", deleted)
+    logger.info("privacy purge: %d access-log entries, %d log-in records deleted", deleted, logins)

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from patients.checklists import create_checklist, share_checklist
 from patients.models import CareLink, ClinicianStatus
 from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
+from tests.support import login_verified
 from therapies.loading import load_catalogue
 from therapies.models import Drug
 
@@ -120,6 +121,12 @@ def checklist(care_link, patient, clinician):
 def treatment(patient):
     """Guselkumab from Monday 4 January 2027: doses on 4 Jan, 1 Feb, 29 Mar, 24 May 2027..."""
     return TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=date(2027, 1, 4))
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's, but verified by a second factor: the admin demands it (django-otp)."""
+    return login_verified(client, admin_user)
 
 
 @pytest.fixture

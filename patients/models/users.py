@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,6 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every other session at once (2FA changed, "sign out everywhere else"): it is
+    # part of the session's auth hash, as the password is.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -82,6 +86,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's HMAC of the password, with the session epoch mixed in once it moved (so the
+        sessions made before this field existed stay valid)."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "patients.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    @property
+    def must_use_two_factor(self) -> bool:
+        """Clinicians see health data and staff run the admin: a password alone is not enough."""
+        return self.is_clinician or self.is_staff or self.is_superuser
 
     @property
     def is_patient(self) -> bool:

@@ -3,16 +3,21 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from patients import security
 from patients.accounts import delete_account
-from patients.forms import DeleteAccountForm, ProfileForm, SignupForm
+from patients.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
 from patients.models import Role
 from patients.reminders import plan_patient_reminders
 
@@ -47,15 +52,36 @@ def next_url(request) -> str:
     return url if safe else ""
 
 
-class LoginView(auth_views.LoginView):
-    """After log-in, continue in the language the person chose in their profile."""
+def landing_url(user, next_url: str = "") -> str:
+    """After log-in: the page asked for, or each person's own space, in their language."""
+    url = next_url or reverse("patients:clinic" if user.is_clinician else "patients:dashboard")
+    return translate_url(url, user.language)
 
-    def get_success_url(self) -> str:
-        url = self.get_redirect_url()
-        if not url:  # no ?next=: each person lands on their own space
-            user = self.request.user
-            url = reverse("patients:clinic" if user.is_clinician else "patients:dashboard")
-        return translate_url(url, self.request.user.language)
+
+@method_decorator(never_cache, name="dispatch")
+class LoginView(auth_views.LoginView):
+    """The password step. Someone with (or who must have) a second factor is not signed in
+    here: the session only remembers them while they type a code or set up their app."""
+
+    form_class = LoginForm
+
+    def form_valid(self, form):
+        user = form.get_user()
+        remember = form.cleaned_data.get("remember", False)
+        if security.needs_second_step(user):
+            next_url = self.get_redirect_url()
+            security.start_second_step(
+                self.request, user=user, remember=remember, next_url=next_url
+            )
+            has_device = security.has_two_factor(user)
+            return redirect("login_verify" if has_device else "login_enrol")
+        security.finish_login(self.request, user=user, device=None, remember=remember)
+        return HttpResponseRedirect(landing_url(user, self.get_redirect_url()))
+
+
+def admin_login(request):
+    """The admin's own log-in form would skip the second step's enrolment: use ours."""
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from patients import security
 from patients.care import (
     CareError,
     accept_invitation,
@@ -43,8 +43,11 @@ def clinician_signup(request):
                 user.language = translation.get_language() or settings.LANGUAGE_CODE
                 user.save()
                 ClinicianProfile.objects.create(user=user, **form.profile_fields())
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_url(request) or "patients:clinic")
+            # No session before the second factor is set up: the enrolment page comes first.
+            security.start_second_step(
+                request, user=user, remember=False, next_url=next_url(request)
+            )
+            return redirect("login_enrol")
     else:
         form = ClinicianSignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
     context = {"form": form, "next": next_url(request)}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import chromium_path, need_service
+from tests.support import authenticator_of, code_of, sign_in
 
 # Playwright's sync API runs an event loop in the test thread: without this, the ORM calls the
 # tests themselves make (fixtures, assertions on the database) raise SynchronousOnlyOperation.
@@ -130,18 +131,28 @@ def format_violations(violations: list[dict]) -> str:
 
 
 def login_with_session(context, client, live_server, user) -> None:
-    """Sign `user` in by handing the browser the session cookie of a test client login."""
-    client.force_login(user)
+    """Sign `user` in by handing the browser the session cookie of a test client login
+    (verified by a second factor for a specialist)."""
+    sign_in(client, user)
     cookie = client.cookies["sessionid"]
     context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
 
 
 def login_through_form(page, live_server, email: str, password: str = PASSWORD) -> None:
+    """The password, then (for a specialist, who gets an authenticator app) the app's code."""
+    from patients.models import User
+
+    user = User.objects.get(email=email)
+    device = authenticator_of(user) if user.must_use_two_factor else None
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
     with page.expect_navigation():
         page.click("main form button[type=submit]")
+    if device is not None:
+        page.fill("input[name=code]", code_of(device))
+        with page.expect_navigation():
+            page.click("main form button[type=submit]")
 
 
 @pytest.fixture

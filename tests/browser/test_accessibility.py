@@ -67,6 +67,8 @@ PATIENT_PAGES = [
     ("trip-delete", "/trips/{trip}/delete/"),
     ("letter-approved", "/trips/{trip}/letters/certificate/"),
     ("letter-draft", "/trips/{trip}/letters/prescription/"),
+    ("security", "/accounts/security/"),
+    ("two-step-on", "/accounts/security/two-step/on/"),
 ]
 # Seen by Dr House, approved and linked to Camille.
 CLINICIAN_PAGES = [
@@ -81,6 +83,7 @@ CLINICIAN_PAGES = [
     ("clinic-letter-draft", "/clinic/trips/{trip}/letters/prescription/"),
     ("clinician-export", "/my-data/"),
     ("clinician-delete-account", "/accounts/delete/"),
+    ("security", "/accounts/security/"),
 ]
 # Need the real articles and glossary loaded (`real_content`).
 CONTENT_PAGES = [
@@ -460,3 +463,80 @@ def test_clinician_swaps(
     page.locator("#id_q").press_sequentially("nobody by that name")
     expect(page.locator("#patients table")).to_have_count(0)
     check_page(page, console_errors, language=language)
+
+
+def submit(page) -> None:
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_second_step_pages(live_server, catalogue, page, console_errors, language):
+    """Setting up the app after the password (with a wrong code's error), the recovery codes
+    shown once, then the code step of the next log-in (with an error too)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import ClinicianFactory
+    from tests.support import code_of
+
+    clinician = ClinicianFactory(email="dr.axe@example.com", language=language)
+    page.goto(url_for(live_server, language, "/accounts/login/"))
+    page.fill("input[name=username]", clinician.email)
+    page.fill("input[name=password]", "a-long-test-password")
+    submit(page)
+    assert page.url.endswith("/accounts/two-step/setup/")
+    assert page.locator("main svg.qr").count() == 1
+    check_page(page, console_errors, language=language)
+    page.fill("input[name=code]", "12")
+    submit(page)
+    assert page.locator("main .errorlist").count() == 1
+    check_page(page, console_errors, language=language)
+    device = TOTPDevice.objects.get(user=clinician)
+    page.wait_for_timeout(2100)  # django-otp's throttle after a wrong code: 1 s, then 2 s
+    page.fill("input[name=code]", code_of(device))
+    submit(page)
+    assert page.locator("main .recovery-codes li").count() == 10
+    check_page(page, console_errors, language=language)
+
+    page.context.clear_cookies()
+    page.goto(url_for(live_server, language, "/accounts/login/"))
+    page.fill("input[name=username]", clinician.email)
+    page.fill("input[name=password]", "a-long-test-password")
+    submit(page)
+    assert page.url.endswith("/accounts/two-step/")
+    check_page(page, console_errors, language=language)
+    page.fill("input[name=code]", "000000")
+    submit(page)
+    assert page.locator("main .errorlist").count() == 1
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_turning_two_step_off_page(
+    live_server, client, patient, context, page, console_errors, language
+):
+    from tests.support import authenticator_of
+
+    authenticator_of(patient)
+    open_as(
+        live_server, client, context, page, patient, language, "/accounts/security/two-step/off/"
+    )
+    check_page(page, console_errors, language=language)
+    open_as(live_server, client, context, page, patient, language, "/accounts/security/")
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_locked_out_page(live_server, patient, page, console_errors, language, settings):
+    """What the sixth wrong password shows: HTTP 429 and a page that says how long to wait."""
+    settings.AXES_FAILURE_LIMIT = 1
+    page.goto(url_for(live_server, language, "/accounts/login/"))
+    page.fill("input[name=username]", patient.email)
+    page.fill("input[name=password]", "wrong")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.click("main form button[type=submit]")
+    assert answer.value.status == 429
+    assert int(answer.value.headers["retry-after"]) > 0
+    page.wait_for_load_state()
+    # Chromium reports the 429 of the document itself as a failed resource load.
+    check_page(page, console_errors, language=language, ignore=("status of 429",))

@@ -58,6 +58,7 @@ from patients.reminders import OPEN_LINK_SALT
 from patients.travel import plan_trip
 from patients.treatments import overview
 from tests.factories import ClinicianFactory, TreatmentFactory, log_dose
+from tests.support import sign_in
 from therapies.models import Drug
 
 pytestmark = pytest.mark.django_db
@@ -102,9 +103,33 @@ MAY_SEE = {
 # The whole `admin:` namespace follows one rule, checked on every admin URL by
 # test_the_whole_admin_is_staff_only; a few admin pages also have rows below.
 ADMIN_RULE = "staff only; everyone else is sent (302) to the admin's log-in page"
-# Admin URLs outside the rule: its log-in page (public) and its log-out, which a GET only sends
+# Admin URLs outside the rule: its log-in page, which sends everyone to the app's two-step log-in
+# (the unnamed admin/login/ pattern below answers it), and its log-out, which a GET only sends
 # to the admin's index (whose rule then applies).
-ADMIN_OUTSIDE_THE_RULE = {"admin:login": 200, "admin:logout": 302}
+ADMIN_OUTSIDE_THE_RULE = {"admin:login": LOGIN, "admin:logout": 302}
+# Patterns without a name, by route, with what every persona gets (plain GET).
+UNNAMED = {
+    # The admin's own log-in form would skip the second step's enrolment: the app's instead.
+    "admin/login/": LOGIN,
+}
+# Outside the `patients` namespace, but part of the feature.
+ROOT_URLS = {
+    "signup_clinician",
+    "shared_checklist",
+    "verify_letter",
+    "login_verify",
+    "login_enrol",
+    "security",
+    "enable_two_factor",
+    "disable_two_factor",
+    "regenerate_recovery_codes",
+    "sign_out_other_sessions",
+}
+PATIENTS = ("patient", "other_patient")
+SECOND_STEP = {"login_verify", "login_enrol"}
+CLINICIANS = ("clinician", "stranger_clinician", "pending_clinician", "revoked_clinician")
+# Everyone who must use a second factor: the specialists and the staff.
+WITH_SECOND_FACTOR = (*CLINICIANS, "admin")
 
 Outcome = int | str | tuple | frozenset  # a status (or LOGIN); (plain, htmx); one of a set
 Data = Callable[[SimpleNamespace, object], dict]
@@ -127,6 +152,8 @@ class Case:
 
 
 def expected(case: Case, outcomes: dict[str, Outcome], persona: str, htmx: bool) -> Outcome:
+    if case.url in SECOND_STEP:  # nothing pending: to the log-in page, whoever asks
+        return LOGIN
     if persona in outcomes:
         outcome = outcomes[persona]
         return outcome[htmx] if isinstance(outcome, tuple) else outcome
@@ -508,6 +535,32 @@ CASES: list[Case] = [
         "patient",
         get={**dict.fromkeys(PERSONAS, ADMIN_LOGIN), "admin": 200},
     ),
+    # --- Signing in and the Security page (every persona signs in as the app lets them: the
+    # specialists with a verified second factor, the patients without one).
+    # No password step in progress: the second step sends everyone back to the log-in page.
+    Case("login_verify", "nobody pending", get={}, post={}),
+    Case("login_enrol", "nobody pending", get={}, post={}),
+    Case("security", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
+    # Patients may set an app up; the specialists already have one (back to Security).
+    Case(
+        "enable_two_factor",
+        "their own",
+        get=dict.fromkeys(PATIENTS, 200) | dict.fromkeys(WITH_SECOND_FACTOR, 302),
+        post=dict.fromkeys(PATIENTS, 200) | dict.fromkeys(WITH_SECOND_FACTOR, 302),
+    ),
+    # Patients without an app have nothing to turn off; specialists may not (404).
+    Case(
+        "disable_two_factor",
+        "their own",
+        get=dict.fromkeys(PATIENTS, 302),
+        post=dict.fromkeys(PATIENTS, 302),
+    ),
+    Case(
+        "regenerate_recovery_codes",
+        "their own",
+        post=dict.fromkeys(PATIENTS, 302) | dict.fromkeys(WITH_SECOND_FACTOR, 200),
+    ),
+    Case("sign_out_other_sessions", "their own", post=dict.fromkeys(SIGNED_IN, 302)),
 ]
 
 # The pages above without an id (or whose wrong token is already a row): nothing to generate.
@@ -775,7 +828,7 @@ def respond(world, case: Case, persona: str, method: str, htmx: bool, *, client=
         if client is None:
             client = Client()
             if user := world.personas[persona]:
-                client.force_login(user)
+                sign_in(client, user)
         try:
             headers = {**(HTMX if htmx else {}), **headers}
             if method == "GET":
@@ -850,7 +903,7 @@ def url_names(resolver=None, namespace: str = "") -> list[str]:
 def test_every_url_of_the_app_is_in_the_matrix():
     """A URL added anywhere (config/urls.py, an app's urls.py, an include) without its row here
     fails this test; the admin's URLs are all under ADMIN_RULE."""
-    names = set(url_names())
+    names = set(url_names()) - {f"<unnamed {route}>" for route in UNNAMED}
     admin = {name for name in names if name.startswith("admin:")}
     covered = {case.url for case in CASES}
     assert names - admin - covered == set(), "URLs missing from the access matrix"
@@ -858,6 +911,16 @@ def test_every_url_of_the_app_is_in_the_matrix():
     # The admin: its unnamed catch-all is part of the admin site, under the same rule.
     assert {"admin:index", "admin:login", "admin:logout"} <= admin
     assert {name for name in covered if name.startswith("admin:")} <= admin
+
+
+def test_the_unnamed_routes_answer_everyone_alike(world):
+    for route, want in UNNAMED.items():
+        for persona in PERSONAS:
+            client = Client()
+            if user := world.personas[persona]:
+                sign_in(client, user)
+            got = outcome_of(client.get(f"/{route}"), htmx=False)
+            assert got == want, f"/{route} as {persona}: expected {want}, got {got}"
 
 
 def test_every_url_with_an_id_is_tried_with_one_that_does_not_exist():
@@ -890,7 +953,7 @@ def test_the_whole_admin_is_staff_only(world):
         for persona in ("anonymous", "patient", "clinician"):
             client = Client()
             if user := world.personas[persona]:
-                client.force_login(user)
+                sign_in(client, user)
             response = client.get(path)
             got = outcome_of(response, htmx=False)
             want = ADMIN_OUTSIDE_THE_RULE.get(name, ADMIN_LOGIN)
@@ -900,7 +963,7 @@ def test_the_whole_admin_is_staff_only(world):
     assert not problems, ADMIN_RULE + ":\n" + "\n".join(problems)
     assert checked > 30  # the walk did reach the admin's model pages
     staff = Client()
-    staff.force_login(world.personas["admin"])
+    sign_in(staff, world.personas["admin"])
     assert staff.get(reverse("admin:index")).status_code == 200
 
 

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.care import create_invitation, review_clinician
 from patients.checklists import create_share_link
@@ -22,6 +23,7 @@ from patients.models import (
     User,
 )
 from tests.factories import ClinicianFactory, UserFactory
+from tests.support import code_of, log_in_with_code, sign_in
 
 NOW = datetime(2027, 3, 10, 9, tzinfo=UTC)
 
@@ -40,7 +42,7 @@ SIGNUP = {
 
 def client_of(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -78,7 +80,11 @@ def refusal(client: Client, code: str) -> str:
 
 def test_a_clinician_signs_up_and_waits_for_approval(client, catalogue):
     response = client.post("/en/accounts/signup/clinician/", SIGNUP)
-    assert response.status_code == 302 and response["Location"] == "/en/clinic/"
+    # No session before the authenticator app is set up (test_security_auth.py tests that step).
+    assert response.status_code == 302 and response["Location"] == "/en/accounts/two-step/setup/"
+    client.get(response["Location"])
+    codes = client.post(response["Location"], {"code": code_of(TOTPDevice.objects.get())})
+    assert 'href="/en/clinic/"' in page_of(codes)
     user = User.objects.get()
     assert user.email == "dr.martin@hopital.example"
     assert user.is_clinician and user.language == "en"
@@ -416,17 +422,13 @@ def test_the_access_record_is_empty_until_someone_looks(patient):
 @pytest.mark.parametrize("persona", ["clinician", "pending_clinician"])
 def test_a_clinician_lands_on_the_clinic_after_logging_in(client, persona, request):
     user = request.getfixturevalue(persona)
-    response = client.post(
-        "/accounts/login/", {"username": user.email, "password": "a-long-test-password"}
-    )
+    response = log_in_with_code(client, user)
     assert response.status_code == 302 and response["Location"] == "/clinic/"
 
 
 def test_a_clinician_in_english_lands_on_the_english_clinic(client, catalogue):
-    ClinicianFactory(email="dr.en@example.com", language="en")
-    response = client.post(
-        "/accounts/login/", {"username": "dr.en@example.com", "password": "a-long-test-password"}
-    )
+    user = ClinicianFactory(email="dr.en@example.com", language="en")
+    response = log_in_with_code(client, user)
     assert response["Location"] == "/en/clinic/"
 
 
@@ -440,6 +442,7 @@ def test_the_patient_list_is_recorded_once_an_hour_for_each_patient_it_shows(
     listed = AccessEvent.objects.filter(action=AccessAction.LISTED)
     assert [(e.patient, e.actor) for e in listed] == [(patient, clinician)]  # not other_patient
     with time_machine.travel(NOW + timedelta(hours=1, minutes=1), tick=False):
+        client = client_of(clinician)  # the first session ended after 30 idle minutes
         client.get("/en/clinic/")
         assert listed.all().count() == 2  # .all(): a fresh query, not the cached rows
     page = page_of(client_of(patient).get("/en/care/access/"))

@@ -45,6 +45,7 @@ from patients.models import (
 )
 from patients.reminders import deliver_reminders, dispatch_reminders, queue_due_reminders
 from tests.factories import TreatmentFactory, UserFactory, log_dose
+from tests.support import log_in_with_code, sign_in
 from therapies.loading import CatalogueError, load_catalogue, parse_checklists
 from therapies.models import ChecklistTemplate, Drug, DrugClass
 
@@ -78,7 +79,7 @@ def utc(*args) -> datetime:
 
 def client_of(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -1121,6 +1122,6 @@ def test_seed_demo_links_the_demo_clinician_with_a_shared_checklist_partly_done(
     assert not items["chest_xray"].is_verified
     assert checklist.next_reminder_at is not None  # the patient still has items to do
 
-    client = Client()
-    assert client.login(username="clinician@demo.example", password="demo-biologic-2026")
+    client = Client()  # the demo clinician logs in with the demo app's code (manage.py demo_totp)
+    assert log_in_with_code(client, clinician, "demo-biologic-2026").status_code == 302
     assert "Camille (demo)" in page_of(client.get("/en/clinic/"))

@@ -29,6 +29,7 @@ from patients.models import (
     Treatment,
     User,
 )
+from tests.support import sign_in
 from therapies.models import CompletedBy, Drug, Regimen
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +204,7 @@ def test_the_clinician_pages_make_as_many_queries_for_500_patients_as_for_5(
     shown = patients[1]  # a patient with an overdue dose and an open checklist
     checklist = Checklist.objects.get(patient=shown)
     events_for(checklist, clinician, 3, now)
-    client.force_login(clinician)
+    sign_in(client, clinician)
     pages = {
         "dashboard": ("/en/clinic/", None),
         "overdue": ("/en/clinic/?show=overdue", None),

@@ -5,6 +5,7 @@ import pytest
 from patients.models import StockDelivery
 from patients.treatments import record_delivery
 from tests.factories import TreatmentFactory, log_dose
+from tests.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_a_patient_without_treatment_is_invited_to_start_one(patient_client):
 
 
 def test_clinicians_have_no_patient_dashboard(client, clinician):
-    client.force_login(clinician)
+    sign_in(client, clinician)
     assert client.get("/en/dashboard/").status_code == 404
 
 

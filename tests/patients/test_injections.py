@@ -6,6 +6,7 @@ import time_machine
 
 from patients.models import Injection
 from tests.factories import TreatmentFactory, log_dose
+from tests.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def _client_for(user):
     from django.test import Client
 
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 
@@ -188,7 +189,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, treatment):
 
 
 def test_a_clinician_has_no_injection_form(client, clinician, treatment):
-    client.force_login(clinician)
+    sign_in(client, clinician)
     assert client.get(url(treatment)).status_code == 404
 
 

@@ -15,6 +15,7 @@ from patients.letters import StaticOnlyFetcher, approve_letter, render_pdf
 from patients.models import AccessAction, AccessEvent, CareLink, Letter
 from patients.travel import plan_trip, update_trip
 from patients.views.travel import VERIFY_RATE
+from tests.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,7 @@ def test_with_a_linked_clinician_the_letter_is_a_draft_until_approved(
 
 
 def clinician_client(client, clinician):
-    client.force_login(clinician)
+    sign_in(client, clinician)
     return client
 
 

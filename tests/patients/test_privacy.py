@@ -50,6 +50,7 @@ from patients.reminders import deliver_reminders
 from patients.travel import plan_trip
 from patients.treatments import move_dose, record_delivery
 from tests.factories import TreatmentFactory, log_dose
+from tests.support import sign_in
 from therapies.models import Drug
 
 pytestmark = pytest.mark.django_db
@@ -135,9 +136,7 @@ def world(patient, other_patient, clinician, stranger_clinician, catalogue):
 
 
 def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return sign_in(Client(), user)
 
 
 def download(client, name: str):
@@ -599,3 +598,34 @@ def test_the_access_log_page_says_how_long_entries_are_kept(patient_client, sett
     settings.ACCESS_LOG_RETENTION_DAYS = 90
     page = patient_client.get("/en/care/access/").content.decode()
     assert "Each entry is kept for 90 days, then deleted." in page
+
+
+def test_deleting_an_account_deletes_its_log_in_records_and_no_one_elses(patient, other_patient):
+    from axes.models import AccessAttempt, AccessLog
+
+    for user in (patient, other_patient):
+        AccessLog.objects.create(username=user.email.upper(), ip_address="192.0.2.1")
+        AccessAttempt.objects.create(
+            username=user.email, ip_address="192.0.2.1", user_agent="x", failures_since_start=1
+        )
+    privacy.erase_account(user=patient)
+    assert not AccessLog.objects.filter(username__iexact=patient.email).exists()
+    assert not AccessAttempt.objects.filter(username__iexact=patient.email).exists()
+    assert AccessLog.objects.filter(username__iexact=other_patient.email).count() == 1
+    assert AccessAttempt.objects.filter(username__iexact=other_patient.email).count() == 1
+
+
+def test_the_daily_task_deletes_log_in_records_past_their_retention(patient, settings):
+    from axes.models import AccessLog
+
+    settings.LOGIN_LOG_RETENTION_DAYS = 90
+    now = datetime(2027, 6, 1, 3, 17, tzinfo=UTC)
+    kept, gone = (
+        AccessLog.objects.create(username=patient.email, ip_address="192.0.2.1") for _ in range(2)
+    )
+    # attempt_time is auto_now_add: set the ages afterwards.
+    AccessLog.objects.filter(pk=kept.pk).update(attempt_time=now - timedelta(days=89))
+    AccessLog.objects.filter(pk=gone.pk).update(attempt_time=now - timedelta(days=91))
+    with time_machine.travel(now, tick=False):
+        tasks.purge_access_log()
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [kept.pk]

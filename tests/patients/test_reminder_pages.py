@@ -17,6 +17,7 @@ from patients.reminders import (
 )
 from patients.treatments import record_delivery
 from tests.factories import log_dose
+from tests.support import sign_in
 
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
 
@@ -83,7 +84,7 @@ def test_pausing_clears_the_next_reminder(patient_client, treatment):
 
 @pytest.mark.django_db
 def test_reminder_pages_are_for_patients_only(client, clinician):
-    client.force_login(clinician)
+    sign_in(client, clinician)
     assert client.get("/reminders/").status_code == 404
     assert client.get("/notifications/").status_code == 404
     assert client.get("/reminders/").status_code == 404

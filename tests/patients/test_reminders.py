@@ -26,7 +26,7 @@ from patients.reminders import (
 )
 from patients.treatments import record_delivery, stop_treatment
 from tests.factories import TreatmentFactory, UserFactory, log_dose
-from tests.support import FlakyBackend
+from tests.support import FlakyBackend, sign_in
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -428,7 +428,7 @@ def test_a_dose_moved_in_the_admin_moves_its_reminders(treatment, client):
     log_dose(treatment, 2, date(2027, 2, 1))
     assert treatment.next_reminder_at == utc(2027, 3, 27, 8)
     admin = UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    sign_in(client, admin)
     response = client.post(
         f"/en/admin/patients/treatment/{treatment.pk}/change/",
         {

@@ -24,6 +24,7 @@ from patients.travel import (
 )
 from patients.treatments import record_delivery
 from tests.factories import TreatmentFactory, log_dose
+from tests.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -323,7 +324,7 @@ def test_the_clinician_sees_the_trips_and_letters_of_a_linked_patient(
 ):
     trip = a_trip(patient, date(2027, 3, 20), date(2027, 4, 2))
     approve_letter(trip=trip, kind="certificate", clinician=clinician, now=BEFORE)
-    client.force_login(clinician)
+    sign_in(client, clinician)
     page = client.get(reverse("patients:clinic_patient", args=[patient.pk])).content.decode()
     assert reverse("patients:clinic_letter", args=[trip.pk, "certificate"]) in page
     assert reverse("patients:clinic_letter", args=[trip.pk, "prescription"]) in page

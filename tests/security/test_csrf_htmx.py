@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.patients.test_access_matrix import CASES, PERSONAS, expected, outcome_of, respond
+from tests.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def csrf_client(world, persona):
     base.html hands to htmx."""
     client = Client(enforce_csrf_checks=True)
     if user := world.personas[persona]:
-        client.force_login(user)
+        sign_in(client, user)
     page = client.get(reverse("privacy")).content.decode()
     token = json.loads(HX_HEADERS.search(page).group(1))["X-CSRFToken"]
     assert token

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients import timeutils
 from patients.checklists import create_checklist, mark_done, share_checklist, verify_item
@@ -27,6 +28,7 @@ from patients.models import (
     Trip,
     User,
 )
+from patients.security import readable_secret
 from patients.travel import plan_trip
 from patients.treatments import planned_dose, record_delivery, start_treatment
 from therapies.models import Drug
@@ -35,6 +37,18 @@ DEMO_PASSWORD = "demo-biologic-2026"
 PATIENT_EMAIL = "patient@demo.example"
 CLINICIAN_EMAIL = "clinician@demo.example"
 SITES = list(InjectionSite)
+
+
+def demo_authenticator(clinician: User) -> TOTPDevice:
+    """Specialists must use a second factor: the demo one has an authenticator with a fixed,
+    published secret (settings.DEMO_TOTP_KEY), so anyone trying the demo can get its codes."""
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=clinician,
+        name="Demo authenticator",
+        defaults={"key": settings.DEMO_TOTP_KEY, "confirmed": True},
+    )
+    TOTPDevice.objects.filter(user=clinician).exclude(pk=device.pk).delete()
+    return device
 
 
 class Command(BaseCommand):
@@ -55,9 +69,14 @@ class Command(BaseCommand):
             self._story(patient, drug)
             self._care_team(patient, clinician)
             self._trip(patient)
+            device = demo_authenticator(clinician)
         self.stdout.write(f"Demo accounts (password for both: {DEMO_PASSWORD})")
         self.stdout.write(f"  patient:   {PATIENT_EMAIL}")
         self.stdout.write(f"  clinician: {CLINICIAN_EMAIL}")
+        self.stdout.write(
+            "  the clinician's second step: the code of `python manage.py demo_totp`, or add the "
+            f"key {readable_secret(device)} to an authenticator app (time-based, 6 digits)"
+        )
 
     def _user(self, email: str, name: str, role: str) -> User:
         user, _ = User.objects.get_or_create(email=email, defaults={"display_name": name})
