@@ -473,3 +473,13 @@ def test_the_longest_address_still_logs_in(db):
         "/en/accounts/login/", {"username": email.upper(), "password": "a-long-test-password"}
     )
     assert response.status_code == 302
+
+
+def test_a_long_address_at_log_in_is_counted_not_a_crash(patient):
+    """Was a DataError on PostgreSQL: django-axes stored the 100,000 characters in a column of
+    255. The failure is still counted, under the first 255."""
+    from axes.models import AccessAttempt
+
+    response = Client().post("/en/accounts/login/", {"username": "A" * 100_000, "password": "x"})
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "a" * 255
