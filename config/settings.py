@@ -89,9 +89,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "patients.middleware.RequestTooLargeMiddleware",  # before anything reads the body
+    "patients.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "patients.middleware.PrivatePagesNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -301,7 +304,13 @@ REMINDERS_QUEUE = CELERY_TASK_DEFAULT_QUEUE
 REMINDER_CLAIM_TIMEOUT = env_int("REMINDER_CLAIM_TIMEOUT", 600)
 
 # --- E-mail (Django 6.1 MAILERS) -----------------------------------------------------------------
-_email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Production sends real mail by default (the console backend fails `check --deploy`).
+_email_backend = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
 _mailer: dict = {"BACKEND": _email_backend}
 if _email_backend.endswith("smtp.EmailBackend"):
     _mailer["OPTIONS"] = {
@@ -329,6 +338,12 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
+# Request bodies: the largest form (a trip with its notes) is a few KiB. A bigger announced body
+# answers 413 (patients.middleware.RequestTooLargeMiddleware), a bigger chunked one 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 200)
+# No form takes a file: a file part of a multipart body is dropped, never stored.
+FILE_UPLOAD_HANDLERS = ["patients.middleware.NoFileUploads"]
 # The load balancer probes the health checks over plain HTTP (when SECURE_SSL_REDIRECT is on).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Error reports show no POST value and no local variable: all may be health data.
@@ -338,6 +353,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -300,10 +300,15 @@ def client_ip(request) -> str | None:
     return chain[-proxies] if len(chain) >= proxies else remote
 
 
+# django-axes keeps the name typed in a 255-character column: PostgreSQL refuses a longer one
+# (a 500 at log-in, found by tests/security/test_fuzz_forms.py). No address is that long.
+AXES_USERNAME_LENGTH = 255
+
+
 def login_username(request, credentials: dict | None) -> str:
     """E-mail addresses are case-insensitive here: so are the failure counts."""
     value = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(value).strip().lower()
+    return str(value).strip().lower()[:AXES_USERNAME_LENGTH]
 
 
 def lockout_response(request, original_response, credentials):

@@ -24,6 +24,10 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str) -> "User":
+        # No address is longer than the field: a longer one is nobody, and is not sent to the
+        # database (SQLite refuses a LIKE pattern over 50,000 bytes, a 500 on the log-in page).
+        if len(username) > self.model._meta.get_field("email").max_length:
+            raise self.model.DoesNotExist
         return self.get(email__iexact=username)
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":

@@ -96,7 +96,16 @@ def profile(request):
                     plan_patient_reminders(patient=user, now=timezone.now())
             messages.success(request, _("Profile saved."))
             response = redirect(translate_url(request.path, user.language))
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language)
+            response.set_cookie(  # with the flags Django's set_language gives it (HTTPS only…)
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
             return response
     else:
         form = ProfileForm(instance=request.user)

@@ -51,9 +51,16 @@ def trips(request):
     return render(request, "patients/trips.html", context)
 
 
+def _zone_only(request) -> bool:
+    """htmx asks for the time zones of the country just chosen. It POSTs the country, so the
+    destination of a trip never appears in a URL (nor in the access log)."""
+    return bool(request.htmx) and request.method == "POST" and "zone_only" in request.POST
+
+
 def _trip_form(request, trip: Trip | None = None):
+    """Bound to a submitted trip; unbound (nothing saved) for a first display or a zone list."""
     today = timeutils.local_today(request.user.zone)
-    if request.method == "POST":
+    if request.method == "POST" and not _zone_only(request):
         return TripForm(request.POST, instance=trip, today=today)
     initial = {"traveller_name": request.user.display_name}
     last = (
@@ -61,14 +68,14 @@ def _trip_form(request, trip: Trip | None = None):
     )
     if last is not None:  # the traveller's details rarely change between trips
         initial |= {"traveller_name": last.traveller_name, "date_of_birth": last.date_of_birth}
-    if "destination" in request.GET:  # the country was just chosen: list its time zones
-        initial["destination"] = request.GET["destination"][:2]
+    if _zone_only(request):  # the country was just chosen: list its time zones
+        initial["destination"] = request.POST.get("destination", "")[:2]
     return TripForm(instance=trip, initial=initial, today=today)
 
 
 def _render_trip_form(request, form, trip=None):
     template = "patients/trip_form.html"
-    if request.htmx and request.method == "GET" and "destination" in request.GET:
+    if _zone_only(request):
         template += "#zone-field"  # the time zones of the country just chosen
     return render(request, template, {"form": form, "trip": trip})
 
@@ -78,7 +85,7 @@ def _render_trip_form(request, form, trip=None):
 @patient_required
 def new_trip(request):
     form = _trip_form(request)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         trip = plan_trip(
             patient=request.user,
             now=timezone.now(),
@@ -95,7 +102,7 @@ def new_trip(request):
 def edit_trip(request, pk: int):
     trip = get_trip_for_patient(request, pk)
     form = _trip_form(request, trip)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         update_trip(
             trip=form.instance, changed=form.changed_data, by=request.user, now=timezone.now()
         )

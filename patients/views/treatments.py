@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -22,7 +23,9 @@ HISTORY_PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 @patient_required
 def start(request):
-    if request.method == "POST":
+    """A therapy page's "I am treated with this medicine" POSTs `preselect=<INN>`: the form
+    opens with that medicine chosen, and a drug name never appears in a URL or a log."""
+    if request.method == "POST" and "preselect" not in request.POST:
         form = StartTreatmentForm(request.POST, patient=request.user)
         if form.is_valid():
             regimen = form.cleaned_data["regimen"]
@@ -41,8 +44,13 @@ def start(request):
                 return redirect("patients:dashboard")
     else:
         initial = {"first_dose_on": timeutils.local_today(request.user.zone)}
-        inn = request.GET.get("drug", "")
-        preselected = Regimen.objects.filter(drug__inn=inn, is_default=True).first()
+        inn = request.POST.get("preselect", "")
+        # An INN is a slug; anything else (a NUL, which PostgreSQL refuses in a query) is no INN.
+        preselected = (
+            Regimen.objects.filter(drug__inn=inn, is_default=True).first()
+            if slug_re.fullmatch(inn)
+            else None
+        )
         if preselected:
             initial["regimen"] = preselected.pk
         form = StartTreatmentForm(patient=request.user, initial=initial)

@@ -102,6 +102,11 @@ NOT_FOUND_PATH = "/therapies/nope/"
 NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status of 404 (Not Found)"
 
 
+# A query string of more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: the 400 page.
+BAD_REQUEST_PATH = "/search/?" + "&".join(f"f{i}=1" for i in range(201))
+BAD_REQUEST_CONSOLE = "the server responded with a status of 400 (Bad Request)"
+
+
 def today_at_home(user):
     return timeutils.local_today(user.zone)
 
@@ -276,6 +281,13 @@ def test_not_found_page(live_server, catalogue, page, console_errors, language):
     response = page.goto(url_for(live_server, language, NOT_FOUND_PATH))
     assert response.status == 404
     check_page(page, console_errors, language=language, ignore=(NOT_FOUND_CONSOLE,))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_bad_request_page(live_server, page, console_errors, language):
+    response = page.goto(url_for(live_server, language, BAD_REQUEST_PATH))
+    assert response.status == 400
+    check_page(page, console_errors, language=language, ignore=(BAD_REQUEST_CONSOLE,))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -239,12 +239,18 @@ def test_a_country_with_one_time_zone_needs_no_choice(patient_client, zone):
 
 @pytest.mark.now(BEFORE)
 def test_choosing_a_country_lists_its_zones_with_htmx_and_without(patient_client):
-    url = reverse("patients:new_trip") + "?destination=US"
-    fragment = patient_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    """htmx POSTs the country (a trip's destination stays out of URLs and logs) and saves
+    nothing; without JavaScript, saving brings the form back with the country's zones."""
+    url = reverse("patients:new_trip")
+    fragment = patient_client.post(
+        url, {"destination": "US", "zone_only": "1"}, headers={"HX-Request": "true"}
+    ).content.decode()
     assert "<html" not in fragment and 'id="zone-field"' in fragment
     assert "America/New_York" in fragment and "Asia/Tokyo" not in fragment
-    page = patient_client.get(url).content.decode()
-    assert "<html" in page and "America/New_York" in page
+    assert not Trip.objects.exists()
+    page = patient_client.post(url, trip_data(destination="US", destination_time_zone=""))
+    assert page.status_code == 200 and not Trip.objects.exists()
+    assert "<html" in page.content.decode() and "America/New_York" in page.content.decode()
 
 
 @pytest.mark.now(BEFORE)

@@ -18,10 +18,15 @@ def test_starting_a_treatment_leads_to_its_plan(patient_client, patient):
 
 
 def test_the_regimens_are_grouped_by_medicine_and_a_drug_can_be_preselected(patient_client):
-    page = patient_client.get("/en/treatments/new/?drug=risankizumab").content.decode()
-    assert '<optgroup label="risankizumab (Skyrizi)">' in page
+    """The therapy page POSTs the medicine (no drug name in a URL); nothing is started."""
+    therapy = patient_client.get("/en/therapies/risankizumab/").content.decode()
+    assert 'name="preselect" value="risankizumab"' in therapy
+    response = patient_client.post("/en/treatments/new/", {"preselect": "risankizumab"})
+    page = response.content.decode()
+    assert response.status_code == 200 and '<optgroup label="risankizumab (Skyrizi)">' in page
     default = Regimen.objects.get(drug__inn="risankizumab", is_default=True)
     assert f'<option value="{default.pk}" selected>' in page
+    assert "This field is required." not in page and not Treatment.objects.exists()
 
 
 def test_one_active_treatment_per_medicine(patient_client, treatment):

@@ -1,0 +1,48 @@
+"""Run Django with APP_ENV=production in a subprocess: the production branch of settings.py is
+read at import, so override_settings could not show what it really sets."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def production_env(var_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "SECURE_", "EMAIL_", "DEBUG", "CSRF_"))
+    }
+    env.update(
+        APP_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="care.example.org,testserver",
+        DATABASE_URL=f"sqlite:///{var_dir / 'production.sqlite3'}",
+        VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="config.settings",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def run(args: list[str], var_dir: Path, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=production_env(var_dir),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def run_json(script: str, var_dir: Path):
+    """Run `script` under production settings; it prints one JSON document last."""
+    result = run(["-c", script], var_dir)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
