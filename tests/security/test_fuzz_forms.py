@@ -19,6 +19,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from patients.forms import TripForm
 from tests.patients.test_access_matrix import NO_SUCH_ID, Case, respond
 from tests.support import sign_in
 
@@ -153,18 +154,7 @@ def prefixed(prefix: str, *names: str) -> list[str]:
 
 
 DATES = ["2027-03-01", "2026-11-20"]
-TRIP_FIELDS = [
-    "destination",
-    "destination_time_zone",
-    "departs_on",
-    "returns_on",
-    "means",
-    "spare_doses",
-    "traveller_name",
-    "date_of_birth",
-    "passport_number",
-    "diagnosis",
-]
+TRIP_FIELDS = list(TripForm.Meta.fields)  # every field the form reads
 TRIP_VALID = {
     "destination": ["JP", "US", "FR"],
     "destination_time_zone": ["Asia/Tokyo", "America/New_York"],
