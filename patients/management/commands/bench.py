@@ -236,13 +236,14 @@ class Command(BaseCommand):
             ROOT_URLCONF="config.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False
         ):
             hello_queries = self._queries(anonymous, "/bench/hello")
+            alone = self._alone(anonymous, repeat)
             all_hello = []
             for name, page_client, url, before in pages:
                 page, hello = self._measure(page_client, url, anonymous, repeat, before)
                 all_hello += hello
                 rows.append((name, page, hello, self._queries(page_client, url, before)))
         reference = statistics.median(all_hello)
-        self._write(output, rows, all_hello, hello_queries, repeat)
+        self._write(output, rows, all_hello, alone, hello_queries, repeat)
         self.stdout.write(f"{'hello world (reference)':52} median {reference * 1000:7.2f} ms")
         for name, page, hello, queries in rows:
             ratio = statistics.median(page) / statistics.median(hello)
@@ -264,6 +265,16 @@ class Command(BaseCommand):
         with connection.execute_wrapper(count):
             client.get(url)
         return len(queries)
+
+    def _alone(self, client: Client, repeat: int) -> list[float]:
+        """Hello world on its own, `repeat` times in a row: no page's garbage to collect and
+        caches warm, so faster than between two pages. The stricter reference."""
+        samples = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            client.get("/bench/hello")
+            samples.append(time.perf_counter() - start)
+        return samples
 
     def _measure(self, client: Client, url: str, reference: Client, repeat: int, before=None):
         """`repeat` timed requests of the page, each after a hello-world request (timed too)."""
@@ -409,8 +420,9 @@ class Command(BaseCommand):
             traveller_name="Bench Traveller",
         )
 
-    def _write(self, output: str, rows, all_hello, hello_queries: int, repeat: int) -> None:
+    def _write(self, output: str, rows, all_hello, alone, hello_queries: int, repeat: int) -> None:
         reference = statistics.median(all_hello)
+        strict = statistics.median(alone)
         lines = [
             "## Pages (in-process, SQLite)",
             "",
@@ -430,18 +442,27 @@ class Command(BaseCommand):
             f"{hello_queries} queries (signed out: the bare view of the issue's reference; the "
             "same view signed in, which costs the session and the user as every signed-in page "
             "does, is a row of its own, and the targets are also given against it)",
+            f"- ratio to hello world alone: the page's median divided by the median of {repeat} "
+            f"hello-world requests in a row before the pages ({strict * 1000:.2f} ms): the "
+            "stricter reference, since between two pages hello world pays for their garbage "
+            "collection and cold caches; the targets are judged against it",
             "- 'not cached': the cache is emptied before each request (outside the timing)",
             "",
-            "| page | median ms | min ms | max ms | ratio to hello world | queries |",
-            "|---|---:|---:|---:|---:|---:|",
-            f"| hello world (reference) | {reference * 1000:.2f} | {min(all_hello) * 1000:.2f} | "
-            f"{max(all_hello) * 1000:.2f} | 1.0 | {hello_queries} |",
+            "| page | median ms | min ms | max ms | ratio to hello world (interleaved) "
+            "| ratio to hello world alone | queries |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            f"| hello world alone (reference) | {strict * 1000:.2f} | {min(alone) * 1000:.2f} | "
+            f"{max(alone) * 1000:.2f} | | 1.0 | {hello_queries} |",
+            f"| hello world, interleaved (reference) | {reference * 1000:.2f} | "
+            f"{min(all_hello) * 1000:.2f} | {max(all_hello) * 1000:.2f} | 1.0 | "
+            f"{reference / strict:.1f} | {hello_queries} |",
         ]
         for name, page, hello, queries in rows:
             median = statistics.median(page)
             lines.append(
                 f"| {name} | {median * 1000:.2f} | {min(page) * 1000:.2f} | "
-                f"{max(page) * 1000:.2f} | {median / statistics.median(hello):.1f} | {queries} |"
+                f"{max(page) * 1000:.2f} | {median / statistics.median(hello):.1f} | "
+                f"{median / strict:.1f} | {queries} |"
             )
         # The signed-in hello world's own ratio to the bare one (both interleaved the same way):
         # a page's ratio divided by it is its ratio to the signed-in hello world.
@@ -450,13 +471,15 @@ class Command(BaseCommand):
             for name, page, hello, _queries in rows
             if name == SIGNED_IN_HELLO
         )
-        lines += ["", "Targets (issue #8), against the bare hello world:", ""]
+        lines += ["", "Targets (issue #8), against the bare hello world alone:", ""]
         for name, page, hello, _queries in rows:
             if name in TARGETS:
-                ratio = statistics.median(page) / statistics.median(hello)
+                ratio = statistics.median(page) / strict
+                interleaved = statistics.median(page) / statistics.median(hello)
                 verdict = "met" if ratio <= TARGETS[name] else "NOT met"
                 lines.append(
                     f"- {name}: ≤ {TARGETS[name]}× hello world: {verdict} ({ratio:.1f}×; "
-                    f"{ratio / signed_in:.1f}× the signed-in hello world)"
+                    f"{interleaved:.1f}× the interleaved hello world, "
+                    f"{interleaved / signed_in:.1f}× the signed-in one)"
                 )
         write_section(output, "pages", lines)

@@ -283,12 +283,12 @@ class Command(BaseCommand):
             cursor.execute(
                 "INSERT INTO patients_user (id, password, last_login, is_superuser, email, "
                 "display_name, role, time_zone, language, health_data_consent_at, "
-                "privacy_notice_version, is_active, is_staff, date_joined) "
+                "privacy_notice_version, is_active, is_staff, date_joined, session_epoch) "
                 "SELECT g, '!bench', NULL, false, 'patient-' || g || '@bench.example', "
                 "'Patient ' || g, 'patient', "
                 "(%(zones)s::text[])[1 + mod(g + g / %(due_every)s, %(zone_count)s)], "
                 "CASE WHEN mod(g, 3) = 0 THEN 'en' ELSE 'fr' END, "
-                "%(epoch)s, %(notice)s, true, false, %(epoch)s "
+                "%(epoch)s, %(notice)s, true, false, %(epoch)s, 0 "
                 "FROM generate_series(1, %(n)s) AS g",
                 params,
             )
