@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
@@ -448,8 +449,9 @@ def erase_account(*, user: User) -> None:
     The cascade takes treatments, injections, stock, dose overrides, reminder settings (the
     calendar token), every reminder and notification (the outbox: a send task that still holds
     an id finds nothing), care links, invitations, checklists with their items, events and
-    share links, trips and their letters (whose verification page then answers 404), and a
-    clinician's profile. The access record keeps its rows: the person's key is replaced by a
+    share links, trips and their letters (whose verification page then answers 404), a
+    clinician's profile and the second-factor devices; the log-in records under the e-mail go
+    too. The access record keeps its rows: the person's key is replaced by a
     pseudonym, on the patient's side and on the actor's side (whose copied name goes too).
     """
     alias = pseudonym(user.pk)
@@ -462,8 +464,6 @@ def erase_account(*, user: User) -> None:
 
 def delete_login_records(*, email: str) -> int:
     """django-axes' records of log-ins and failed attempts under this e-mail (any case)."""
-    from axes.models import AccessAttempt, AccessLog
-
     return sum(
         model.objects.filter(username__iexact=email).delete()[0]
         for model in (AccessAttempt, AccessLog)
@@ -493,8 +493,6 @@ def purge_access_log(*, now: datetime, batch_size: int = PURGE_BATCH) -> int:
 
 def purge_login_records(*, now: datetime) -> int:
     """Delete django-axes' log-in records older than LOGIN_LOG_RETENTION_DAYS."""
-    from axes.models import AccessAttempt, AccessLog
-
     cutoff = now - timedelta(days=settings.LOGIN_LOG_RETENTION_DAYS)
     return sum(
         model.objects.filter(attempt_time__lt=cutoff).delete()[0]

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from patients import security
-from patients.accounts import delete_account
+from patients import privacy, security
 from patients.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
 from patients.models import Role
 from patients.reminders import plan_patient_reminders
@@ -120,7 +119,7 @@ def delete(request):
         if form.is_valid():
             user = request.user
             logout(request)
-            delete_account(user=user)
+            privacy.erase_account(user=user)
             messages.success(request, _("Your account and all your data are deleted."))
             return redirect("home")
     else:
