@@ -1,5 +1,17 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# The modules that register reminder kinds and planners with `patients.reminders.registry` when
+# imported, and the tasks module the delivery engine enqueues by name: the engine imports none
+# of them (they sit above it), so they are loaded here, once the models are.
+REGISTERING_MODULES = (
+    "patients.treatments.reminders",
+    "patients.checklists",
+    "patients.travel.trips",
+    "patients.tasks",
+)
 
 
 class PatientsConfig(AppConfig):
@@ -12,3 +24,5 @@ class PatientsConfig(AppConfig):
         from patients.security import stamp_login
 
         user_logged_in.connect(stamp_login, dispatch_uid="patients.security.stamp_login")
+        for module in REGISTERING_MODULES:
+            import_module(module)

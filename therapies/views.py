@@ -1,5 +1,6 @@
 from itertools import groupby
 
+from django.apps import apps
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -39,12 +40,15 @@ def therapy_detail(request, inn: str):
 
 def _class_article(drug: Drug):
     """The article about the drug's class in the reader's language, if loaded (one query)."""
-    from content.models import Article, Kind  # content is optional for the catalogue pages
-
+    # By name from the app registry: content sits above the catalogue (it reads it) and is
+    # optional for the catalogue pages, so this module does not import it.
+    if not apps.is_installed("content"):
+        return None
+    article = apps.get_model("content", "Article")
     language = (get_language() or "fr")[:2]
     return (
-        Article.objects.published(language)
-        .filter(kind=Kind.THERAPY_CLASS, therapy_class=drug.drug_class)
+        article.objects.published(language)
+        .filter(kind="therapy_class", therapy_class=drug.drug_class)
         .only("slug", "language", "title")
         .first()
     )

@@ -4,7 +4,6 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
@@ -15,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from patients import privacy, security
-from patients.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
-from patients.models import Role
-from patients.reminders import plan_patient_reminders
+from patients import security
+from patients.accounts import sign_up_patient, update_profile
+from patients.forms.accounts import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
+from patients.privacy.erasure import erase_account
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,12 +27,11 @@ def signup(request):
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = form.save(commit=False)
-            user.role = Role.PATIENT
-            user.language = translation.get_language() or settings.LANGUAGE_CODE
-            user.health_data_consent_at = timezone.now()
-            user.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
-            user.save()
+            user = sign_up_patient(
+                user=form.save(commit=False),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                now=timezone.now(),
+            )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url(request) or "patients:start_treatment")
     else:
@@ -89,10 +87,9 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
-            with transaction.atomic():
-                user = form.save()
-                if "time_zone" in form.changed_data:  # reminders follow the home zone
-                    plan_patient_reminders(patient=user, now=timezone.now())
+            user = update_profile(
+                user=form.save(commit=False), changed=form.changed_data, now=timezone.now()
+            )
             messages.success(request, _("Profile saved."))
             response = redirect(translate_url(request.path, user.language))
             response.set_cookie(  # with the flags Django's set_language gives it (HTTPS only…)
@@ -119,7 +116,7 @@ def delete(request):
         if form.is_valid():
             user = request.user
             logout(request)
-            privacy.erase_account(user=user)
+            erase_account(user=user)
             messages.success(request, _("Your account and all your data are deleted."))
             return redirect("home")
     else:

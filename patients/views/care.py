@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients import security
+from patients.accounts import sign_up_clinician
 from patients.care import (
     CareError,
     accept_invitation,
@@ -21,8 +21,8 @@ from patients.care import (
     open_invitations,
     revoke_link,
 )
-from patients.forms import ClinicianSignupForm, InvitationCodeForm
-from patients.models import AccessEvent, CareLink, ClinicianProfile, Invitation, Role
+from patients.forms.care import ClinicianSignupForm, InvitationCodeForm
+from patients.models import AccessEvent, CareLink, Invitation
 from patients.views.accounts import next_url
 from patients.views.guards import patient_required
 
@@ -37,12 +37,11 @@ def clinician_signup(request):
     if request.method == "POST":
         form = ClinicianSignupForm(request.POST)
         if form.is_valid():
-            with transaction.atomic():
-                user = form.save(commit=False)
-                user.role = Role.CLINICIAN
-                user.language = translation.get_language() or settings.LANGUAGE_CODE
-                user.save()
-                ClinicianProfile.objects.create(user=user, **form.profile_fields())
+            user = sign_up_clinician(
+                user=form.save(commit=False),
+                profile=form.profile_fields(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
             # No session before the second factor is set up: the enrolment page comes first.
             security.start_second_step(
                 request, user=user, remember=False, next_url=next_url(request)

@@ -23,7 +23,7 @@ from patients.checklists import (
     revoke_share_links,
     with_items,
 )
-from patients.forms import ItemDoneForm, ShareLinkForm
+from patients.forms.checklists import ItemDoneForm, ShareLinkForm
 from patients.models import AccessAction, Checklist
 from patients.views.guards import get_checklist_for_patient, get_item_for_patient, patient_required
 from therapies.models import CompletedBy

@@ -33,22 +33,23 @@ from patients.checklists import (
     verify_item,
     with_items,
 )
-from patients.forms import (
+from patients.forms.care import PatientFilterForm
+from patients.forms.checklists import (
     ChecklistItemForm,
-    DoseOverrideForm,
     DueDateForm,
     NewChecklistForm,
-    PatientFilterForm,
     VerifyItemForm,
 )
+from patients.forms.treatments import DoseOverrideForm
 from patients.models import (
     AccessAction,
     Checklist,
     ClinicianStatus,
     Treatment,
 )
-from patients.travel import trips_with_letters
-from patients.treatments import move_dose, overview, treatments_with_care_data
+from patients.travel.trips import trips_with_letters
+from patients.treatments.reads import overview, treatments_with_care_data
+from patients.treatments.writes import move_dose
 from patients.views.checklists import checklist_context
 from patients.views.guards import (
     approved_clinician_required,
@@ -145,9 +146,6 @@ def move(request, pk: int):
         on=form.cleaned_data["date"],
         by=request.user,
     )
-    record_access(
-        patient=patient, actor=request.user, action=AccessAction.MOVED_DOSE, now=timezone.now()
-    )
     messages.success(
         request,
         _("Dose %(number)s moved. The patient sees the new date and the reminders follow it.")
@@ -169,7 +167,6 @@ def new_checklist(request, pk: int):
             checklist = create_checklist(
                 patient=patient, drug=form.cleaned_data["drug"], clinician=request.user, now=now
             )
-            _changed(request, patient, now)
             messages.success(
                 request,
                 _("Draft created. Remove or add items, set due dates, then share it."),
@@ -226,15 +223,8 @@ def share(request, pk: int):
     checklist = get_checklist_for_clinician(request, pk)
     now = timezone.now()
     if share_checklist(checklist=checklist, actor=request.user, now=now):
-        _changed(request, checklist.patient, now)
         messages.success(request, _("Shared. The patient is notified in the app and by e-mail."))
     return redirect("patients:clinic_checklist", pk)
-
-
-def _changed(request, patient, now) -> None:
-    record_access(
-        patient=patient, actor=request.user, action=AccessAction.CHANGED_CHECKLIST, now=now
-    )
 
 
 @require_POST
@@ -246,7 +236,6 @@ def add(request, pk: int):
         return _checklist_page(request, pk, forms={"add": form})
     now = timezone.now()
     item = add_item(checklist=checklist, actor=request.user, now=now, **form.cleaned_data)
-    _changed(request, checklist.patient, now)
     messages.success(request, _("Item added."))
     return redirect(f"{reverse('patients:clinic_checklist', args=[pk])}#item-{item.pk}")
 
@@ -287,7 +276,6 @@ def verify(request, pk: int):
             actor=request.user,
             now=now,
         )
-        _changed(request, item.checklist.patient, now)
         return _item_response(request, item, today=today)
     item.verify_form = form
     item.due_form = _due_form(item)
@@ -312,7 +300,6 @@ def due(request, pk: int):
         return _item_form_page(request, item)
     now = timezone.now()
     set_due_date(item=item, due_on=form.cleaned_data["due_on"], actor=request.user, now=now)
-    _changed(request, item.checklist.patient, now)
     return _item_response(request, item, today=today)
 
 
@@ -322,7 +309,6 @@ def unverify(request, pk: int):
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
     unverify_item(item=item, actor=request.user, now=now)
-    _changed(request, item.checklist.patient, now)
     return _item_response(request, item, today=timeutils.local_today(request.user.zone))
 
 
@@ -333,7 +319,6 @@ def remove(request, pk: int):
     now = timezone.now()
     checklist_id = item.checklist_id
     remove_item(item=item, actor=request.user, now=now)
-    _changed(request, item.checklist.patient, now)
     if request.htmx:
         return HttpResponse("")
     messages.success(request, _("Item removed."))

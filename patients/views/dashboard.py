@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 from content.suggestions import suggest_articles
 from patients import timeutils
 from patients.models import ChecklistItem, Trip
-from patients.treatments import overview, treatments_with_care_data
+from patients.treatments.reads import overview, treatments_with_care_data
 from patients.views.guards import patient_required
 from patients.views.injections import pop_undo
 

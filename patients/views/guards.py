@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from patients.care import is_approved_clinician, linked_patients
 from patients.checklists import with_items
 from patients.models import Checklist, ChecklistItem, Injection, Treatment, Trip, User
-from patients.treatments import treatments_with_care_data
+from patients.treatments.reads import treatments_with_care_data
 
 
 def patient_required(view):

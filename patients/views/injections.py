@@ -4,16 +4,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import timeutils
-from patients.forms import InjectionForm
-from patients.injections import (
+from patients.forms.treatments import InjectionForm
+from patients.models import Injection, Reaction
+from patients.treatments.injections import (
     DoseAlreadyLogged,
     delete_injection,
     record_injection,
     restore_injection,
     update_injection,
 )
-from patients.models import Injection, Reaction
-from patients.treatments import overview, unlogged_dose_choices
+from patients.treatments.reads import overview, unlogged_dose_choices
 from patients.views.guards import get_injection_for_user, get_treatment_for_user, patient_required
 
 UNDO_KEY = "undo_injection"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from patients import privacy
+from patients.privacy import export as exports
 
 
 @never_cache
@@ -31,11 +31,11 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 @require_GET
 @login_required
 def export_json(request):
-    data = privacy.collect(user=request.user, now=timezone.now())
+    data = exports.collect(user=request.user, now=timezone.now())
     return _attachment(
-        privacy.export_json(data),
+        exports.export_json(data),
         "application/json; charset=utf-8",
-        privacy.export_filename(data, "json"),
+        exports.export_filename(data, "json"),
     )
 
 
@@ -43,7 +43,7 @@ def export_json(request):
 @require_GET
 @login_required
 def export_pdf(request):
-    data = privacy.collect(user=request.user, now=timezone.now())
+    data = exports.collect(user=request.user, now=timezone.now())
     return _attachment(
-        privacy.report_pdf(data), "application/pdf", privacy.export_filename(data, "pdf")
+        exports.report_pdf(data), "application/pdf", exports.export_filename(data, "pdf")
     )

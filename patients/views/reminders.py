@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,12 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients import timeutils
+from patients.accounts import update_reminder_settings
 from patients.calendar import dose_calendar
-from patients.forms import ReminderSettingsForm
+from patients.forms.reminders import ReminderSettingsForm
 from patients.models import Kind, Reminder, ReminderSettings
 from patients.models.reminders import new_calendar_token
-from patients.reminders import plan_patient_reminders, reminder_from_link
-from patients.treatments import treatments_with_care_data
+from patients.reminders.links import reminder_from_link
+from patients.treatments.reads import treatments_with_care_data
 from patients.views.guards import patient_required
 
 PAGE_SIZE = 50
@@ -35,9 +35,7 @@ def reminder_settings(request):
     if request.method == "POST":
         form = ReminderSettingsForm(request.POST, instance=prefs)
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                plan_patient_reminders(patient=request.user, now=timezone.now())
+            update_reminder_settings(prefs=form.save(commit=False), now=timezone.now())
             messages.success(request, _("Reminder settings saved."))
             return redirect("patients:reminder_settings")
     else:

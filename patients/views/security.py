@@ -11,7 +11,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import security
-from patients.forms import CodeForm
+from patients.forms.accounts import CodeForm
 from patients.views.accounts import landing_url
 
 

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from patients import letters, timeutils
+from patients import pdf, timeutils
 from patients.care import has_approved_clinician, record_access
-from patients.forms import TripForm
-from patients.letters import LetterView
+from patients.forms.travel import TripForm
 from patients.models import AccessAction, Letter, LetterKind, Trip
-from patients.travel import letter_rows, plan_trip, revoke_letters, trip_plan, update_trip
+from patients.travel import letters
+from patients.travel.letters import LetterView
+from patients.travel.plan import trip_plan
+from patients.travel.trips import letter_rows, plan_trip, revoke_letters, update_trip
 from patients.views.guards import (
     approved_clinician_required,
     get_trip_for_clinician,
@@ -152,7 +154,7 @@ def letter(request, pk: int, kind: str):
 
 def _pdf_response(view: LetterView) -> HttpResponse:
     response = HttpResponse(
-        letters.render_pdf(letters.letter_html(view)), content_type="application/pdf"
+        pdf.render_pdf(letters.letter_html(view)), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'attachment; filename="{letters.pdf_filename(view)}"'
     return response

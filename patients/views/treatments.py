@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from patients import timeutils
-from patients.forms import StartTreatmentForm, StockForm
-from patients.treatments import (
+from patients.forms.treatments import StartTreatmentForm, StockForm
+from patients.treatments.writes import (
     TreatmentError,
     record_delivery,
     start_treatment,
