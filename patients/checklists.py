@@ -15,9 +15,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from patients.care import actor_name, record_access
+from patients.care import actor_name
 from patients.models import (
-    AccessAction,
     Checklist,
     ChecklistAction,
     ChecklistEvent,
@@ -72,15 +71,6 @@ def with_items(checklists):
 
 
 def _event(checklist, actor: User, action, now, *, item=None, detail: str = "") -> None:
-    """The checklist's own history; a change by someone else than the patient (their clinician)
-    also goes into the patient's access record, in the same transaction."""
-    if actor.pk != checklist.patient_id:
-        record_access(
-            patient=checklist.patient_id,
-            actor=actor,
-            action=AccessAction.CHANGED_CHECKLIST,
-            now=now,
-        )
     ChecklistEvent.objects.create(
         checklist=checklist,
         item=item,

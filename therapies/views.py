@@ -1,11 +1,13 @@
 from itertools import groupby
 
 from django.apps import apps
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from config.http import HtmxHttpRequest
 from therapies import dosing
 from therapies.models import Drug, DrugClass
 
@@ -13,7 +15,7 @@ EXAMPLE_DOSES = 6
 
 
 @require_GET
-def therapy_list(request):
+def therapy_list(request: HtmxHttpRequest) -> HttpResponse:
     drugs = Drug.objects.order_by("drug_class", "inn")
     order = list(DrugClass.values)
     drugs = sorted(drugs, key=lambda d: (order.index(d.drug_class), d.inn))
@@ -25,7 +27,7 @@ def therapy_list(request):
 
 
 @require_GET
-def therapy_detail(request, inn: str):
+def therapy_detail(request: HtmxHttpRequest, inn: str) -> HttpResponse:
     drug = get_object_or_404(
         Drug.objects.select_related("storage").prefetch_related("regimens", "cautions"), inn=inn
     )

@@ -8,8 +8,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patients.care import record_access
-from patients.models import AccessAction, DoseOverride, StockDelivery, Treatment, User
+from patients.models import DoseOverride, StockDelivery, Treatment, User
 from patients.treatments.reminders import plan_reminders
 from therapies.models import Drug, Regimen
 
@@ -61,15 +60,8 @@ def record_delivery(*, treatment: Treatment, received_on: date, devices: int) ->
 
 
 def move_dose(*, treatment: Treatment, dose_number: int, on: date, by: User) -> DoseOverride:
-    """A clinician moves one planned dose to another day; the doses after it do not move. The
-    patient's access record says who did."""
+    """A clinician moves one planned dose to another day; the doses after it do not move."""
     with transaction.atomic():
-        record_access(
-            patient=treatment.patient_id,
-            actor=by,
-            action=AccessAction.MOVED_DOSE,
-            now=timezone.now(),
-        )
         override, _created = DoseOverride.objects.update_or_create(
             treatment=treatment, dose_number=dose_number, defaults={"date": on, "set_by": by}
         )

@@ -4,7 +4,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone, translation
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.http import HtmxHttpRequest
 from patients import security
 from patients.accounts import sign_up_patient, update_profile
 from patients.forms.accounts import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
@@ -21,7 +22,7 @@ from patients.privacy.erasure import erase_account
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request):
+def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
@@ -40,7 +41,7 @@ def signup(request):
     return render(request, "registration/signup.html", context)
 
 
-def next_url(request) -> str:
+def next_url(request: HtmxHttpRequest) -> str:
     """Where to go after signing up (an invitation link, say), if it is a page of this site."""
     url = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(
@@ -76,14 +77,14 @@ class LoginView(auth_views.LoginView):
         return HttpResponseRedirect(landing_url(user, self.get_redirect_url()))
 
 
-def admin_login(request):
+def admin_login(request: HtmxHttpRequest):
     """The admin's own log-in form would skip the second step's enrolment: use ours."""
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def profile(request):
+def profile(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
@@ -110,7 +111,7 @@ def profile(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def delete(request):
+def delete(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DeleteAccountForm(request.POST, user=request.user)
         if form.is_valid():

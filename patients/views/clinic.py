@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.care import (
     is_approved_clinician,
@@ -64,7 +65,7 @@ PATIENTS_PAGE_SIZE = 50
 
 @require_GET
 @clinician_required
-def dashboard(request):
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if not is_approved_clinician(request.user):
         profile = getattr(request.user, "clinician_profile", None)
         refused = profile is not None and profile.status == ClinicianStatus.REFUSED
@@ -88,13 +89,13 @@ def dashboard(request):
     return render(request, template, context)
 
 
-def _without_page(request) -> str:
+def _without_page(request: HtmxHttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
 
 
-def _patient_page(request, patient, *, override_forms=None):
+def _patient_page(request: HtmxHttpRequest, patient, *, override_forms=None):
     today = timeutils.local_today(patient.zone)
     overviews = [overview(t, today=today) for t in treatments_with_care_data(patient)]
     override_forms = override_forms or {}
@@ -122,13 +123,13 @@ def _move_form(ov, today, data=None) -> DoseOverrideForm:
 
 @require_GET
 @approved_clinician_required
-def patient(request, pk: int):
+def patient(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _patient_page(request, get_patient_for_clinician(request, pk))
 
 
 @require_POST
 @approved_clinician_required
-def move(request, pk: int):
+def move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Set a dose-date override for a linked patient's treatment."""
     treatment = get_object_or_404(
         Treatment.objects.active().select_related("patient", "drug", "regimen"),
@@ -146,6 +147,9 @@ def move(request, pk: int):
         on=form.cleaned_data["date"],
         by=request.user,
     )
+    record_access(
+        patient=patient, actor=request.user, action=AccessAction.MOVED_DOSE, now=timezone.now()
+    )
     messages.success(
         request,
         _("Dose %(number)s moved. The patient sees the new date and the reminders follow it.")
@@ -158,7 +162,7 @@ def move(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @approved_clinician_required
-def new_checklist(request, pk: int):
+def new_checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     patient = get_patient_for_clinician(request, pk)
     if request.method == "POST":
         form = NewChecklistForm(request.POST)
@@ -167,6 +171,7 @@ def new_checklist(request, pk: int):
             checklist = create_checklist(
                 patient=patient, drug=form.cleaned_data["drug"], clinician=request.user, now=now
             )
+            _changed(request, patient, now)
             messages.success(
                 request,
                 _("Draft created. Remove or add items, set due dates, then share it."),
@@ -178,7 +183,7 @@ def new_checklist(request, pk: int):
     return render(request, "clinic/checklist_new.html", {"form": form, "patient": patient})
 
 
-def _checklist_page(request, pk: int, *, forms=None):
+def _checklist_page(request: HtmxHttpRequest, pk: int, *, forms=None):
     checklist = get_checklist_for_clinician(request, pk, full=True)
     today = timeutils.local_today(request.user.zone)
     forms = forms or {}
@@ -213,34 +218,42 @@ def _due_form(item, data=None) -> DueDateForm:
 
 @require_GET
 @approved_clinician_required
-def checklist(request, pk: int):
+def checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _checklist_page(request, pk)
 
 
 @require_POST
 @approved_clinician_required
-def share(request, pk: int):
+def share(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk)
     now = timezone.now()
     if share_checklist(checklist=checklist, actor=request.user, now=now):
+        _changed(request, checklist.patient, now)
         messages.success(request, _("Shared. The patient is notified in the app and by e-mail."))
     return redirect("patients:clinic_checklist", pk)
 
 
+def _changed(request: HtmxHttpRequest, patient, now) -> None:
+    record_access(
+        patient=patient, actor=request.user, action=AccessAction.CHANGED_CHECKLIST, now=now
+    )
+
+
 @require_POST
 @approved_clinician_required
-def add(request, pk: int):
+def add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk)
     form = ChecklistItemForm(request.POST)
     if not form.is_valid():
         return _checklist_page(request, pk, forms={"add": form})
     now = timezone.now()
     item = add_item(checklist=checklist, actor=request.user, now=now, **form.cleaned_data)
+    _changed(request, checklist.patient, now)
     messages.success(request, _("Item added."))
     return redirect(f"{reverse('patients:clinic_checklist', args=[pk])}#item-{item.pk}")
 
 
-def _item_response(request, item, *, today):
+def _item_response(request: HtmxHttpRequest, item, *, today):
     """htmx: the item's row again; otherwise back to the checklist, at the item."""
     if request.htmx:
         item.verify_form = _verify_form(item, today)
@@ -255,7 +268,7 @@ def _item_response(request, item, *, today):
 
 @require_http_methods(["GET", "POST"])
 @approved_clinician_required
-def verify(request, pk: int):
+def verify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the item's forms on their own page (without JavaScript); POST: verify."""
     item = get_item_for_clinician(request, pk)
     today = timeutils.local_today(request.user.zone)
@@ -276,13 +289,14 @@ def verify(request, pk: int):
             actor=request.user,
             now=now,
         )
+        _changed(request, item.checklist.patient, now)
         return _item_response(request, item, today=today)
     item.verify_form = form
     item.due_form = _due_form(item)
     return _item_form_page(request, item)
 
 
-def _item_form_page(request, item):
+def _item_form_page(request: HtmxHttpRequest, item):
     context = {"item": item, "checklist": item.checklist, "patient": item.checklist.patient}
     template = "clinic/checklist.html#item" if request.htmx else "clinic/item_form.html"
     return render(request, template, context)
@@ -290,7 +304,7 @@ def _item_form_page(request, item):
 
 @require_POST
 @approved_clinician_required
-def due(request, pk: int):
+def due(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     today = timeutils.local_today(request.user.zone)
     form = _due_form(item, request.POST)
@@ -300,25 +314,28 @@ def due(request, pk: int):
         return _item_form_page(request, item)
     now = timezone.now()
     set_due_date(item=item, due_on=form.cleaned_data["due_on"], actor=request.user, now=now)
+    _changed(request, item.checklist.patient, now)
     return _item_response(request, item, today=today)
 
 
 @require_POST
 @approved_clinician_required
-def unverify(request, pk: int):
+def unverify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
     unverify_item(item=item, actor=request.user, now=now)
+    _changed(request, item.checklist.patient, now)
     return _item_response(request, item, today=timeutils.local_today(request.user.zone))
 
 
 @require_POST
 @approved_clinician_required
-def remove(request, pk: int):
+def remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
     checklist_id = item.checklist_id
     remove_item(item=item, actor=request.user, now=now)
+    _changed(request, item.checklist.patient, now)
     if request.htmx:
         return HttpResponse("")
     messages.success(request, _("Item removed."))
@@ -327,7 +344,7 @@ def remove(request, pk: int):
 
 @require_GET
 @approved_clinician_required
-def checklist_print(request, pk: int):
+def checklist_print(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk, full=True)
     record_access(
         patient=checklist.patient,

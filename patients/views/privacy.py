@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.http import HtmxHttpRequest
 from patients.privacy import export as exports
 
 
 @never_cache
 @require_GET
 @login_required
-def export(request):
+def export(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "patients/export.html")
 
 
@@ -30,7 +31,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 @never_cache
 @require_GET
 @login_required
-def export_json(request):
+def export_json(request: HtmxHttpRequest) -> HttpResponse:
     data = exports.collect(user=request.user, now=timezone.now())
     return _attachment(
         exports.export_json(data),
@@ -42,7 +43,7 @@ def export_json(request):
 @never_cache
 @require_GET
 @login_required
-def export_pdf(request):
+def export_pdf(request: HtmxHttpRequest) -> HttpResponse:
     data = exports.collect(user=request.user, now=timezone.now())
     return _attachment(
         exports.report_pdf(data), "application/pdf", exports.export_filename(data, "pdf")
