@@ -31,6 +31,9 @@ from therapies.models import CompletedBy
 
 SHARE_TOKENS_KEY = "share_links"  # the link is shown only in the session that created it
 
+# A checklist item's row, answered to htmx (the checklist page includes the same partial).
+ITEM = "patients/checklist_partials.html#item"
+
 
 def checklist_context(checklist: Checklist) -> dict:
     items = checklist.all_items
@@ -83,15 +86,13 @@ def item_done(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             if request.htmx:
-                return render(request, "patients/checklist.html#item", {"item": item})
+                return render(request, ITEM, {"item": item})
             messages.success(request, _("Marked done. Your specialist will see it."))
             return redirect(
                 f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}"
             )
     item.done_form = form
-    template = (
-        "patients/checklist.html#item" if request.htmx else "patients/checklist_item_form.html"
-    )
+    template = ITEM if request.htmx else "patients/checklist_item_form.html"
     return render(request, template, {"item": item, "checklist": item.checklist})
 
 
@@ -117,7 +118,7 @@ def item_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         if patient_may_complete(item) and not item.is_done:
             item.done_form = _done_form(item, timeutils.local_today(request.user.zone))
-        return render(request, "patients/checklist.html#item", {"item": item})
+        return render(request, ITEM, {"item": item})
     return redirect(f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}")
 
 

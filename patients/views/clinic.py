@@ -62,6 +62,9 @@ from patients.views.guards import (
 
 PATIENTS_PAGE_SIZE = 50
 
+# A checklist item's row, answered to htmx (the checklist page includes the same partial).
+ITEM = "clinic/checklist_partials.html#item"
+
 
 @require_GET
 @clinician_required
@@ -259,7 +262,9 @@ def _item_response(request: HtmxHttpRequest, item, *, today):
         item.verify_form = _verify_form(item, today)
         item.due_form = _due_form(item)
         return render(
-            request, "clinic/checklist.html#item", {"item": item, "checklist": item.checklist}
+            request,
+            ITEM,
+            {"item": item, "checklist": item.checklist},
         )
     return redirect(
         f"{reverse('patients:clinic_checklist', args=[item.checklist_id])}#item-{item.pk}"
@@ -298,7 +303,7 @@ def verify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _item_form_page(request: HtmxHttpRequest, item):
     context = {"item": item, "checklist": item.checklist, "patient": item.checklist.patient}
-    template = "clinic/checklist.html#item" if request.htmx else "clinic/item_form.html"
+    template = ITEM if request.htmx else "clinic/item_form.html"
     return render(request, template, context)
 
 
