@@ -19,6 +19,7 @@ class PatientsConfig(AppConfig):
     verbose_name = _("Patients and care")
 
     def ready(self) -> None:
+        # Imported here, not at the top: they import the models, which are not ready before now.
         from django.contrib.auth.signals import user_logged_in
 
         from patients.security import stamp_login
