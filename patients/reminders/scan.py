@@ -134,7 +134,7 @@ def _insert_scanned(rows: list[tuple], *, now: datetime) -> None:
     params = [text for _array, text in pieces]
     names = ", ".join(SCANNED_COLUMNS)
     # Rows of a channel delivered on write (in-app) are sent as they are written.
-    on_write = [code for code, c in CHANNELS.items() if c.delivered_on_write]
+    on_write = [str(code) for code, c in CHANNELS.items() if c.delivered_on_write]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Reminder._meta.db_table} ({names}, state, sent_at, attempts, "  # noqa: S608
