@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import translation
 
 from patients.models import Reminder, State
 from patients.reminders.channels import CHANNELS
@@ -164,12 +165,14 @@ def _deliver(reminder: Reminder | None, *, now: datetime, sessions: dict) -> str
         _record(reminder, now, state=State.CANCELLED)
         return State.CANCELLED
     try:
-        channel.send(
-            reminder,
-            template=spec.template,
-            context=email_context(reminder, today=today),
-            session=sessions[channel.code],
-        )
+        # In the patient's language: the text, and the links (their URLs carry the language).
+        with translation.override(patient.language):
+            channel.send(
+                reminder,
+                template=spec.template,
+                context=email_context(reminder, today=today),
+                session=sessions[channel.code],
+            )
     except channel.errors as error:
         error_text = channel.describe(error)
         if channel.is_transient(error) and reminder.attempts < MAX_ATTEMPTS:

@@ -1,4 +1,4 @@
-"""E-mail reminders, sent in the patient's language over one SMTP session per batch."""
+"""E-mail reminders, sent over one SMTP session per batch."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import smtplib
 from collections.abc import Iterator
 
 from django.core import mail
-from django.utils import translation
 
 from patients.emails import send_templated_email
 from patients.models import Channel, Reminder
@@ -48,9 +47,10 @@ class EmailChannel(ReminderChannel):
             mailer.close()
 
     def send(self, reminder: Reminder, *, template: str, context: dict, session) -> None:
-        patient = reminder.patient
-        with translation.override(patient.language):
-            send_templated_email(to=patient.email, name=template, context=context, mailer=session)
+        # The engine has switched to the patient's language.
+        send_templated_email(
+            to=reminder.patient.email, name=template, context=context, mailer=session
+        )
 
     def is_transient(self, error: Exception) -> bool:
         return is_transient(error)
