@@ -29,9 +29,10 @@ run: install ## Set up everything and start web + Celery worker + beat on PORT (
 test: install ## Run every test (DATABASE_URL selects PostgreSQL; REQUIRE_SERVICES=1 forbids skips)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check + ruff format --check
+lint: install ## ruff check + ruff format --check + the import contract (lint-imports)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -5,31 +5,32 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from config.celery import app as celery_app
+from config.http import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-def home(request):
+def home(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_patient:
         return redirect("patients:dashboard")
     return render(request, "home.html")
 
 
 @require_GET
-def privacy(request):
+def privacy(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "privacy.html", {"version": settings.PRIVACY_NOTICE_VERSION})
 
 
 @require_POST
-def set_language(request):
+def set_language(request: HtmxHttpRequest) -> HttpResponse:
     """Django's set_language, remembering the choice on the signed-in person's profile."""
     response = django_set_language(request)
     language = request.POST.get("language")
@@ -80,7 +81,7 @@ def _health(checks: dict) -> JsonResponse:
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HtmxHttpRequest) -> HttpResponse:
     """Every dependency: the database, the broker and a shared cache. For monitoring: a broker
     that is down stops reminders, not pages."""
     checks = {"database": _database_ok, "broker": _broker_ok}
@@ -91,7 +92,7 @@ def healthz(request):
 
 @never_cache
 @require_GET
-def readyz(request):
+def readyz(request: HtmxHttpRequest) -> HttpResponse:
     """For the load balancer: can this web process serve pages? Only the database decides; the
     web never talks to the broker, so a Redis outage must not take every web process out."""
     return _health({"database": _database_ok})

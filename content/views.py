@@ -1,7 +1,7 @@
 from functools import cached_property
 from itertools import groupby
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import condition, require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from config.http import HtmxHttpRequest
 from content import caching
 from content import search as content_search
 from content.models import Article, GlossaryTerm, Section
@@ -21,7 +22,7 @@ def _language() -> str:
 
 
 @require_GET
-def article_list(request):
+def article_list(request: HtmxHttpRequest) -> HttpResponse:
     articles = Article.objects.published(_language()).only(
         "slug", "language", "title", "summary", "section", "reading_minutes", "order"
     )
@@ -34,7 +35,7 @@ def article_list(request):
     return render(request, "content/article_list.html", {"sections": sections})
 
 
-def _article(request, slug: str) -> Article | None:
+def _article(request: HtmxHttpRequest, slug: str) -> Article | None:
     """The published article in the reader's language, read once per request (by the ETag,
     then by the view). Its plain text and search vector are never shown."""
     if not hasattr(request, "_content_article"):
@@ -47,7 +48,7 @@ def _article(request, slug: str) -> Article | None:
     return request._content_article
 
 
-def _article_etag(request, slug: str) -> str | None:
+def _article_etag(request: HtmxHttpRequest, slug: str) -> str | None:
     article = _article(request, slug)
     if article is None:
         return None
@@ -93,7 +94,7 @@ class _ArticleBody:
 
 @require_GET
 @condition(etag_func=_article_etag)
-def article_detail(request, slug: str):
+def article_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The article body is a cached fragment (per language, keyed on the content's version);
     the page around it is rendered for each reader. Signed-out readers get an ETag."""
     language = _language()
@@ -116,14 +117,14 @@ def article_detail(request, slug: str):
 
 
 @require_GET
-def glossary(request):
+def glossary(request: HtmxHttpRequest) -> HttpResponse:
     terms = sorted(GlossaryTerm.objects.all(), key=lambda t: content_search.fold(t.term))
     return render(request, "content/glossary.html", {"terms": terms})
 
 
 @require_GET
 @vary_on_headers("HX-Request")
-def search(request):
+def search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     results = content_search.search(query, language=_language()) if query.strip() else None
     context = {"query": query[: content_search.MAX_QUERY_LENGTH], "results": results}

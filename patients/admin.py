@@ -16,7 +16,7 @@ from patients.models import (
     Treatment,
     User,
 )
-from patients.reminders import plan_reminders
+from patients.treatments.reminders import plan_reminders
 
 
 @admin.register(User)

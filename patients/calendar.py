@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from patients.models import ReminderSettings, Treatment
-from patients.treatments import PLAN_HORIZON, doses_until, live_injections_of
+from patients.treatments.reads import PLAN_HORIZON, doses_until, live_injections_of
 from therapies import dosing
 
 PRODID = "-//Interleukin Care//Dose calendar//EN"

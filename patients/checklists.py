@@ -27,7 +27,9 @@ from patients.models import (
     User,
 )
 from patients.models.care import digest
-from patients.reminders import channels_of, create_rows, local_moment, outbox_row, settings_of
+from patients.reminders.outbox import channels_of, create_rows, outbox_row, settings_of
+from patients.reminders.registry import register_kind, register_patient_planner
+from patients.timeutils import local_moment
 from therapies.models import ChecklistTemplate, CompletedBy, Drug
 
 REMIND_EVERY = timedelta(weeks=1)
@@ -284,6 +286,12 @@ def plan_checklist_reminder(*, checklist: Checklist, now: datetime) -> None:
     checklist.next_reminder_at = due
 
 
+@register_patient_planner
+def plan_checklist_reminders(*, patient: User, now: datetime) -> None:
+    for checklist in patient.checklists.filter(shared_at__isnull=False):
+        plan_checklist_reminder(checklist=checklist, now=now)
+
+
 def queue_checklist_reminders(*, now: datetime) -> int:
     """Write the weekly reminders that have fallen due (a handful a day: plain ORM)."""
     due = Checklist.objects.filter(next_reminder_at__lte=now).select_related(
@@ -308,6 +316,39 @@ def queue_checklist_reminders(*, now: datetime) -> int:
                 count += 1
             plan_checklist_reminder(checklist=checklist, now=now)
     return count
+
+
+def _still_shared(reminder, today: date) -> bool:
+    return reminder.checklist.shared_at is not None
+
+
+def _still_open(reminder, today: date) -> bool:
+    return patient_open_items(reminder.checklist).exists()
+
+
+def _notice_context(reminder) -> dict:
+    checklist = reminder.checklist
+    return {
+        "drug": checklist.drug,
+        "checklist": checklist,
+        "open_items": patient_open_items(checklist).count(),
+    }
+
+
+register_kind(
+    Kind.CHECKLIST_SHARED,
+    template="checklist_shared",
+    still_stands=_still_shared,
+    context=_notice_context,
+    related=("checklist__drug",),
+)
+register_kind(
+    Kind.CHECKLIST_OPEN,
+    template="checklist_open",
+    still_stands=_still_open,
+    context=_notice_context,
+    related=("checklist__drug",),
+)
 
 
 # --- Read-only share links -----------------------------------------------------------------------

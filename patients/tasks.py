@@ -1,11 +1,15 @@
-"""Thin Celery tasks: ids in, the domain functions in patients.reminders do the work."""
+"""Thin Celery tasks: ids in, the domain functions do the work. Their names
+(`patients.tasks.<name>`) are what the beat schedule and the broker know: keep them."""
 
 import logging
 
 from celery import shared_task
 from django.utils import timezone
 
-from patients import checklists, privacy, reminders, travel
+from patients.checklists import queue_checklist_reminders
+from patients.privacy import retention
+from patients.reminders import delivery, scan
+from patients.travel.trips import queue_trip_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -14,16 +18,16 @@ logger = logging.getLogger(__name__)
 def queue_due_reminders() -> None:
     """Beat, every minute: write what fell due into the outbox, then dispatch it."""
     now = timezone.now()
-    reminders.queue_due_reminders(now=now)
-    checklists.queue_checklist_reminders(now=now)
-    travel.queue_trip_reminders(now=now)
-    reminders.dispatch_reminders(now=now)
+    scan.queue_due_reminders(now=now)
+    queue_checklist_reminders(now=now)
+    queue_trip_reminders(now=now)
+    delivery.dispatch_reminders(now=now)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_reminders(reminder_ids: list[int]) -> None:
     """Deliver claimed reminders one by one: each is locked, sent and recorded on its own."""
-    outcomes = reminders.deliver_reminders(reminder_ids=reminder_ids, now=timezone.now())
+    outcomes = delivery.deliver_reminders(reminder_ids=reminder_ids, now=timezone.now())
     # Ids and outcomes, nothing else; one line per batch.
     done = zip(reminder_ids, outcomes, strict=True)
     logger.info("reminders %s", ", ".join(f"{pk}: {outcome}" for pk, outcome in done))
@@ -33,7 +37,7 @@ def send_reminders(reminder_ids: list[int]) -> None:
 def purge_access_log() -> None:
     """Beat, daily: access-log entries and log-in records past their retention, expired sessions."""
     now = timezone.now()
-    deleted = privacy.purge_access_log(now=now)
-    logins = privacy.purge_login_records(now=now)
-    privacy.clear_expired_sessions()
+    deleted = retention.purge_access_log(now=now)
+    logins = retention.purge_login_records(now=now)
+    retention.clear_expired_sessions()
     logger.info("privacy purge: %d access-log entries, %d log-in records deleted", deleted, logins)

@@ -1,6 +1,8 @@
 """Wall-clock times in a patient's home zone, checked against daylight-saving changes."""
 
+import functools
 from datetime import UTC, date, datetime, time
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -41,3 +43,29 @@ def local_now(zone: ZoneInfo, now: datetime | None = None) -> datetime:
     """Now in `zone`, to the minute (what a form field shows)."""
     moment = (now or timezone.now()).astimezone(zone)
     return moment.replace(second=0, microsecond=0)
+
+
+def local_moment(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    """`hour`:00 on `day` in `zone`, in UTC.
+
+    On the spring-forward day an hour that does not exist (02:00 in Paris) is read with the
+    offset before the change, so it lands one hour later (03:00); on the fall-back day an hour
+    that happens twice is its first occurrence.
+    """
+    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
+
+
+@functools.cache
+def zones_by_country() -> dict[str, tuple[str, ...]]:
+    """ISO country code -> its IANA time zones, from the tz database's zone.tab (tzdata)."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text()
+    zones: dict[str, list[str]] = {}
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _coords, zone, *_comment = line.split("\t")
+            zones.setdefault(code, []).append(zone)
+    return {code: tuple(sorted(names)) for code, names in zones.items()}
+
+
+def zones_of(country: str) -> tuple[str, ...]:
+    return zones_by_country().get(str(country).upper(), ())

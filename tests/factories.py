@@ -3,9 +3,9 @@ from datetime import date, time
 import factory
 
 from patients import timeutils
-from patients.injections import record_injection
 from patients.models import ClinicianProfile, ClinicianStatus, InjectionSite, Treatment, User
-from patients.treatments import start_treatment
+from patients.treatments.injections import record_injection
+from patients.treatments.writes import start_treatment
 from therapies.models import Drug, Regimen
 
 

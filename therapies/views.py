@@ -1,10 +1,13 @@
 from itertools import groupby
 
+from django.apps import apps
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from config.http import HtmxHttpRequest
 from therapies import dosing
 from therapies.models import Drug, DrugClass
 
@@ -12,7 +15,7 @@ EXAMPLE_DOSES = 6
 
 
 @require_GET
-def therapy_list(request):
+def therapy_list(request: HtmxHttpRequest) -> HttpResponse:
     drugs = Drug.objects.order_by("drug_class", "inn")
     order = list(DrugClass.values)
     drugs = sorted(drugs, key=lambda d: (order.index(d.drug_class), d.inn))
@@ -24,7 +27,7 @@ def therapy_list(request):
 
 
 @require_GET
-def therapy_detail(request, inn: str):
+def therapy_detail(request: HtmxHttpRequest, inn: str) -> HttpResponse:
     drug = get_object_or_404(
         Drug.objects.select_related("storage").prefetch_related("regimens", "cautions"), inn=inn
     )
@@ -39,12 +42,15 @@ def therapy_detail(request, inn: str):
 
 def _class_article(drug: Drug):
     """The article about the drug's class in the reader's language, if loaded (one query)."""
-    from content.models import Article, Kind  # content is optional for the catalogue pages
-
+    # By name from the app registry: content sits above the catalogue (it reads it) and is
+    # optional for the catalogue pages, so this module does not import it.
+    if not apps.is_installed("content"):
+        return None
+    article = apps.get_model("content", "Article")
     language = (get_language() or "fr")[:2]
     return (
-        Article.objects.published(language)
-        .filter(kind=Kind.THERAPY_CLASS, therapy_class=drug.drug_class)
+        article.objects.published(language)
+        .filter(kind="therapy_class", therapy_class=drug.drug_class)
         .only("slug", "language", "title")
         .first()
     )

@@ -15,7 +15,14 @@ from patients.models.checklists import (
     ChecklistShareLink,
     Result,
 )
-from patients.models.reminders import Channel, Kind, Reminder, ReminderSettings, State
+from patients.models.reminders import (
+    LEAD_DAY_CHOICES,
+    Channel,
+    Kind,
+    Reminder,
+    ReminderSettings,
+    State,
+)
 from patients.models.travel import Letter, LetterKind, Means, Trip
 from patients.models.treatments import (
     DoseOverride,
@@ -28,6 +35,7 @@ from patients.models.treatments import (
 from patients.models.users import Role, User
 
 __all__ = [
+    "LEAD_DAY_CHOICES",
     "AccessAction",
     "AccessEvent",
     "CareLink",

@@ -13,6 +13,16 @@ DEFAULT_LEAD_DAYS = [2, 0]
 DEFAULT_HOUR = 9
 
 
+# The lead days a patient may choose, as the settings form and the data export name them.
+LEAD_DAY_CHOICES = [
+    (7, _("A week before")),
+    (3, _("3 days before")),
+    (2, _("2 days before")),
+    (1, _("The day before")),
+    (0, _("On the day")),
+]
+
+
 def default_lead_days() -> list[int]:
     return list(DEFAULT_LEAD_DAYS)
 

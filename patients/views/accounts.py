@@ -4,8 +4,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
 from django.utils import timezone, translation
@@ -15,25 +14,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from patients import privacy, security
-from patients.forms import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
-from patients.models import Role
-from patients.reminders import plan_patient_reminders
+from config.http import HtmxHttpRequest
+from patients import security
+from patients.accounts import sign_up_patient, update_profile
+from patients.forms.accounts import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
+from patients.privacy.erasure import erase_account
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request):
+def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = form.save(commit=False)
-            user.role = Role.PATIENT
-            user.language = translation.get_language() or settings.LANGUAGE_CODE
-            user.health_data_consent_at = timezone.now()
-            user.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
-            user.save()
+            user = sign_up_patient(
+                user=form.save(commit=False),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+                now=timezone.now(),
+            )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url(request) or "patients:start_treatment")
     else:
@@ -42,7 +41,7 @@ def signup(request):
     return render(request, "registration/signup.html", context)
 
 
-def next_url(request) -> str:
+def next_url(request: HtmxHttpRequest) -> str:
     """Where to go after signing up (an invitation link, say), if it is a page of this site."""
     url = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(
@@ -78,21 +77,20 @@ class LoginView(auth_views.LoginView):
         return HttpResponseRedirect(landing_url(user, self.get_redirect_url()))
 
 
-def admin_login(request):
+def admin_login(request: HtmxHttpRequest):
     """The admin's own log-in form would skip the second step's enrolment: use ours."""
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def profile(request):
+def profile(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
-            with transaction.atomic():
-                user = form.save()
-                if "time_zone" in form.changed_data:  # reminders follow the home zone
-                    plan_patient_reminders(patient=user, now=timezone.now())
+            user = update_profile(
+                user=form.save(commit=False), changed=form.changed_data, now=timezone.now()
+            )
             messages.success(request, _("Profile saved."))
             response = redirect(translate_url(request.path, user.language))
             response.set_cookie(  # with the flags Django's set_language gives it (HTTPS only…)
@@ -113,13 +111,13 @@ def profile(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def delete(request):
+def delete(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DeleteAccountForm(request.POST, user=request.user)
         if form.is_valid():
             user = request.user
             logout(request)
-            privacy.erase_account(user=user)
+            erase_account(user=user)
             messages.success(request, _("Your account and all your data are deleted."))
             return redirect("home")
     else:

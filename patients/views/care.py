@@ -4,13 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import security
+from patients.accounts import sign_up_clinician
 from patients.care import (
     CareError,
     accept_invitation,
@@ -21,8 +23,8 @@ from patients.care import (
     open_invitations,
     revoke_link,
 )
-from patients.forms import ClinicianSignupForm, InvitationCodeForm
-from patients.models import AccessEvent, CareLink, ClinicianProfile, Invitation, Role
+from patients.forms.care import ClinicianSignupForm, InvitationCodeForm
+from patients.models import AccessEvent, CareLink, Invitation
 from patients.views.accounts import next_url
 from patients.views.guards import patient_required
 
@@ -31,18 +33,17 @@ CODES_KEY = "invitation_codes"  # codes are shown only in the session that creat
 
 
 @require_http_methods(["GET", "POST"])
-def clinician_signup(request):
+def clinician_signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
         form = ClinicianSignupForm(request.POST)
         if form.is_valid():
-            with transaction.atomic():
-                user = form.save(commit=False)
-                user.role = Role.CLINICIAN
-                user.language = translation.get_language() or settings.LANGUAGE_CODE
-                user.save()
-                ClinicianProfile.objects.create(user=user, **form.profile_fields())
+            user = sign_up_clinician(
+                user=form.save(commit=False),
+                profile=form.profile_fields(),
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
             # No session before the second factor is set up: the enrolment page comes first.
             security.start_second_step(
                 request, user=user, remember=False, next_url=next_url(request)
@@ -56,7 +57,7 @@ def clinician_signup(request):
 
 @require_GET
 @patient_required
-def care_team(request):
+def care_team(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     links = (
         CareLink.objects.active()
@@ -73,7 +74,7 @@ def care_team(request):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def revoke(request, pk: int):
+def revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(
         CareLink.objects.active().select_related("clinician__clinician_profile"),
         pk=pk,
@@ -91,7 +92,7 @@ def revoke(request, pk: int):
 
 @require_GET
 @patient_required
-def access_log(request):
+def access_log(request: HtmxHttpRequest) -> HttpResponse:
     events = AccessEvent.objects.filter(patient=request.user)
     page = Paginator(events, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "retention_days": settings.ACCESS_LOG_RETENTION_DAYS}
@@ -104,7 +105,7 @@ def _home_of(user) -> str:
 
 @require_POST
 @login_required
-def new_invitation(request):
+def new_invitation(request: HtmxHttpRequest) -> HttpResponse:
     try:
         invitation, code = create_invitation(by=request.user, now=timezone.now())
     except CareError as error:
@@ -114,13 +115,13 @@ def new_invitation(request):
     return redirect("patients:invitation", invitation.pk)
 
 
-def _own_invitation(request, pk: int) -> Invitation:
+def _own_invitation(request: HtmxHttpRequest, pk: int) -> Invitation:
     return get_object_or_404(Invitation, pk=pk, created_by=request.user)
 
 
 @require_GET
 @login_required
-def invitation(request, pk: int):
+def invitation(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     invitation = _own_invitation(request, pk)
     is_open = invitation.is_open(timezone.now())
     context = {
@@ -134,7 +135,7 @@ def invitation(request, pk: int):
 
 @require_POST
 @login_required
-def cancel(request, pk: int):
+def cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     invitation = _own_invitation(request, pk)
     cancel_invitation(invitation=invitation, now=timezone.now())
     messages.success(request, _("The invitation is cancelled: its code no longer works."))
@@ -143,7 +144,7 @@ def cancel(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def accept(request):
+def accept(request: HtmxHttpRequest) -> HttpResponse:
     """Enter a code (or follow the link, which fills it in and shows who invites); POST uses it."""
     now = timezone.now()
     if request.method == "POST":
@@ -175,7 +176,7 @@ def _inviter(form: InvitationCodeForm, user, now):
         return None
 
 
-def _linked(request, link):
+def _linked(request: HtmxHttpRequest, link):
     if request.user.is_clinician:
         messages.success(request, _("You are now linked with %(name)s.") % {"name": link.patient})
         return redirect("patients:clinic_patient", link.patient_id)

@@ -1,7 +1,7 @@
 """The patient's checklists, the print view and the read-only share link."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.care import record_access
 from patients.checklists import (
@@ -23,12 +24,15 @@ from patients.checklists import (
     revoke_share_links,
     with_items,
 )
-from patients.forms import ItemDoneForm, ShareLinkForm
+from patients.forms.checklists import ItemDoneForm, ShareLinkForm
 from patients.models import AccessAction, Checklist
 from patients.views.guards import get_checklist_for_patient, get_item_for_patient, patient_required
 from therapies.models import CompletedBy
 
 SHARE_TOKENS_KEY = "share_links"  # the link is shown only in the session that created it
+
+# A checklist item's row, answered to htmx (the checklist page includes the same partial).
+ITEM = "patients/checklist_partials.html#item"
 
 
 def checklist_context(checklist: Checklist) -> dict:
@@ -38,7 +42,7 @@ def checklist_context(checklist: Checklist) -> dict:
 
 @require_GET
 @patient_required
-def checklist_list(request):
+def checklist_list(request: HtmxHttpRequest) -> HttpResponse:
     checklists = with_items(Checklist.objects.filter(patient=request.user, shared_at__isnull=False))
     rows = [checklist_context(checklist) for checklist in checklists]
     return render(request, "patients/checklists.html", {"rows": rows})
@@ -46,7 +50,7 @@ def checklist_list(request):
 
 @require_GET
 @patient_required
-def checklist(request, pk: int):
+def checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_patient(request, pk, full=True)
     today = timeutils.local_today(request.user.zone)
     for item in checklist.all_items:
@@ -68,7 +72,7 @@ def checklist(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def item_done(request, pk: int):
+def item_done(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the form on its own page (without JavaScript); POST: mark done, or show errors."""
     item = get_item_for_patient(request, pk)
     if not patient_may_complete(item):
@@ -82,15 +86,13 @@ def item_done(request, pk: int):
             form.add_error(None, str(error))
         else:
             if request.htmx:
-                return render(request, "patients/checklist.html#item", {"item": item})
+                return render(request, ITEM, {"item": item})
             messages.success(request, _("Marked done. Your specialist will see it."))
             return redirect(
                 f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}"
             )
     item.done_form = form
-    template = (
-        "patients/checklist.html#item" if request.htmx else "patients/checklist_item_form.html"
-    )
+    template = ITEM if request.htmx else "patients/checklist_item_form.html"
     return render(request, template, {"item": item, "checklist": item.checklist})
 
 
@@ -105,7 +107,7 @@ def _done(form) -> dict:
 
 @require_POST
 @patient_required
-def item_undo(request, pk: int):
+def item_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_patient(request, pk)
     if item.completed_by != CompletedBy.PATIENT:
         raise Http404("Not the patient's to change.")
@@ -116,20 +118,20 @@ def item_undo(request, pk: int):
     if request.htmx:
         if patient_may_complete(item) and not item.is_done:
             item.done_form = _done_form(item, timeutils.local_today(request.user.zone))
-        return render(request, "patients/checklist.html#item", {"item": item})
+        return render(request, ITEM, {"item": item})
     return redirect(f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}")
 
 
 @require_GET
 @patient_required
-def checklist_print(request, pk: int):
+def checklist_print(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_patient(request, pk, full=True)
     return render(request, "patients/checklist_print.html", checklist_context(checklist))
 
 
 @require_POST
 @patient_required
-def share(request, pk: int):
+def share(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_patient(request, pk)
     form = ShareLinkForm(request.POST)
     if form.is_valid():
@@ -147,7 +149,7 @@ def share(request, pk: int):
     return redirect(f"{reverse('patients:checklist', args=[pk])}#share")
 
 
-def _tokens_of_other_checklists(request, checklist: Checklist) -> dict[str, str]:
+def _tokens_of_other_checklists(request: HtmxHttpRequest, checklist: Checklist) -> dict[str, str]:
     """The link tokens this session shows, without this checklist's: a patient with two
     checklists keeps the link of the other one on screen."""
     own = {str(pk) for pk in checklist.share_links.values_list("pk", flat=True)}
@@ -157,7 +159,7 @@ def _tokens_of_other_checklists(request, checklist: Checklist) -> dict[str, str]
 
 @require_POST
 @patient_required
-def unshare(request, pk: int):
+def unshare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_patient(request, pk)
     revoke_share_links(checklist=checklist, now=timezone.now())
     request.session[SHARE_TOKENS_KEY] = _tokens_of_other_checklists(request, checklist)
@@ -167,7 +169,7 @@ def unshare(request, pk: int):
 
 @never_cache
 @require_GET
-def shared_checklist(request, token: str):
+def shared_checklist(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Read-only, for someone without an account; the token is the only key."""
     now = timezone.now()
     found = checklist_from_share_token(token, now=now)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.care import (
     is_approved_clinician,
@@ -33,22 +34,23 @@ from patients.checklists import (
     verify_item,
     with_items,
 )
-from patients.forms import (
+from patients.forms.care import PatientFilterForm
+from patients.forms.checklists import (
     ChecklistItemForm,
-    DoseOverrideForm,
     DueDateForm,
     NewChecklistForm,
-    PatientFilterForm,
     VerifyItemForm,
 )
+from patients.forms.treatments import DoseOverrideForm
 from patients.models import (
     AccessAction,
     Checklist,
     ClinicianStatus,
     Treatment,
 )
-from patients.travel import trips_with_letters
-from patients.treatments import move_dose, overview, treatments_with_care_data
+from patients.travel.trips import trips_with_letters
+from patients.treatments.reads import overview, treatments_with_care_data
+from patients.treatments.writes import move_dose
 from patients.views.checklists import checklist_context
 from patients.views.guards import (
     approved_clinician_required,
@@ -60,10 +62,13 @@ from patients.views.guards import (
 
 PATIENTS_PAGE_SIZE = 50
 
+# A checklist item's row, answered to htmx (the checklist page includes the same partial).
+ITEM = "clinic/checklist_partials.html#item"
+
 
 @require_GET
 @clinician_required
-def dashboard(request):
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if not is_approved_clinician(request.user):
         profile = getattr(request.user, "clinician_profile", None)
         refused = profile is not None and profile.status == ClinicianStatus.REFUSED
@@ -87,13 +92,13 @@ def dashboard(request):
     return render(request, template, context)
 
 
-def _without_page(request) -> str:
+def _without_page(request: HtmxHttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
 
 
-def _patient_page(request, patient, *, override_forms=None):
+def _patient_page(request: HtmxHttpRequest, patient, *, override_forms=None):
     today = timeutils.local_today(patient.zone)
     overviews = [overview(t, today=today) for t in treatments_with_care_data(patient)]
     override_forms = override_forms or {}
@@ -121,13 +126,13 @@ def _move_form(ov, today, data=None) -> DoseOverrideForm:
 
 @require_GET
 @approved_clinician_required
-def patient(request, pk: int):
+def patient(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _patient_page(request, get_patient_for_clinician(request, pk))
 
 
 @require_POST
 @approved_clinician_required
-def move(request, pk: int):
+def move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Set a dose-date override for a linked patient's treatment."""
     treatment = get_object_or_404(
         Treatment.objects.active().select_related("patient", "drug", "regimen"),
@@ -160,7 +165,7 @@ def move(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @approved_clinician_required
-def new_checklist(request, pk: int):
+def new_checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     patient = get_patient_for_clinician(request, pk)
     if request.method == "POST":
         form = NewChecklistForm(request.POST)
@@ -181,7 +186,7 @@ def new_checklist(request, pk: int):
     return render(request, "clinic/checklist_new.html", {"form": form, "patient": patient})
 
 
-def _checklist_page(request, pk: int, *, forms=None):
+def _checklist_page(request: HtmxHttpRequest, pk: int, *, forms=None):
     checklist = get_checklist_for_clinician(request, pk, full=True)
     today = timeutils.local_today(request.user.zone)
     forms = forms or {}
@@ -216,13 +221,13 @@ def _due_form(item, data=None) -> DueDateForm:
 
 @require_GET
 @approved_clinician_required
-def checklist(request, pk: int):
+def checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _checklist_page(request, pk)
 
 
 @require_POST
 @approved_clinician_required
-def share(request, pk: int):
+def share(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk)
     now = timezone.now()
     if share_checklist(checklist=checklist, actor=request.user, now=now):
@@ -231,7 +236,7 @@ def share(request, pk: int):
     return redirect("patients:clinic_checklist", pk)
 
 
-def _changed(request, patient, now) -> None:
+def _changed(request: HtmxHttpRequest, patient, now) -> None:
     record_access(
         patient=patient, actor=request.user, action=AccessAction.CHANGED_CHECKLIST, now=now
     )
@@ -239,7 +244,7 @@ def _changed(request, patient, now) -> None:
 
 @require_POST
 @approved_clinician_required
-def add(request, pk: int):
+def add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk)
     form = ChecklistItemForm(request.POST)
     if not form.is_valid():
@@ -251,13 +256,15 @@ def add(request, pk: int):
     return redirect(f"{reverse('patients:clinic_checklist', args=[pk])}#item-{item.pk}")
 
 
-def _item_response(request, item, *, today):
+def _item_response(request: HtmxHttpRequest, item, *, today):
     """htmx: the item's row again; otherwise back to the checklist, at the item."""
     if request.htmx:
         item.verify_form = _verify_form(item, today)
         item.due_form = _due_form(item)
         return render(
-            request, "clinic/checklist.html#item", {"item": item, "checklist": item.checklist}
+            request,
+            ITEM,
+            {"item": item, "checklist": item.checklist},
         )
     return redirect(
         f"{reverse('patients:clinic_checklist', args=[item.checklist_id])}#item-{item.pk}"
@@ -266,7 +273,7 @@ def _item_response(request, item, *, today):
 
 @require_http_methods(["GET", "POST"])
 @approved_clinician_required
-def verify(request, pk: int):
+def verify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the item's forms on their own page (without JavaScript); POST: verify."""
     item = get_item_for_clinician(request, pk)
     today = timeutils.local_today(request.user.zone)
@@ -294,15 +301,15 @@ def verify(request, pk: int):
     return _item_form_page(request, item)
 
 
-def _item_form_page(request, item):
+def _item_form_page(request: HtmxHttpRequest, item):
     context = {"item": item, "checklist": item.checklist, "patient": item.checklist.patient}
-    template = "clinic/checklist.html#item" if request.htmx else "clinic/item_form.html"
+    template = ITEM if request.htmx else "clinic/item_form.html"
     return render(request, template, context)
 
 
 @require_POST
 @approved_clinician_required
-def due(request, pk: int):
+def due(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     today = timeutils.local_today(request.user.zone)
     form = _due_form(item, request.POST)
@@ -318,7 +325,7 @@ def due(request, pk: int):
 
 @require_POST
 @approved_clinician_required
-def unverify(request, pk: int):
+def unverify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
     unverify_item(item=item, actor=request.user, now=now)
@@ -328,7 +335,7 @@ def unverify(request, pk: int):
 
 @require_POST
 @approved_clinician_required
-def remove(request, pk: int):
+def remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
     checklist_id = item.checklist_id
@@ -342,7 +349,7 @@ def remove(request, pk: int):
 
 @require_GET
 @approved_clinician_required
-def checklist_print(request, pk: int):
+def checklist_print(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk, full=True)
     record_access(
         patient=checklist.patient,

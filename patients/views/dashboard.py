@@ -1,18 +1,20 @@
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from config.http import HtmxHttpRequest
 from content.suggestions import suggest_articles
 from patients import timeutils
 from patients.models import ChecklistItem, Trip
-from patients.treatments import overview, treatments_with_care_data
+from patients.treatments.reads import overview, treatments_with_care_data
 from patients.views.guards import patient_required
 from patients.views.injections import pop_undo
 
 
 @require_GET
 @patient_required
-def dashboard(request):
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     overviews = [overview(t, today=today) for t in treatments_with_care_data(request.user)]
     if not overviews:
@@ -27,7 +29,7 @@ def dashboard(request):
     return render(request, "patients/dashboard.html", context)
 
 
-def _suggested_reading(request, overviews, *, trip_planned: bool) -> list:
+def _suggested_reading(request: HtmxHttpRequest, overviews, *, trip_planned: bool) -> list:
     """Two queries, whatever the patient has: open checklist items, then the articles."""
     open_checklist = ChecklistItem.objects.filter(
         checklist__patient=request.user, checklist__shared_at__isnull=False, done_at__isnull=True

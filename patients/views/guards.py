@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from config.http import HtmxHttpRequest
 from patients.care import is_approved_clinician, linked_patients
 from patients.checklists import with_items
 from patients.models import Checklist, ChecklistItem, Injection, Treatment, Trip, User
-from patients.treatments import treatments_with_care_data
+from patients.treatments.reads import treatments_with_care_data
 
 
 def patient_required(view):
@@ -23,7 +24,9 @@ def patient_required(view):
     return wrapper
 
 
-def get_treatment_for_user(request, pk: int, *, care_data: bool = False) -> Treatment:
+def get_treatment_for_user(
+    request: HtmxHttpRequest, pk: int, *, care_data: bool = False
+) -> Treatment:
     """An active treatment of the signed-in patient; `care_data` prefetches what overview needs."""
     if care_data:
         treatments = treatments_with_care_data(request.user)
@@ -32,7 +35,9 @@ def get_treatment_for_user(request, pk: int, *, care_data: bool = False) -> Trea
     return get_object_or_404(treatments, pk=pk)
 
 
-def get_injection_for_user(request, pk: int, *, deleted: bool = False) -> Injection:
+def get_injection_for_user(
+    request: HtmxHttpRequest, pk: int, *, deleted: bool = False
+) -> Injection:
     injections = Injection.objects.select_related(
         "treatment__patient", "treatment__drug", "treatment__regimen"
     ).filter(
@@ -69,29 +74,33 @@ def approved_clinician_required(view):
     return wrapper
 
 
-def get_patient_for_clinician(request, pk: int) -> User:
+def get_patient_for_clinician(request: HtmxHttpRequest, pk: int) -> User:
     """A patient linked to the signed-in clinician right now; a revoked link answers 404."""
     return get_object_or_404(linked_patients(request.user), pk=pk)
 
 
-def checklists_for_clinician(request):
+def checklists_for_clinician(request: HtmxHttpRequest):
     return Checklist.objects.filter(patient__in=linked_patients(request.user))
 
 
-def get_checklist_for_clinician(request, pk: int, *, full: bool = False) -> Checklist:
+def get_checklist_for_clinician(
+    request: HtmxHttpRequest, pk: int, *, full: bool = False
+) -> Checklist:
     """`full`: with its items and the people on them (`with_items`)."""
     checklists = checklists_for_clinician(request).select_related("patient")
     return get_object_or_404(with_items(checklists) if full else checklists, pk=pk)
 
 
-def get_item_for_clinician(request, pk: int) -> ChecklistItem:
+def get_item_for_clinician(request: HtmxHttpRequest, pk: int) -> ChecklistItem:
     items = ChecklistItem.objects.select_related("checklist__patient").filter(
         checklist__in=checklists_for_clinician(request)
     )
     return get_object_or_404(items, pk=pk)
 
 
-def get_checklist_for_patient(request, pk: int, *, full: bool = False) -> Checklist:
+def get_checklist_for_patient(
+    request: HtmxHttpRequest, pk: int, *, full: bool = False
+) -> Checklist:
     """Only shared checklists: a draft is the clinician's until they share it."""
     checklists = Checklist.objects.filter(
         patient=request.user, shared_at__isnull=False
@@ -99,20 +108,20 @@ def get_checklist_for_patient(request, pk: int, *, full: bool = False) -> Checkl
     return get_object_or_404(with_items(checklists) if full else checklists, pk=pk)
 
 
-def get_item_for_patient(request, pk: int) -> ChecklistItem:
+def get_item_for_patient(request: HtmxHttpRequest, pk: int) -> ChecklistItem:
     items = ChecklistItem.objects.select_related("checklist__patient", "checklist__drug").filter(
         checklist__patient=request.user, checklist__shared_at__isnull=False
     )
     return get_object_or_404(items, pk=pk)
 
 
-def get_trip_for_patient(request, pk: int) -> Trip:
+def get_trip_for_patient(request: HtmxHttpRequest, pk: int) -> Trip:
     return get_object_or_404(
         Trip.objects.filter(patient=request.user).select_related("patient"), pk=pk
     )
 
 
-def get_trip_for_clinician(request, pk: int) -> Trip:
+def get_trip_for_clinician(request: HtmxHttpRequest, pk: int) -> Trip:
     """A trip of a patient linked to the signed-in clinician right now (its letters to approve)."""
     trips = Trip.objects.filter(patient__in=linked_patients(request.user)).select_related("patient")
     return get_object_or_404(trips, pk=pk)

@@ -1,25 +1,30 @@
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms import InjectionForm
-from patients.injections import (
+from patients.forms.treatments import InjectionForm
+from patients.models import Injection, Reaction
+from patients.treatments.injections import (
     DoseAlreadyLogged,
     delete_injection,
     record_injection,
     restore_injection,
     update_injection,
 )
-from patients.models import Injection, Reaction
-from patients.treatments import overview, unlogged_dose_choices
+from patients.treatments.reads import overview, unlogged_dose_choices
 from patients.views.guards import get_injection_for_user, get_treatment_for_user, patient_required
 
 UNDO_KEY = "undo_injection"
 
+# The treatment card, answered to htmx (the dashboard includes the same partial).
+CARD = "patients/treatment_partials.html#treatment_card"
 
-def pop_undo(request) -> Injection | None:
+
+def pop_undo(request: HtmxHttpRequest) -> Injection | None:
     """The entry the patient just deleted, offered once for undo."""
     pk = request.session.pop(UNDO_KEY, None)
     if pk is None:
@@ -35,7 +40,7 @@ def _dose_taken_twice(form: InjectionForm, error: DoseAlreadyLogged) -> None:
     )
 
 
-def _dose_asked(request, doses) -> int | None:
+def _dose_asked(request: HtmxHttpRequest, doses) -> int | None:
     """`?dose=N` from a reminder link preselects that dose when it can still be logged."""
     asked = request.GET.get("dose", "")
     numbers = {d.number for d in doses}
@@ -44,7 +49,7 @@ def _dose_asked(request, doses) -> int | None:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def log(request, pk: int):
+def log(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Log a dose: inline in the dashboard card with htmx, or as a page without JavaScript."""
     treatment = get_treatment_for_user(request, pk, care_data=True)
     today = timeutils.local_today(request.user.zone)
@@ -63,7 +68,9 @@ def log(request, pk: int):
                 if request.htmx:
                     fresh = get_treatment_for_user(request, pk, care_data=True)
                     context = {"ov": overview(fresh, today=today), "notice": notice}
-                    return render(request, "patients/dashboard.html#treatment_card", context)
+                    return render(
+                        request, "patients/treatment_partials.html#treatment_card", context
+                    )
                 messages.success(request, notice)
                 return redirect("patients:dashboard")
     else:
@@ -82,13 +89,13 @@ def log(request, pk: int):
         )
     context = {"ov": card, "form": form}
     if request.htmx:
-        return render(request, "patients/dashboard.html#treatment_card", context)
+        return render(request, CARD, context)
     return render(request, "patients/injection_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def edit(request, pk: int):
+def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     injection = get_injection_for_user(request, pk)
     treatment = get_treatment_for_user(request, injection.treatment_id, care_data=True)
     today = timeutils.local_today(request.user.zone)
@@ -130,7 +137,7 @@ def edit(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def delete(request, pk: int):
+def delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     injection = get_injection_for_user(request, pk)
     if request.method == "POST":
         delete_injection(injection=injection)
@@ -141,7 +148,7 @@ def delete(request, pk: int):
 
 @require_POST
 @patient_required
-def restore(request, pk: int):
+def restore(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     injection = get_injection_for_user(request, pk, deleted=True)
     try:
         restore_injection(injection=injection)

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from patients import privacy
+from config.http import HtmxHttpRequest
+from patients.privacy import export as exports
 
 
 @never_cache
 @require_GET
 @login_required
-def export(request):
+def export(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "patients/export.html")
 
 
@@ -30,20 +31,20 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 @never_cache
 @require_GET
 @login_required
-def export_json(request):
-    data = privacy.collect(user=request.user, now=timezone.now())
+def export_json(request: HtmxHttpRequest) -> HttpResponse:
+    data = exports.collect(user=request.user, now=timezone.now())
     return _attachment(
-        privacy.export_json(data),
+        exports.export_json(data),
         "application/json; charset=utf-8",
-        privacy.export_filename(data, "json"),
+        exports.export_filename(data, "json"),
     )
 
 
 @never_cache
 @require_GET
 @login_required
-def export_pdf(request):
-    data = privacy.collect(user=request.user, now=timezone.now())
+def export_pdf(request: HtmxHttpRequest) -> HttpResponse:
+    data = exports.collect(user=request.user, now=timezone.now())
     return _attachment(
-        privacy.report_pdf(data), "application/pdf", privacy.export_filename(data, "pdf")
+        exports.report_pdf(data), "application/pdf", exports.export_filename(data, "pdf")
     )

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,13 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
+from patients.accounts import update_reminder_settings
 from patients.calendar import dose_calendar
-from patients.forms import ReminderSettingsForm
+from patients.forms.reminders import ReminderSettingsForm
 from patients.models import Kind, Reminder, ReminderSettings
 from patients.models.reminders import new_calendar_token
-from patients.reminders import plan_patient_reminders, reminder_from_link
-from patients.treatments import treatments_with_care_data
+from patients.reminders.links import reminder_from_link
+from patients.treatments.reads import treatments_with_care_data
 from patients.views.guards import patient_required
 
 PAGE_SIZE = 50
@@ -30,14 +31,12 @@ def _settings_row(user) -> ReminderSettings:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def reminder_settings(request):
+def reminder_settings(request: HtmxHttpRequest) -> HttpResponse:
     prefs = _settings_row(request.user)
     if request.method == "POST":
         form = ReminderSettingsForm(request.POST, instance=prefs)
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                plan_patient_reminders(patient=request.user, now=timezone.now())
+            update_reminder_settings(prefs=form.save(commit=False), now=timezone.now())
             messages.success(request, _("Reminder settings saved."))
             return redirect("patients:reminder_settings")
     else:
@@ -48,7 +47,7 @@ def reminder_settings(request):
 
 @require_POST
 @patient_required
-def regenerate_calendar(request):
+def regenerate_calendar(request: HtmxHttpRequest) -> HttpResponse:
     """A new secret address: the old one stops working at once."""
     prefs = _settings_row(request.user)
     prefs.calendar_token = new_calendar_token()
@@ -59,7 +58,7 @@ def regenerate_calendar(request):
 
 @require_GET
 @patient_required
-def notifications(request):
+def notifications(request: HtmxHttpRequest) -> HttpResponse:
     """In-app notifications and the e-mails we sent (or could not), newest first."""
     reminders = Reminder.objects.filter(patient=request.user).select_related(
         "treatment__drug", "checklist__drug"
@@ -73,7 +72,7 @@ def notifications(request):
 
 @require_GET
 @patient_required
-def open_reminder(request, token: str):
+def open_reminder(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The link in a reminder e-mail: opens the right form, never records anything itself."""
     pk = reminder_from_link(token)
     if pk is None:
@@ -100,7 +99,7 @@ def open_reminder(request, token: str):
 
 @never_cache
 @require_GET
-def calendar_feed(request, token: str):
+def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The private feed: the token is the only key, so it must be long and unguessable."""
     prefs = get_object_or_404(
         ReminderSettings.objects.select_related("patient"),

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,12 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import security
-from patients.forms import CodeForm
+from patients.forms.accounts import CodeForm
 from patients.views.accounts import landing_url
 
 
-def _expired(request, *, was_pending: bool):
+def _expired(request: HtmxHttpRequest, *, was_pending: bool):
     if was_pending:
         messages.error(request, _("Your log-in took too long. Please enter your password again."))
     return redirect("login")
@@ -24,7 +25,7 @@ def _expired(request, *, was_pending: bool):
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def login_verify(request):
+def login_verify(request: HtmxHttpRequest) -> HttpResponse:
     """Step two: a code from the app, or a recovery code."""
     was_pending = security.PENDING_KEY in request.session
     user, pending = security.pending_login(request)
@@ -47,7 +48,7 @@ def login_verify(request):
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
-def login_enrol(request):
+def login_enrol(request: HtmxHttpRequest) -> HttpResponse:
     """Step two for a specialist (or staff) without an authenticator yet: set one up."""
     was_pending = security.PENDING_KEY in request.session
     user, pending = security.pending_login(request)
@@ -67,7 +68,7 @@ def login_enrol(request):
     return _enrol_page(request, device, form, "registration/login_enrol.html")
 
 
-def _enrol_page(request, device, form, template):
+def _enrol_page(request: HtmxHttpRequest, device, form, template):
     context = {
         "form": form,
         "qr": security.qr_code(device.config_url),
@@ -76,7 +77,7 @@ def _enrol_page(request, device, form, template):
     return render(request, template, context)
 
 
-def _recovery_codes(request, codes: list[str], continue_url: str):
+def _recovery_codes(request: HtmxHttpRequest, codes: list[str], continue_url: str):
     """Shown once, in the answer to the POST that made them: they are not kept readable."""
     context = {"codes": codes, "continue_url": continue_url}
     return render(request, "registration/recovery_codes.html", context)
@@ -85,7 +86,7 @@ def _recovery_codes(request, codes: list[str], continue_url: str):
 @never_cache
 @require_http_methods(["GET"])
 @login_required
-def security_page(request):
+def security_page(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "two_factor": security.has_two_factor(user),
@@ -99,7 +100,7 @@ def security_page(request):
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 @login_required
-def enable_two_factor(request):
+def enable_two_factor(request: HtmxHttpRequest) -> HttpResponse:
     """A patient turns the second factor on (specialists set it up at log-in)."""
     user = request.user
     if security.has_two_factor(user):
@@ -120,7 +121,7 @@ def enable_two_factor(request):
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 @login_required
-def disable_two_factor(request):
+def disable_two_factor(request: HtmxHttpRequest) -> HttpResponse:
     """Patients only, and only with a current code: a stolen session alone cannot do it."""
     user = request.user
     if user.must_use_two_factor:
@@ -142,7 +143,7 @@ def disable_two_factor(request):
 @never_cache
 @require_POST
 @login_required
-def regenerate_recovery_codes(request):
+def regenerate_recovery_codes(request: HtmxHttpRequest) -> HttpResponse:
     if not security.has_two_factor(request.user):
         return redirect("security")
     codes = security.new_recovery_codes(user=request.user)
@@ -152,7 +153,7 @@ def regenerate_recovery_codes(request):
 
 @require_POST
 @login_required
-def sign_out_other_sessions(request):
+def sign_out_other_sessions(request: HtmxHttpRequest) -> HttpResponse:
     security.sign_out_other_sessions(request)
     messages.success(request, _("Your other sessions are signed out. This one goes on."))
     return redirect("security")

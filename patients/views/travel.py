@@ -13,12 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from patients import letters, timeutils
+from config.http import HtmxHttpRequest
+from patients import pdf, timeutils
 from patients.care import has_approved_clinician, record_access
-from patients.forms import TripForm
-from patients.letters import LetterView
+from patients.forms.travel import TripForm
 from patients.models import AccessAction, Letter, LetterKind, Trip
-from patients.travel import letter_rows, plan_trip, revoke_letters, trip_plan, update_trip
+from patients.travel import letters
+from patients.travel.letters import LetterView
+from patients.travel.plan import trip_plan
+from patients.travel.trips import letter_rows, plan_trip, revoke_letters, update_trip
 from patients.views.guards import (
     approved_clinician_required,
     get_trip_for_clinician,
@@ -41,7 +44,7 @@ def letter_kind(kind: str) -> str:
 
 @require_GET
 @patient_required
-def trips(request):
+def trips(request: HtmxHttpRequest) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     mine = Trip.objects.filter(patient=request.user)
     context = {
@@ -51,13 +54,13 @@ def trips(request):
     return render(request, "patients/trips.html", context)
 
 
-def _zone_only(request) -> bool:
+def _zone_only(request: HtmxHttpRequest) -> bool:
     """htmx asks for the time zones of the country just chosen. It POSTs the country, so the
     destination of a trip never appears in a URL (nor in the access log)."""
     return bool(request.htmx) and request.method == "POST" and "zone_only" in request.POST
 
 
-def _trip_form(request, trip: Trip | None = None):
+def _trip_form(request: HtmxHttpRequest, trip: Trip | None = None):
     """Bound to a submitted trip; unbound (nothing saved) for a first display or a zone list."""
     today = timeutils.local_today(request.user.zone)
     if request.method == "POST" and not _zone_only(request):
@@ -73,7 +76,7 @@ def _trip_form(request, trip: Trip | None = None):
     return TripForm(instance=trip, initial=initial, today=today)
 
 
-def _render_trip_form(request, form, trip=None):
+def _render_trip_form(request: HtmxHttpRequest, form, trip=None):
     template = "patients/trip_form.html"
     if _zone_only(request):
         template += "#zone-field"  # the time zones of the country just chosen
@@ -83,7 +86,7 @@ def _render_trip_form(request, form, trip=None):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @patient_required
-def new_trip(request):
+def new_trip(request: HtmxHttpRequest) -> HttpResponse:
     form = _trip_form(request)
     if form.is_bound and form.is_valid():
         trip = plan_trip(
@@ -99,7 +102,7 @@ def new_trip(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 @patient_required
-def edit_trip(request, pk: int):
+def edit_trip(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
     form = _trip_form(request, trip)
     if form.is_bound and form.is_valid():
@@ -113,7 +116,7 @@ def edit_trip(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def delete_trip(request, pk: int):
+def delete_trip(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
     if request.method == "POST":
         trip.delete()
@@ -125,7 +128,7 @@ def delete_trip(request, pk: int):
 @never_cache
 @require_GET
 @patient_required
-def trip(request, pk: int):
+def trip(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
     context = {
         "trip": trip,
@@ -144,7 +147,7 @@ def _view_for(trip: Trip, kind: str, *, with_clinician: bool) -> LetterView:
 @never_cache
 @require_GET
 @patient_required
-def letter(request, pk: int, kind: str):
+def letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
     view = _view_for(trip, letter_kind(kind), with_clinician=has_approved_clinician(request.user))
     return render(request, "patients/letter.html", {"trip": trip, **letters.letter_context(view)})
@@ -152,7 +155,7 @@ def letter(request, pk: int, kind: str):
 
 def _pdf_response(view: LetterView) -> HttpResponse:
     response = HttpResponse(
-        letters.render_pdf(letters.letter_html(view)), content_type="application/pdf"
+        pdf.render_pdf(letters.letter_html(view)), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'attachment; filename="{letters.pdf_filename(view)}"'
     return response
@@ -161,7 +164,7 @@ def _pdf_response(view: LetterView) -> HttpResponse:
 @never_cache
 @require_GET
 @patient_required
-def letter_pdf(request, pk: int, kind: str):
+def letter_pdf(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
     return _pdf_response(
         _view_for(trip, letter_kind(kind), with_clinician=has_approved_clinician(request.user))
@@ -170,7 +173,7 @@ def letter_pdf(request, pk: int, kind: str):
 
 @require_POST
 @patient_required
-def revoke_letter(request, pk: int, kind: str):
+def revoke_letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
     if revoke_letters(trip=trip, by=request.user, now=timezone.now(), kind=letter_kind(kind)):
         messages.success(request, _("Letter revoked: its QR code now says so."))
@@ -183,7 +186,7 @@ def revoke_letter(request, pk: int, kind: str):
 @never_cache
 @require_GET
 @approved_clinician_required
-def clinic_letter(request, pk: int, kind: str):
+def clinic_letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_clinician(request, pk)
     view = _view_for(trip, letter_kind(kind), with_clinician=True)
     record_access(
@@ -198,7 +201,7 @@ def clinic_letter(request, pk: int, kind: str):
 @never_cache
 @require_GET
 @approved_clinician_required
-def clinic_letter_pdf(request, pk: int, kind: str):
+def clinic_letter_pdf(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_clinician(request, pk)
     record_access(
         patient=trip.patient,
@@ -211,7 +214,7 @@ def clinic_letter_pdf(request, pk: int, kind: str):
 
 @require_POST
 @approved_clinician_required
-def clinic_approve_letter(request, pk: int, kind: str):
+def clinic_approve_letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_clinician(request, pk)
     letters.approve_letter(
         trip=trip, kind=letter_kind(kind), clinician=request.user, now=timezone.now()
@@ -222,7 +225,7 @@ def clinic_approve_letter(request, pk: int, kind: str):
 
 @require_POST
 @approved_clinician_required
-def clinic_revoke_letter(request, pk: int, kind: str):
+def clinic_revoke_letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     trip = get_trip_for_clinician(request, pk)
     live = letters.live_letter(trip, letter_kind(kind))
     if live is not None and letters.revoke_letter(letter=live, by=request.user, now=timezone.now()):
@@ -233,7 +236,7 @@ def clinic_revoke_letter(request, pk: int, kind: str):
 # --- Public verification -------------------------------------------------------------------------
 
 
-def _too_many(request) -> bool:
+def _too_many(request: HtmxHttpRequest) -> bool:
     key = (
         f"verify-rate:{request.META.get('REMOTE_ADDR', '')}:{int(timezone.now().timestamp() // 60)}"
     )
@@ -246,7 +249,7 @@ def _too_many(request) -> bool:
 
 @never_cache
 @require_GET
-def verify_letter(request, token: str):
+def verify_letter(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """What the QR code opens: valid / revoked / expired, and as little else as possible."""
     if _too_many(request):
         return render(request, "letters/verify_limited.html", status=429)

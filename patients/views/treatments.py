@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.validators import slug_re
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms import StartTreatmentForm, StockForm
-from patients.treatments import (
+from patients.forms.treatments import StartTreatmentForm, StockForm
+from patients.treatments.writes import (
     TreatmentError,
     record_delivery,
     start_treatment,
@@ -22,7 +24,7 @@ HISTORY_PAGE_SIZE = 50
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def start(request):
+def start(request: HtmxHttpRequest) -> HttpResponse:
     """A therapy page's "I am treated with this medicine" POSTs `preselect=<INN>`: the form
     opens with that medicine chosen, and a drug name never appears in a URL or a log."""
     if request.method == "POST" and "preselect" not in request.POST:
@@ -59,7 +61,7 @@ def start(request):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def add_stock(request, pk: int):
+def add_stock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     treatment = get_treatment_for_user(request, pk)
     today = timeutils.local_today(request.user.zone)
     if request.method == "POST":
@@ -75,7 +77,7 @@ def add_stock(request, pk: int):
 
 @require_http_methods(["GET"])
 @patient_required
-def history(request, pk: int):
+def history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     treatment = get_treatment_for_user(request, pk)
     entries = treatment.injections.live().order_by("-taken_at")
     page = Paginator(entries, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -85,7 +87,7 @@ def history(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def stop(request, pk: int):
+def stop(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     treatment = get_treatment_for_user(request, pk)
     if request.method == "POST":
         stop_treatment(treatment=treatment, on=timeutils.local_today(request.user.zone))

@@ -174,7 +174,7 @@ def care_data(patient):
 
     from patients import timeutils
     from patients.models import Channel, Kind, Reminder, State
-    from patients.treatments import record_delivery
+    from patients.treatments.writes import record_delivery
     from tests.factories import TreatmentFactory, log_dose
 
     today = timeutils.local_today(patient.zone)
@@ -206,9 +206,9 @@ def care_team_data(care_data, clinician, pending_clinician, checklist, client):
     from patients import timeutils
     from patients.care import create_invitation, record_access
     from patients.checklists import create_share_link, mark_done, verify_item
-    from patients.letters import approve_letter
     from patients.models import AccessAction, CareLink, ChecklistItem
-    from patients.travel import plan_trip
+    from patients.travel.letters import approve_letter
+    from patients.travel.trips import plan_trip
 
     patient = care_data["patient"]
     now = timezone.now()

@@ -41,8 +41,6 @@ from patients.checklists import (
     share_checklist,
     verify_item,
 )
-from patients.injections import delete_injection
-from patients.letters import approve_letter
 from patients.models import (
     AccessAction,
     CareLink,
@@ -54,9 +52,11 @@ from patients.models import (
     State,
     User,
 )
-from patients.reminders import OPEN_LINK_SALT
-from patients.travel import plan_trip
-from patients.treatments import overview
+from patients.reminders.links import OPEN_LINK_SALT
+from patients.travel.letters import approve_letter
+from patients.travel.trips import plan_trip
+from patients.treatments.injections import delete_injection
+from patients.treatments.reads import overview
 from tests.factories import ClinicianFactory, TreatmentFactory, log_dose
 from tests.support import sign_in
 from therapies.models import Drug

@@ -43,7 +43,8 @@ from patients.models import (
     State,
     User,
 )
-from patients.reminders import deliver_reminders, dispatch_reminders, queue_due_reminders
+from patients.reminders.delivery import deliver_reminders, dispatch_reminders
+from patients.reminders.scan import queue_due_reminders
 from tests.factories import TreatmentFactory, UserFactory, log_dose
 from tests.support import log_in_with_code, sign_in
 from therapies.loading import CatalogueError, load_catalogue, parse_checklists

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from patients.models import StockDelivery
-from patients.treatments import record_delivery
+from patients.treatments.writes import record_delivery
 from tests.factories import TreatmentFactory, log_dose
 from tests.support import sign_in
 
@@ -131,7 +131,7 @@ def test_a_planned_trip_shows_on_the_dashboard_and_suggests_the_travel_article(
     patient_client, patient, treatment
 ):
     from content.loading import load_content
-    from patients.travel import plan_trip
+    from patients.travel.trips import plan_trip
 
     load_content()
     page = patient_client.get("/dashboard/").content.decode()

@@ -10,10 +10,12 @@ import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
-from patients import letters
-from patients.letters import StaticOnlyFetcher, approve_letter, render_pdf
+from patients import pdf as pdf_rendering
 from patients.models import AccessAction, AccessEvent, CareLink, Letter
-from patients.travel import plan_trip, update_trip
+from patients.pdf import StaticOnlyFetcher, render_pdf
+from patients.travel import letters
+from patients.travel.letters import approve_letter
+from patients.travel.trips import plan_trip, update_trip
 from patients.views.travel import VERIFY_RATE
 from tests.support import sign_in
 
@@ -264,7 +266,7 @@ def test_markup_typed_by_the_user_comes_out_as_text_and_fetches_nothing(
     for literal in (*HOSTILE, "<script>alert(1)</script>"):
         assert "".join(literal.split()) in text, literal
     assert spy.refused == []
-    allowed = tuple(folder.as_uri() for folder in letters.ALLOWED_DIRS)
+    allowed = tuple(folder.as_uri() for folder in pdf_rendering.ALLOWED_DIRS)
     assert spy.asked and all(url.startswith(allowed) for url in spy.asked), spy.asked
     reader = PdfReader(io.BytesIO(pdf))
     assert dict(reader.attachments) == {}
@@ -278,9 +280,9 @@ def test_markup_typed_by_the_user_comes_out_as_text_and_fetches_nothing(
         "https://example.com/font.ttf",
         "ftp://example.com/x",
         "file:///etc/passwd",
-        (letters.STATIC_DIR / "letters" / ".." / ".." / "config" / "settings.py").as_uri(),
-        (letters.STATIC_DIR / "css" / "app.css").as_uri(),
-        (letters.STATIC_DIR / "letters" / "missing.css").as_uri(),
+        (pdf_rendering.STATIC_DIR / "letters" / ".." / ".." / "config" / "settings.py").as_uri(),
+        (pdf_rendering.STATIC_DIR / "css" / "app.css").as_uri(),
+        (pdf_rendering.STATIC_DIR / "letters" / "missing.css").as_uri(),
     ],
 )
 def test_the_fetcher_refuses_everything_but_the_letter_files(url):
@@ -290,9 +292,9 @@ def test_the_fetcher_refuses_everything_but_the_letter_files(url):
 
 def test_the_fetcher_serves_the_letter_stylesheet_fonts_and_data_uris():
     fetcher = StaticOnlyFetcher()
-    css = fetcher.fetch((letters.STATIC_DIR / "letters" / "letter.css").as_uri())
+    css = fetcher.fetch((pdf_rendering.STATIC_DIR / "letters" / "letter.css").as_uri())
     assert b"@page" in css.read() and css.content_type == "text/css"
-    font = fetcher.fetch((letters.STATIC_DIR / "fonts" / "DejaVuSans.ttf").as_uri())
+    font = fetcher.fetch((pdf_rendering.STATIC_DIR / "fonts" / "DejaVuSans.ttf").as_uri())
     assert len(font.read()) > 100_000
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
 

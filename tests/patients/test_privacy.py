@@ -19,10 +19,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from config.celery import app as celery_app
-from patients import privacy, tasks
+from patients import tasks
 from patients.care import create_invitation, record_access
 from patients.checklists import create_checklist, mark_done, share_checklist
-from patients.letters import approve_letter
 from patients.models import (
     AccessAction,
     AccessEvent,
@@ -46,9 +45,11 @@ from patients.models import (
     Trip,
     User,
 )
-from patients.reminders import deliver_reminders
-from patients.travel import plan_trip
-from patients.treatments import move_dose, record_delivery
+from patients.privacy import erasure, retention
+from patients.reminders.delivery import deliver_reminders
+from patients.travel.letters import approve_letter
+from patients.travel.trips import plan_trip
+from patients.treatments.writes import move_dose, record_delivery
 from tests.factories import TreatmentFactory, log_dose
 from tests.support import sign_in
 from therapies.models import Drug
@@ -448,13 +449,13 @@ def test_the_access_log_keeps_the_deleted_patients_entries_under_a_pseudonym(wor
 
     kept = AccessEvent.objects.filter(pk__in=events)
     assert kept.count() == len(events)
-    alias = privacy.pseudonym(patient_id)
+    alias = erasure.pseudonym(patient_id)
     for event in kept:
         assert event.patient_id is None and event.patient_pseudonym == alias
         values = " ".join(str(value) for value in vars(event).values())
         assert "Camille" not in values and "camille@example.com" not in values
     assert len(alias) == 64 and str(patient_id) != alias
-    assert privacy.pseudonym(patient_id + 1) != alias  # one per person
+    assert erasure.pseudonym(patient_id + 1) != alias  # one per person
 
 
 @pytest.mark.now(NOW)
@@ -469,7 +470,7 @@ def test_a_clinician_who_deletes_their_account_stays_in_the_log_as_a_pseudonym(
     for event in AccessEvent.objects.filter(pk__in=events):
         assert event.patient_id == patient.pk  # still the patient's record
         assert (event.actor_id, event.actor_name) == (None, "")
-        assert event.actor_pseudonym == privacy.pseudonym(clinician_id)
+        assert event.actor_pseudonym == erasure.pseudonym(clinician_id)
     page = patient_client.get("/en/care/access/").content.decode()
     assert "A clinician whose account is closed" in page
     assert "Dr House" not in page
@@ -548,7 +549,7 @@ def test_the_retention_setting_is_honoured(patient, clinician, settings):
     now = datetime(2027, 6, 1, tzinfo=UTC)
     kept = event_at(patient, clinician, now - timedelta(days=29))
     gone = event_at(patient, clinician, now - timedelta(days=31))
-    assert privacy.purge_access_log(now=now) == 1
+    assert retention.purge_access_log(now=now) == 1
     assert list(AccessEvent.objects.values_list("pk", flat=True)) == [kept.pk]
     assert gone.pk not in AccessEvent.objects.values_list("pk", flat=True)
 
@@ -558,7 +559,7 @@ def test_the_purge_works_in_batches_until_nothing_old_is_left(patient, clinician
     for days in range(400, 405):
         event_at(patient, clinician, now - timedelta(days=days))
     young = event_at(patient, clinician, now - timedelta(days=1))
-    assert privacy.purge_access_log(now=now, batch_size=2) == 5
+    assert retention.purge_access_log(now=now, batch_size=2) == 5
     assert list(AccessEvent.objects.values_list("pk", flat=True)) == [young.pk]
 
 
@@ -608,7 +609,7 @@ def test_deleting_an_account_deletes_its_log_in_records_and_no_one_elses(patient
         AccessAttempt.objects.create(
             username=user.email, ip_address="192.0.2.1", user_agent="x", failures_since_start=1
         )
-    privacy.erase_account(user=patient)
+    erasure.erase_account(user=patient)
     assert not AccessLog.objects.filter(username__iexact=patient.email).exists()
     assert not AccessAttempt.objects.filter(username__iexact=patient.email).exists()
     assert AccessLog.objects.filter(username__iexact=other_patient.email).count() == 1

@@ -9,13 +9,10 @@ from django.utils import timezone, translation
 from icalendar import Calendar
 
 from patients.models import Channel, Injection, Kind, Reminder, ReminderSettings, State, User
-from patients.reminders import (
-    deliver_reminder,
-    dispatch_reminders,
-    open_link,
-    queue_due_reminders,
-)
-from patients.treatments import record_delivery
+from patients.reminders.delivery import deliver_reminder, dispatch_reminders
+from patients.reminders.links import open_link
+from patients.reminders.scan import queue_due_reminders
+from patients.treatments.writes import record_delivery
 from tests.factories import log_dose
 from tests.support import sign_in
 

@@ -28,7 +28,9 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from patients import tasks, timeutils
 from patients.models import Channel, Reminder, ReminderSettings, State
-from patients.reminders import dispatch_reminders, plan_reminders, queue_due_reminders
+from patients.reminders.delivery import dispatch_reminders
+from patients.reminders.scan import queue_due_reminders
+from patients.treatments.reminders import plan_reminders
 from tests.conftest import need_service
 from tests.factories import TreatmentFactory, UserFactory
 from tests.test_healthz import redis_answers

@@ -15,16 +15,13 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import translation
 
-from patients import reminders
 from patients.models import Channel, Kind, Reminder, ReminderSettings, State, Treatment
-from patients.reminders import (
-    deliver_reminder,
-    dispatch_reminders,
-    dose_moments,
-    local_moment,
-    queue_due_reminders,
-)
-from patients.treatments import record_delivery, stop_treatment
+from patients.reminders import outbox, registry
+from patients.reminders.delivery import deliver_reminder, dispatch_reminders
+from patients.reminders.planning import dose_moments
+from patients.reminders.scan import queue_due_reminders
+from patients.timeutils import local_moment
+from patients.treatments.writes import record_delivery, stop_treatment
 from tests.factories import TreatmentFactory, UserFactory, log_dose
 from tests.support import FlakyBackend, sign_in
 
@@ -244,7 +241,7 @@ def test_a_treatment_set_up_after_the_hour_still_gets_todays_reminder(patient):
     # Lead days 2 and 0: 2 days before was yesterday (not sent late), the day itself is tomorrow.
     assert treatment.next_reminder_at == utc(2027, 3, 30, 7)
     prefs = ReminderSettings.objects.create(patient=patient, lead_days=[1])
-    reminders.plan_patient_reminders(patient=patient, now=utc(2027, 3, 29, 15))
+    registry.plan_patient_reminders(patient=patient, now=utc(2027, 3, 29, 15))
     treatment.refresh_from_db()
     assert prefs.lead_days == [1]
     assert treatment.next_reminder_at == utc(2027, 3, 29, 7)  # today 09:00: due at once
@@ -269,12 +266,12 @@ def test_paused_reminders_write_nothing_and_resume_from_the_next_moment(treatmen
     log_dose(treatment, 1, date(2027, 1, 4))
     log_dose(treatment, 2, date(2027, 2, 1))
     ReminderSettings.objects.create(patient=treatment.patient, paused=True)
-    reminders.plan_patient_reminders(patient=treatment.patient, now=utc(2027, 3, 20, 12))
+    registry.plan_patient_reminders(patient=treatment.patient, now=utc(2027, 3, 20, 12))
     assert run_scan(utc(2027, 3, 27, 8)) == 0
     assert not Reminder.objects.exists()
     ReminderSettings.objects.filter(patient=treatment.patient).update(paused=False)
     treatment.patient.refresh_from_db()
-    reminders.plan_patient_reminders(patient=treatment.patient, now=utc(2027, 3, 28, 12))
+    registry.plan_patient_reminders(patient=treatment.patient, now=utc(2027, 3, 28, 12))
     treatment.refresh_from_db()
     assert treatment.next_reminder_at == utc(2027, 3, 29, 7)
 
@@ -301,7 +298,7 @@ def test_low_stock_is_told_once_per_stock_level(treatment, django_capture_on_com
     ]
     injection = log_dose(treatment, 3, date(2027, 3, 29))  # 0 left: a new level
     assert low.filter(channel=Channel.EMAIL).count() == 2
-    from patients.injections import delete_injection, restore_injection
+    from patients.treatments.injections import delete_injection, restore_injection
 
     delete_injection(injection=injection)
     restore_injection(injection=injection)  # back to 0 left: already told
@@ -340,7 +337,7 @@ def test_a_failing_mail_server_is_retried_with_backoff_then_marked_failed(
     run_scan(utc(2027, 3, 27, 8))
     at = utc(2027, 3, 27, 8)
     delays = []
-    for _attempt in range(reminders.MAX_ATTEMPTS):
+    for _attempt in range(outbox.MAX_ATTEMPTS):
         outcome = send_due(at, django_capture_on_commit_callbacks)
         email = emails_of(treatment).get()
         if email.state == State.PENDING:
@@ -353,7 +350,7 @@ def test_a_failing_mail_server_is_retried_with_backoff_then_marked_failed(
     assert outcome == ["failed"]
     assert (email.state, email.attempts, email.last_error) == (
         "failed",
-        reminders.MAX_ATTEMPTS,
+        outbox.MAX_ATTEMPTS,
         "SMTPServerDisconnected",
     )
     # Each wait lies in [50 %, 100 %] of 1, 2, 4, 8 minutes.
@@ -409,7 +406,7 @@ def test_a_patient_in_new_york_gets_the_reminder_at_nine_new_york_time(catalogue
 def test_deleting_a_dose_logged_by_mistake_brings_todays_email_back(
     treatment, django_capture_on_commit_callbacks
 ):
-    from patients.injections import delete_injection
+    from patients.treatments.injections import delete_injection
 
     log_dose(treatment, 1, date(2027, 1, 4))
     log_dose(treatment, 2, date(2027, 2, 1))

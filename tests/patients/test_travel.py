@@ -11,18 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from patients.letters import approve_letter
 from patients.models import Channel, Kind, Letter, Reminder, ReminderSettings, State, Trip
-from patients.reminders import deliver_reminder, dispatch_reminders
-from patients.travel import (
-    plan_trip,
-    plan_trip_reminder,
-    queue_trip_reminders,
-    trip_plan,
-    update_trip,
-    zones_of,
-)
-from patients.treatments import record_delivery
+from patients.reminders.delivery import deliver_reminder, dispatch_reminders
+from patients.timeutils import zones_of
+from patients.travel.letters import approve_letter
+from patients.travel.plan import trip_plan
+from patients.travel.trips import plan_trip, plan_trip_reminder, queue_trip_reminders, update_trip
+from patients.treatments.writes import record_delivery
 from tests.factories import TreatmentFactory, log_dose
 from tests.support import sign_in
 
@@ -430,7 +425,7 @@ def test_changing_the_reminder_hour_moves_the_trip_reminder(patient, patient_cli
     settings_row = ReminderSettings.objects.create(patient=patient, hour=18)
     from django.utils import timezone
 
-    from patients.reminders import plan_patient_reminders
+    from patients.reminders.registry import plan_patient_reminders
 
     plan_patient_reminders(patient=patient, now=timezone.now())
     trip.refresh_from_db()
@@ -443,7 +438,7 @@ def test_changing_the_reminder_hour_moves_the_trip_reminder(patient, patient_cli
 def test_the_link_in_a_trip_reminder_opens_the_trip(patient, patient_client):
     trip = a_trip(patient, date(2027, 3, 30), date(2027, 4, 6))
     queue_trip_reminders(now=datetime(2027, 3, 23, 8, tzinfo=UTC))
-    from patients.reminders import open_link
+    from patients.reminders.links import open_link
 
     reminder = Reminder.objects.get(trip=trip, channel=Channel.EMAIL)
     path = open_link(reminder).split("://", 1)[1].split("/", 1)[1]

@@ -19,7 +19,7 @@ from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from patients.forms import TripForm
+from patients.forms.travel import TripForm
 from tests.patients.test_access_matrix import NO_SUCH_ID, Case, respond
 from tests.support import sign_in
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Treatment
-from patients.reminders import plan_reminders
+from patients.treatments.reminders import plan_reminders
 
 
 class Command(BaseCommand):

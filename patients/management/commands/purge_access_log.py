@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from patients import privacy
+from patients.privacy import retention
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        deleted = privacy.purge_access_log(now=timezone.now())
-        privacy.clear_expired_sessions()
+        deleted = retention.purge_access_log(now=timezone.now())
+        retention.clear_expired_sessions()
         days = settings.ACCESS_LOG_RETENTION_DAYS
         self.stdout.write(f"{deleted} access-log entries older than {days} days deleted.")

@@ -13,7 +13,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients import timeutils
 from patients.checklists import create_checklist, mark_done, share_checklist, verify_item
-from patients.injections import record_injection
 from patients.models import (
     CareLink,
     Checklist,
@@ -29,8 +28,10 @@ from patients.models import (
     User,
 )
 from patients.security import readable_secret
-from patients.travel import plan_trip
-from patients.treatments import planned_dose, record_delivery, start_treatment
+from patients.travel.trips import plan_trip
+from patients.treatments.injections import record_injection
+from patients.treatments.reads import planned_dose
+from patients.treatments.writes import record_delivery, start_treatment
 from therapies.models import Drug
 
 DEMO_PASSWORD = "demo-biologic-2026"

@@ -1,4 +1,7 @@
-"""Starting a treatment and reading where a patient stands against its plan."""
+"""Reading where a patient stands against a treatment's plan: doses, history, sites, stock.
+
+No writes here: `planning` (reminders) reads the plan from this module, and `writes` plans the
+reminders again after each change."""
 
 from __future__ import annotations
 
@@ -7,49 +10,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Sum
 from django.db.models.query import ModelIterable
-from django.utils import timezone
 from django.utils.translation import ngettext
 
-from patients.models import DoseOverride, Injection, InjectionSite, StockDelivery, Treatment, User
+from patients.models import DoseOverride, Injection, InjectionSite, Treatment, User
 from therapies import dosing
-from therapies.models import Drug, Regimen
 
 PLAN_HORIZON = timedelta(days=365)
 RECENT_HISTORY = 10
-
-
-class TreatmentError(ValueError):
-    pass
-
-
-def start_treatment(
-    *,
-    patient: User,
-    drug: Drug,
-    regimen: Regimen,
-    first_dose_on: date,
-    prescriber_name: str = "",
-) -> Treatment:
-    if regimen.drug_id != drug.pk:
-        raise TreatmentError("The regimen does not belong to this drug.")
-    from patients.reminders import plan_reminders  # reminders reads the plan from here
-
-    try:
-        with transaction.atomic():
-            treatment = Treatment.objects.create(
-                patient=patient,
-                drug=drug,
-                regimen=regimen,
-                first_dose_on=first_dose_on,
-                prescriber_name=prescriber_name.strip(),
-            )
-            plan_reminders(treatment=treatment, now=timezone.now())
-            return treatment
-    except IntegrityError:
-        raise TreatmentError("already_active") from None
 
 
 class TakenDose(NamedTuple):
@@ -276,27 +245,6 @@ def stock_of(treatment: Treatment) -> tuple[int, int | None]:
     return received, received - used
 
 
-def stop_treatment(*, treatment: Treatment, on: date) -> None:
-    """The treatment leaves the dashboard; its history stays (and a new one may start)."""
-    from patients.reminders import plan_reminders
-
-    treatment.stopped_on = on
-    with transaction.atomic():
-        treatment.save(update_fields=["stopped_on"])
-        plan_reminders(treatment=treatment, now=timezone.now())
-
-
-def record_delivery(*, treatment: Treatment, received_on: date, devices: int) -> StockDelivery:
-    from patients.reminders import plan_reminders
-
-    with transaction.atomic():
-        delivery = StockDelivery.objects.create(
-            treatment=treatment, received_on=received_on, devices=devices
-        )
-        plan_reminders(treatment=treatment, now=timezone.now())
-    return delivery
-
-
 CHOICE_LOOKBACK = timedelta(weeks=13)
 CHOICE_LOOKAHEAD = timedelta(weeks=8)
 
@@ -318,15 +266,3 @@ def unlogged_dose_choices(
         if d.number not in taken
         and (d.date >= today - CHOICE_LOOKBACK or d.number in {next_number, keep})
     ]
-
-
-def move_dose(*, treatment: Treatment, dose_number: int, on: date, by: User) -> DoseOverride:
-    """A clinician moves one planned dose to another day; the doses after it do not move."""
-    from patients.reminders import plan_reminders
-
-    with transaction.atomic():
-        override, _created = DoseOverride.objects.update_or_create(
-            treatment=treatment, dose_number=dose_number, defaults={"date": on, "set_by": by}
-        )
-        plan_reminders(treatment=treatment, now=timezone.now())
-    return override

@@ -35,28 +35,22 @@ Secrets are left out: the password hash, the calendar feed's token, letters' ver
 tokens and invitation digests. A clinician's export holds their own account and profile only:
 the patients they follow are those patients' data, not theirs.
 
-Erasure — `erase_account` deletes the person and, by cascade, everything above, ends every
-session of theirs on the server, and keeps the access record with a pseudonym in their place.
+Erasure and retention live beside this module (`erasure`, `retention`).
 """
 
 import json
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from importlib import import_module
+from datetime import UTC, date, datetime
 
-from axes.models import AccessAttempt, AccessLog
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
-from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from patients.models import (
+    LEAD_DAY_CHOICES,
     AccessEvent,
     CareLink,
     Checklist,
@@ -76,18 +70,6 @@ from patients.models import (
 )
 
 EXPORT_FORMAT = "interleukin-care-export/1"
-PSEUDONYM_SALT = "patients.privacy.pseudonym"
-PURGE_BATCH = 1000
-
-# --- Pseudonyms ----------------------------------------------------------------------------------
-
-
-def pseudonym(user_id: int) -> str:
-    """What replaces a deleted person in the access record: the same for every entry of theirs,
-    so the record still shows that one person did several things, but not who. A keyed HMAC
-    (SECRET_KEY): without the key, nobody can test candidate ids against it."""
-    return salted_hmac(PSEUDONYM_SALT, str(user_id), algorithm="sha256").hexdigest()
-
 
 # --- Collecting ----------------------------------------------------------------------------------
 
@@ -115,8 +97,6 @@ class PersonData:
     @property
     def lead_day_labels(self) -> list[str]:
         """The reminder lead days as the settings form names them ("The day before")."""
-        from patients.forms import LEAD_DAY_CHOICES
-
         names = dict(LEAD_DAY_CHOICES)
         lead_days = self.reminder_settings.lead_days if self.reminder_settings else []
         return [str(names.get(days, days)) for days in lead_days]
@@ -411,95 +391,6 @@ def report_html(data: PersonData) -> str:
 
 def report_pdf(data: PersonData) -> bytes:
     # Imported here: WeasyPrint is slow to import, and only this path (and the letters) need it.
-    from patients.letters import render_pdf
+    from patients.pdf import render_pdf
 
     return render_pdf(report_html(data))
-
-
-# --- Erasure -------------------------------------------------------------------------------------
-
-
-def end_sessions(*, user: User) -> int:
-    """Delete every server-side session signed in as `user` (all their browsers and devices).
-
-    Sessions are not indexed by user, so each live one is decoded: this is linear in the
-    number of live sessions, acceptable for an action as rare as deleting an account. With a
-    session engine that keeps nothing on the server (signed cookies) there is nothing to delete,
-    and the cookie stops working anyway once the account is gone.
-    """
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
-    if not hasattr(store_class, "get_model_class"):
-        return 0
-    sessions = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
-    decoder = store_class()
-    keys = [
-        key
-        for key, encoded in sessions.values_list("session_key", "session_data").iterator(2000)
-        if decoder.decode(encoded).get(SESSION_KEY) == str(user.pk)
-    ]
-    for key in keys:
-        store_class(session_key=key).delete()  # also leaves the cache, for cached_db
-    return len(keys)
-
-
-@transaction.atomic
-def erase_account(*, user: User) -> None:
-    """Erase the person and everything of theirs, keeping the access record pseudonymous.
-
-    The cascade takes treatments, injections, stock, dose overrides, reminder settings (the
-    calendar token), every reminder and notification (the outbox: a send task that still holds
-    an id finds nothing), care links, invitations, checklists with their items, events and
-    share links, trips and their letters (whose verification page then answers 404), a
-    clinician's profile and the second-factor devices; the log-in records under the e-mail go
-    too. The access record keeps its rows: the person's key is replaced by a
-    pseudonym, on the patient's side and on the actor's side (whose copied name goes too).
-    """
-    alias = pseudonym(user.pk)
-    AccessEvent.objects.filter(patient=user).update(patient=None, patient_pseudonym=alias)
-    AccessEvent.objects.filter(actor=user).update(actor=None, actor_name="", actor_pseudonym=alias)
-    end_sessions(user=user)
-    delete_login_records(email=user.email)
-    user.delete()
-
-
-def delete_login_records(*, email: str) -> int:
-    """django-axes' records of log-ins and failed attempts under this e-mail (any case)."""
-    return sum(
-        model.objects.filter(username__iexact=email).delete()[0]
-        for model in (AccessAttempt, AccessLog)
-    )
-
-
-# --- Retention -----------------------------------------------------------------------------------
-
-
-def retention() -> timedelta:
-    return timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
-
-
-def purge_access_log(*, now: datetime, batch_size: int = PURGE_BATCH) -> int:
-    """Delete the access-log entries older than the retention period, `batch_size` rows per
-    statement so no long lock is held on a large table. Returns how many were deleted."""
-    cutoff = now - retention()
-    deleted = 0
-    while True:
-        ids = list(
-            AccessEvent.objects.filter(at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return deleted
-        deleted += AccessEvent.objects.filter(pk__in=ids).delete()[0]
-
-
-def purge_login_records(*, now: datetime) -> int:
-    """Delete django-axes' log-in records older than LOGIN_LOG_RETENTION_DAYS."""
-    cutoff = now - timedelta(days=settings.LOGIN_LOG_RETENTION_DAYS)
-    return sum(
-        model.objects.filter(attempt_time__lt=cutoff).delete()[0]
-        for model in (AccessAttempt, AccessLog)
-    )
-
-
-def clear_expired_sessions() -> None:
-    """What `manage.py clearsessions` does, for the daily task."""
-    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

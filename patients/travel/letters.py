@@ -4,17 +4,12 @@ A draft is rendered from the trip as it is now. Approval freezes the content (wi
 prescriber's block) in a `Letter` row; its QR code points to a public page that says whether the
 letter is valid, revoked or expired, and shows as little as possible about the traveller.
 
-The PDF path is closed to the outside: WeasyPrint gets a URL fetcher that serves only the files
-under static/letters and static/fonts and `data:` URIs, and refuses everything else (no network,
-no other file, nothing a name typed by a user could point at). All user text goes through
+The PDF is rendered by `patients.pdf` (closed to the outside). All user text goes through
 Django's auto-escaping, so markup in a name is printed as text.
 """
 
-import mimetypes
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import segno
 from django.conf import settings
@@ -23,9 +18,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
-from weasyprint import HTML  # imported once per process: it is slow to import
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from patients.care import record_access
 from patients.models import (
@@ -37,13 +29,8 @@ from patients.models import (
     Trip,
     User,
 )
-from patients.travel import TripPlan, trip_plan
+from patients.travel.plan import TripPlan, trip_plan
 from therapies.models import DeviceKind
-
-STATIC_DIR = Path(settings.BASE_DIR) / "static"
-# What the letter's own HTML may load; nothing else is fetched.
-ALLOWED_DIRS = (STATIC_DIR / "letters", STATIC_DIR / "fonts")
-BASE_URL = STATIC_DIR.as_uri() + "/"
 
 DEVICE_NAMES = {
     DeviceKind.PEN: "pre-filled pen",
@@ -249,32 +236,6 @@ def letter_html(view: LetterView) -> str:
     """The standalone English document WeasyPrint renders (also what `make bench` saves)."""
     with translation.override("en"):
         return render_to_string("letters/document.html", letter_context(view))
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """Serves the letter's stylesheet and fonts and `data:` URIs; refuses anything else."""
-
-    def fetch(self, url, headers=None):
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(unquote(urlsplit(url).path)).resolve()
-            if any(path.is_relative_to(folder) for folder in ALLOWED_DIRS) and path.is_file():
-                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(
-                    path.as_uri(), path.read_bytes(), {"Content-Type": kind}, 200
-                )
-        raise ValueError(f"The letter renderer fetches nothing from {scheme or 'this'} URLs.")
-
-
-FONT_CONFIG = FontConfiguration()
-
-
-def render_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
-    return HTML(
-        string=html, base_url=BASE_URL, url_fetcher=fetcher or StaticOnlyFetcher()
-    ).write_pdf(font_config=FONT_CONFIG, pdf_variant="pdf/ua-1")
 
 
 def pdf_filename(view: LetterView) -> str:

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import Injection, Treatment
-from patients.reminders import plan_reminders
-from patients.treatments import planned_dose
+from patients.treatments.reads import planned_dose
+from patients.treatments.reminders import plan_reminders
 
 
 class DoseAlreadyLogged(ValueError):

@@ -1,0 +1,1 @@
+"""The forms, one module per feature; `fields` holds what several share."""

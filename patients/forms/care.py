@@ -1,0 +1,66 @@
+"""The care team: a clinician's sign-up, invitation codes, the clinic's patient filter."""
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from patients.forms.accounts import SignupForm
+from patients.forms.fields import time_zone_choices
+from patients.models import (
+    ClinicianProfile,
+    User,
+)
+from patients.models.care import validate_registration_number
+
+
+class ClinicianSignupForm(UserCreationForm):
+    specialty = forms.CharField(label=_("Specialty"), max_length=100)
+    institution = forms.CharField(
+        label=_("Institution"), max_length=150, help_text=_("Hospital, clinic or practice.")
+    )
+    # A model field's validators are not part of its form field: give this one explicitly.
+    registration_number = ClinicianProfile._meta.get_field("registration_number").formfield(
+        validators=[validate_registration_number]
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I am a health professional and the information above is true. I understand that an "
+            "administrator checks it before I can see any patient."
+        ),
+        error_messages={"required": _("Please confirm, so that we can check your account.")},
+    )
+
+    class Meta:
+        model = User
+        fields = ("email", "display_name", "time_zone")
+        widgets = {"time_zone": forms.Select(choices=time_zone_choices)}
+
+    clean_email = SignupForm.clean_email
+
+    def profile_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("specialty", "institution", "registration_number")
+        }
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=40,
+        help_text=_("12 letters and digits, as given to you, e.g. ABCD-EFGH-JKMN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class PatientFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search by name"), max_length=100, required=False)
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("All patients")),
+            ("overdue", _("Overdue dose")),
+            ("incomplete", _("Checklist not complete")),
+        ],
+    )

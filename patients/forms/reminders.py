@@ -1,0 +1,41 @@
+"""The patient's reminder settings."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import (
+    LEAD_DAY_CHOICES,
+    ReminderSettings,
+)
+
+
+class ReminderSettingsForm(forms.ModelForm):
+    lead_days = forms.TypedMultipleChoiceField(
+        label=_("Remind me of a coming dose"),
+        choices=LEAD_DAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day, or pause the reminders.")},
+    )
+    hour = forms.TypedChoiceField(
+        label=_("At"),
+        choices=[(h, f"{h:02d}:00") for h in range(24)],
+        coerce=int,
+        help_text=_("In your home time zone (set in your profile)."),
+    )
+
+    class Meta:
+        model = ReminderSettings
+        fields = ("lead_days", "hour", "by_email", "in_app", "paused", "calendar_discreet")
+
+    def clean_lead_days(self) -> list[int]:
+        return sorted(set(self.cleaned_data["lead_days"]), reverse=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("paused") and not (cleaned.get("by_email") or cleaned.get("in_app")):
+            self.add_error(
+                "by_email",
+                _("Choose at least one way to be reminded, or pause the reminders."),
+            )
+        return cleaned

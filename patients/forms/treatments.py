@@ -1,0 +1,251 @@
+"""Treatments: starting one, logging a dose, stock, a clinician moving a dose."""
+
+from datetime import datetime, timedelta
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients import timeutils
+from patients.forms.fields import date_input
+from patients.models import (
+    Injection,
+    InjectionSite,
+    Reaction,
+    Treatment,
+    User,
+)
+from patients.treatments.reads import SiteUse
+from therapies import dosing
+from therapies.models import Regimen
+
+
+class RegimenChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Regimen) -> str:
+        note = f" ({obj.weight_note})" if obj.weight_note else ""
+        return f"{obj.label}{note}"
+
+
+class StartTreatmentForm(forms.Form):
+    regimen = RegimenChoiceField(
+        queryset=Regimen.objects.select_related("drug").order_by("drug__inn", "position"),
+        label=_("Medicine and regimen"),
+        help_text=_("As written on your prescription. Ask your specialist if unsure."),
+    )
+    first_dose_on = forms.DateField(
+        label=_("Date of the first injection"),
+        widget=date_input(),
+        help_text=_("Week 0 of the regimen. It may be in the past or planned."),
+    )
+    prescriber_name = forms.CharField(
+        label=_("Prescriber's name (optional)"), max_length=120, required=False
+    )
+
+    def __init__(self, *args, patient: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        # Group the regimens under their medicine so that a select without JavaScript is enough.
+        groups: dict[str, list[tuple[int, str]]] = {}
+        field = self.fields["regimen"]
+        for regimen in field.queryset:
+            group = f"{regimen.drug.inn} ({regimen.drug.brands})"
+            groups.setdefault(group, []).append((regimen.pk, field.label_from_instance(regimen)))
+        field.choices = [("", "---------"), *groups.items()]
+
+    def clean(self):
+        cleaned = super().clean()
+        regimen = cleaned.get("regimen")
+        if (
+            regimen
+            and Treatment.objects.active()
+            .filter(patient=self.patient, drug=regimen.drug_id)
+            .exists()
+        ):
+            self.add_error(
+                "regimen",
+                _("You already follow a treatment with %(inn)s. Stop it first to start again.")
+                % {"inn": regimen.drug.inn},
+            )
+        return cleaned
+
+
+class InjectionForm(forms.Form):
+    """Date and time are entered in the patient's home zone and checked against DST changes."""
+
+    taken_date = forms.DateField(label=_("Date"), widget=date_input())
+    taken_time = forms.TimeField(
+        label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    dst_fold = forms.TypedChoiceField(
+        label=_("This time happened twice that night. Which one?"),
+        choices=[
+            (0, _("The first one (before the clocks went back)")),
+            (1, _("The second one (after the clocks went back)")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)
+    site = forms.ChoiceField(
+        label=_("Injection site"), choices=InjectionSite.choices, widget=forms.RadioSelect
+    )
+    lot_number = forms.CharField(label=_("Lot number (optional)"), max_length=40, required=False)
+    reaction = forms.ChoiceField(
+        label=_("Reaction at the site"),
+        choices=Reaction.choices,
+        initial=Reaction.NONE,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        treatment: Treatment,
+        doses: list[dosing.PlannedDose],
+        instance: Injection | None = None,
+        now: datetime | None = None,
+        sites: list[SiteUse] | None = None,
+        suggested_site: str | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.treatment = treatment
+        self.instance = instance
+        self.now = now or timezone.now()
+        self.zone = treatment.patient.zone
+        self.fields["dose_number"].choices = [
+            (dose.number, self.dose_label(dose)) for dose in doses
+        ]
+        if sites:
+            self.fields["site"].choices = [
+                (use.site.value, self.site_label(use, suggested=use.site == suggested_site))
+                for use in sites
+            ]
+        self.taken_at: datetime | None = None
+        self.show_fold = False
+
+    @staticmethod
+    def site_label(use: SiteUse, *, suggested: bool) -> str:
+        if use.last_used is None:
+            when = _("never used")
+        else:
+            when = _("last used on %(date)s") % {
+                "date": formats.date_format(use.last_used, "DATE_FORMAT")
+            }
+        label = f"{use.site.label} · {when}"
+        if suggested:
+            hint = _("suggested")
+            return f"{label} · {hint}"
+        return label
+
+    @staticmethod
+    def dose_label(dose: dosing.PlannedDose) -> str:
+        return _("Dose %(number)s, planned on %(date)s") % {
+            "number": dose.number,
+            "date": formats.date_format(dose.date, "DATE_FORMAT"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        day, at = cleaned.get("taken_date"), cleaned.get("taken_time")
+        if day is None or at is None:
+            return cleaned
+        try:
+            self.taken_at = timeutils.local_to_utc(day, at, self.zone, fold=cleaned.get("dst_fold"))
+        except timeutils.NonExistentLocalTime:
+            self.add_error(
+                "taken_time",
+                _(
+                    "This time did not exist on %(date)s: the clocks jumped forward one hour. "
+                    "Please check the time."
+                )
+                % {"date": formats.date_format(day, "DATE_FORMAT")},
+            )
+            return cleaned
+        except timeutils.AmbiguousLocalTime:
+            self.show_fold = True
+            self.add_error(
+                "dst_fold",
+                _("The clocks went back that night, so %(time)s happened twice: choose one.")
+                % {"time": at.strftime("%H:%M")},
+            )
+            return cleaned
+        if self.taken_at > self.now:
+            self.add_error("taken_date", _("This date and time are in the future."))
+        elif day < self.treatment.first_dose_on:
+            self.add_error(
+                "taken_date",
+                _("This is before the treatment started (%(date)s).")
+                % {"date": formats.date_format(self.treatment.first_dose_on, "DATE_FORMAT")},
+            )
+        dose_number = cleaned.get("dose_number")
+        if dose_number is not None:
+            duplicate = self.treatment.injections.live().filter(dose_number=dose_number)
+            if self.instance is not None:
+                duplicate = duplicate.exclude(pk=self.instance.pk)
+            if duplicate.exists():
+                self.add_error(
+                    "dose_number", _("Dose %(number)s is already logged.") % {"number": dose_number}
+                )
+        return cleaned
+
+    def injection_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "dose_number": data["dose_number"],
+            "taken_at": self.taken_at,
+            "site": data["site"],
+            "lot_number": data["lot_number"],
+            "reaction": data["reaction"],
+            "note": data["note"],
+        }
+
+
+class StockForm(forms.Form):
+    received_on = forms.DateField(label=_("Received on"), widget=date_input())
+    devices = forms.IntegerField(
+        label=_("Number of devices (pens or syringes)"), min_value=1, max_value=100
+    )
+
+    def __init__(self, *args, today, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_received_on(self):
+        received_on = self.cleaned_data["received_on"]
+        if received_on > self.today:
+            raise forms.ValidationError(_("This date is in the future."))
+        return received_on
+
+
+class DoseOverrideForm(forms.Form):
+    """A clinician moves one planned dose; the doses after it keep their dates."""
+
+    dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)
+    date = forms.DateField(label=_("New date"), widget=date_input())
+
+    def __init__(self, *args, upcoming: list, today, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["dose_number"].choices = [
+            (
+                dose.number,
+                _("Dose %(number)s, planned on %(date)s")
+                % {"number": dose.number, "date": formats.date_format(dose.date)},
+            )
+            for dose in upcoming
+        ]
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not (self.today - timedelta(days=366) <= day <= self.today + timedelta(days=366)):
+            raise forms.ValidationError(_("Choose a date within a year of today."))
+        return day

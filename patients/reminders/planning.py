@@ -1,0 +1,107 @@
+"""When a dose's reminders fall due: pure functions of the planned date, the patient's settings
+and their zone (no database, no clock), and the outbox row of a dose reminder."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from patients.models import Kind, Reminder, Treatment
+from patients.reminders.outbox import outbox_row
+from patients.timeutils import local_moment
+
+OVERDUE_REPEATS = 3  # the day after the planned date, then weekly: at most three
+OVERDUE_EVERY = timedelta(weeks=1)
+DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE)
+
+
+@dataclass(frozen=True)
+class Moment:
+    kind: str
+    occurrence: str
+    at: datetime  # UTC
+
+
+def dose_moments(
+    *, dose_number: int, dose_on: date, lead_days: Sequence[int], hour: int, zone: ZoneInfo
+) -> list[Moment]:
+    """The reminders of one planned dose, in time order."""
+    return [
+        Moment(kind, f"dose-{dose_number}:{name}", at)
+        for kind, name, at in _moment_times(dose_on, tuple(sorted(set(lead_days))), hour, zone)
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _moment_times(
+    dose_on: date, lead_days: tuple[int, ...], hour: int, zone: ZoneInfo
+) -> tuple[tuple[str, str, datetime], ...]:
+    # Cached: in a scan, thousands of treatments share a dose date, an hour and a zone.
+    moments = [
+        (
+            Kind.UPCOMING_DOSE,
+            f"lead-{lead}",
+            local_moment(dose_on - timedelta(days=lead), hour, zone),
+        )
+        for lead in lead_days
+    ]
+    moments += [
+        (
+            Kind.OVERDUE_DOSE,
+            f"late-{repeat}",
+            local_moment(dose_on + timedelta(days=1) + (repeat - 1) * OVERDUE_EVERY, hour, zone),
+        )
+        for repeat in range(1, OVERDUE_REPEATS + 1)
+    ]
+    return tuple(sorted(moments, key=lambda m: m[2]))
+
+
+def latest_due(moments: Sequence[Moment], *, now: datetime) -> Moment | None:
+    """The most recent moment that has passed: after a delay it supersedes the earlier ones."""
+    return next((m for m in reversed(moments) if m.at <= now), None)
+
+
+def next_moment(moments: Sequence[Moment], *, after: datetime) -> Moment | None:
+    return next((m for m in moments if m.at > after), None)
+
+
+def next_reminder_time(moments: Sequence[Moment], *, now: datetime, zone: ZoneInfo):
+    """When the scan should next look at a treatment, just after a change.
+
+    A moment earlier today still counts (the patient set things up after the hour, or moved the
+    hour earlier), so today's reminder is not lost; older ones are not sent late.
+    """
+    due = latest_due(moments, now=now)
+    if due is not None and due.at.astimezone(zone).date() == now.astimezone(zone).date():
+        return due.at
+    upcoming = next_moment(moments, after=now)
+    return upcoming.at if upcoming else None
+
+
+def dose_row(
+    treatment: Treatment | int,
+    kind: str,
+    occurrence: str,
+    channel: str,
+    now: datetime,
+    *,
+    dose: int,
+    on: date,
+    due_at: datetime | None = None,
+    patient_id: int | None = None,
+) -> Reminder:
+    """An outbox row about dose `dose` (planned `on`); `treatment` may be just its id."""
+    return outbox_row(
+        patient_id=patient_id or treatment.patient_id,
+        kind=kind,
+        occurrence=occurrence,
+        channel=channel,
+        now=now,
+        due_at=due_at,
+        treatment_id=getattr(treatment, "pk", treatment),
+        dose_number=dose,
+        about_date=on,
+    )

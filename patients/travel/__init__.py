@@ -1,0 +1,1 @@
+"""Travel: a trip's `plan`, the `trips` and their reminders, the `letters`."""

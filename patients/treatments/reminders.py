@@ -1,0 +1,165 @@
+"""A treatment's reminders: planned in the transaction of each change to the treatment (the next
+dose, the time of its next reminder, a low-stock notice), and the rules of the dose kinds, which
+this feature registers with the outbox's delivery engine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Case, CharField, F, Max, Value, When
+from django.db.models.functions import Cast, Concat
+
+from patients.models import Channel, Kind, Reminder, State, Treatment, User
+from patients.reminders.outbox import channels_of, create_rows, settings_of
+from patients.reminders.planning import DOSE_KINDS, dose_moments, dose_row, next_reminder_time
+from patients.reminders.registry import register_kind, register_patient_planner
+from patients.timeutils import local_moment
+from patients.treatments.reads import is_low_stock, planned_dose, stock_of
+from therapies import dosing
+
+MOVED_MARK = "~"  # in an occurrence: about a date the dose has since been moved from
+
+
+def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
+    """Bring one treatment's reminders up to date after a change; call inside its transaction."""
+    pending = Reminder.objects.filter(treatment=treatment, state=State.PENDING)
+    if treatment.stopped_on is not None:
+        pending.update(state=State.CANCELLED)
+        treatment.next_reminder_at = None
+        treatment.save(update_fields=["next_reminder_at"])
+        return
+    prefs = settings_of(treatment.patient)
+    zone = treatment.patient.zone
+    last_taken = treatment.injections.live().aggregate(n=Max("dose_number"))["n"] or 0
+    dose = planned_dose(treatment, last_taken + 1)
+    treatment.next_dose_number, treatment.next_dose_on = dose.number, dose.date
+    treatment.next_reminder_at = None
+    _retire_moved(treatment, dose)
+    if channels_of(prefs):
+        moments = dose_moments(
+            dose_number=dose.number,
+            dose_on=dose.date,
+            lead_days=prefs.lead_days,
+            hour=prefs.hour,
+            zone=zone,
+        )
+        treatment.next_reminder_at = next_reminder_time(moments, now=now, zone=zone)
+        pending.filter(kind__in=DOSE_KINDS).exclude(dose_number=dose.number).update(
+            state=State.CANCELLED
+        )
+        # Undoing a deletion (or a pause) the same day: today's e-mail was cancelled, and the
+        # unique constraint would keep it from being written again, so it comes back instead.
+        start_of_day = local_moment(now.astimezone(zone).date(), 0, zone)
+        _revive(
+            treatment,
+            kind__in=DOSE_KINDS,
+            dose_number=dose.number,
+            about_date=dose.date,
+            due_at__gte=start_of_day,
+        )
+    else:
+        pending.filter(kind__in=DOSE_KINDS).update(state=State.CANCELLED)
+    treatment.save(update_fields=["next_dose_number", "next_dose_on", "next_reminder_at"])
+
+    received, left = stock_of(treatment)
+    low = is_low_stock(left, dose.devices)
+    level = f"stock-{received}-{left}"  # once per stock level
+    no_longer_true = pending.filter(kind=Kind.LOW_STOCK)
+    if low:
+        no_longer_true = no_longer_true.exclude(occurrence=level)
+    no_longer_true.update(state=State.CANCELLED)
+    if low:
+        create_rows(
+            [
+                dose_row(
+                    treatment, Kind.LOW_STOCK, level, channel, now, dose=dose.number, on=dose.date
+                )
+                for channel in channels_of(prefs)
+            ]
+        )
+        _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
+
+
+def _retire_moved(treatment: Treatment, dose: dosing.PlannedDose) -> None:
+    """A moved dose (an override): what was written about its old date no longer holds.
+
+    Pending rows are cancelled, and every row takes the old date into its occurrence
+    ("dose-2:lead-2~2027-02-01"): the outbox keys a reminder by dose and moment, so the old rows
+    would otherwise keep the new date's reminders from ever being written.
+    """
+    Reminder.objects.filter(
+        treatment=treatment, kind__in=DOSE_KINDS, dose_number=dose.number
+    ).exclude(about_date=dose.date).exclude(occurrence__contains=MOVED_MARK).update(
+        state=Case(When(state=State.PENDING, then=Value(State.CANCELLED)), default=F("state")),
+        occurrence=Concat(
+            "occurrence", Value(MOVED_MARK), Cast("about_date", output_field=CharField())
+        ),
+    )
+
+
+def _revive(treatment: Treatment, **lookup) -> None:
+    """Cancelled e-mails that apply again go back to pending (they were never sent)."""
+    Reminder.objects.filter(
+        treatment=treatment, channel=Channel.EMAIL, state=State.CANCELLED, **lookup
+    ).update(state=State.PENDING)
+
+
+@register_patient_planner
+def plan_treatment_reminders(*, patient: User, now: datetime) -> None:
+    for treatment in Treatment.objects.for_patient(patient).active():
+        plan_reminders(treatment=treatment, now=now)
+
+
+def _dose_still_due(reminder: Reminder, today: date) -> bool:
+    treatment = reminder.treatment
+    return (
+        treatment.stopped_on is None
+        and treatment.next_dose_number == reminder.dose_number
+        and treatment.next_dose_on == reminder.about_date  # not since moved to another day
+    )
+
+
+def _upcoming_still_ahead(reminder: Reminder, today: date) -> bool:
+    # Sent late (after retries), "your dose is in 2 days" would be wrong: the overdue one follows.
+    return _dose_still_due(reminder, today) and reminder.about_date >= today
+
+
+def _treatment_active(reminder: Reminder, today: date) -> bool:
+    return reminder.treatment.stopped_on is None
+
+
+def _dose_context(reminder: Reminder) -> dict:
+    spec = reminder.treatment.regimen.spec()
+    return {
+        "drug": reminder.treatment.drug,
+        "devices": dosing.devices_of_dose(spec, reminder.dose_number),
+    }
+
+
+def _stock_context(reminder: Reminder) -> dict:
+    _received, left = stock_of(reminder.treatment)
+    return {**_dose_context(reminder), "devices_left": max(left or 0, 0)}
+
+
+DOSE_RELATED = ("treatment__drug", "treatment__regimen")
+register_kind(
+    Kind.UPCOMING_DOSE,
+    template="upcoming_dose",
+    still_stands=_upcoming_still_ahead,
+    context=_dose_context,
+    related=DOSE_RELATED,
+)
+register_kind(
+    Kind.OVERDUE_DOSE,
+    template="overdue_dose",
+    still_stands=_dose_still_due,
+    context=_dose_context,
+    related=DOSE_RELATED,
+)
+register_kind(
+    Kind.LOW_STOCK,
+    template="low_stock",
+    still_stands=_treatment_active,
+    context=_stock_context,
+    related=DOSE_RELATED,
+)

@@ -1,0 +1,69 @@
+"""Changes to a treatment: start, stop, stock received, a dose moved. Each one plans the
+treatment's reminders again in its own transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.models import DoseOverride, StockDelivery, Treatment, User
+from patients.treatments.reminders import plan_reminders
+from therapies.models import Drug, Regimen
+
+
+class TreatmentError(ValueError):
+    pass
+
+
+def start_treatment(
+    *,
+    patient: User,
+    drug: Drug,
+    regimen: Regimen,
+    first_dose_on: date,
+    prescriber_name: str = "",
+) -> Treatment:
+    if regimen.drug_id != drug.pk:
+        raise TreatmentError("The regimen does not belong to this drug.")
+    try:
+        with transaction.atomic():
+            treatment = Treatment.objects.create(
+                patient=patient,
+                drug=drug,
+                regimen=regimen,
+                first_dose_on=first_dose_on,
+                prescriber_name=prescriber_name.strip(),
+            )
+            plan_reminders(treatment=treatment, now=timezone.now())
+            return treatment
+    except IntegrityError:
+        raise TreatmentError("already_active") from None
+
+
+def stop_treatment(*, treatment: Treatment, on: date) -> None:
+    """The treatment leaves the dashboard; its history stays (and a new one may start)."""
+    treatment.stopped_on = on
+    with transaction.atomic():
+        treatment.save(update_fields=["stopped_on"])
+        plan_reminders(treatment=treatment, now=timezone.now())
+
+
+def record_delivery(*, treatment: Treatment, received_on: date, devices: int) -> StockDelivery:
+    with transaction.atomic():
+        delivery = StockDelivery.objects.create(
+            treatment=treatment, received_on=received_on, devices=devices
+        )
+        plan_reminders(treatment=treatment, now=timezone.now())
+    return delivery
+
+
+def move_dose(*, treatment: Treatment, dose_number: int, on: date, by: User) -> DoseOverride:
+    """A clinician moves one planned dose to another day; the doses after it do not move."""
+    with transaction.atomic():
+        override, _created = DoseOverride.objects.update_or_create(
+            treatment=treatment, dose_number=dose_number, defaults={"date": on, "set_by": by}
+        )
+        plan_reminders(treatment=treatment, now=timezone.now())
+    return override
