@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from patients.care import actor_name
+from patients.care import actor_name, record_access
 from patients.models import (
+    AccessAction,
     Checklist,
     ChecklistAction,
     ChecklistEvent,
@@ -81,6 +82,14 @@ def _event(checklist, actor: User, action, now, *, item=None, detail: str = "") 
         detail=detail,
         at=now,
     )
+    if actor is not None and actor.pk != checklist.patient_id:
+        # A clinician's change to a patient's checklist is also in that patient's access log.
+        record_access(
+            patient=checklist.patient_id,
+            actor=actor,
+            action=AccessAction.CHANGED_CHECKLIST,
+            now=now,
+        )
 
 
 def template_items(drug: Drug) -> list:

@@ -8,7 +8,8 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patients.models import DoseOverride, StockDelivery, Treatment, User
+from patients.care import record_access
+from patients.models import AccessAction, DoseOverride, StockDelivery, Treatment, User
 from patients.treatments.reminders import plan_reminders
 from therapies.models import Drug, Regimen
 
@@ -60,10 +61,15 @@ def record_delivery(*, treatment: Treatment, received_on: date, devices: int) ->
 
 
 def move_dose(*, treatment: Treatment, dose_number: int, on: date, by: User) -> DoseOverride:
-    """A clinician moves one planned dose to another day; the doses after it do not move."""
+    """A clinician moves one planned dose to another day; the doses after it do not move. The
+    move is in the patient's access log."""
+    now = timezone.now()
     with transaction.atomic():
         override, _created = DoseOverride.objects.update_or_create(
             treatment=treatment, dose_number=dose_number, defaults={"date": on, "set_by": by}
         )
-        plan_reminders(treatment=treatment, now=timezone.now())
+        record_access(
+            patient=treatment.patient_id, actor=by, action=AccessAction.MOVED_DOSE, now=now
+        )
+        plan_reminders(treatment=treatment, now=now)
     return override

@@ -150,9 +150,6 @@ def move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         on=form.cleaned_data["date"],
         by=request.user,
     )
-    record_access(
-        patient=patient, actor=request.user, action=AccessAction.MOVED_DOSE, now=timezone.now()
-    )
     messages.success(
         request,
         _("Dose %(number)s moved. The patient sees the new date and the reminders follow it.")
@@ -174,7 +171,6 @@ def new_checklist(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             checklist = create_checklist(
                 patient=patient, drug=form.cleaned_data["drug"], clinician=request.user, now=now
             )
-            _changed(request, patient, now)
             messages.success(
                 request,
                 _("Draft created. Remove or add items, set due dates, then share it."),
@@ -231,15 +227,8 @@ def share(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     checklist = get_checklist_for_clinician(request, pk)
     now = timezone.now()
     if share_checklist(checklist=checklist, actor=request.user, now=now):
-        _changed(request, checklist.patient, now)
         messages.success(request, _("Shared. The patient is notified in the app and by e-mail."))
     return redirect("patients:clinic_checklist", pk)
-
-
-def _changed(request: HtmxHttpRequest, patient, now) -> None:
-    record_access(
-        patient=patient, actor=request.user, action=AccessAction.CHANGED_CHECKLIST, now=now
-    )
 
 
 @require_POST
@@ -251,7 +240,6 @@ def add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _checklist_page(request, pk, forms={"add": form})
     now = timezone.now()
     item = add_item(checklist=checklist, actor=request.user, now=now, **form.cleaned_data)
-    _changed(request, checklist.patient, now)
     messages.success(request, _("Item added."))
     return redirect(f"{reverse('patients:clinic_checklist', args=[pk])}#item-{item.pk}")
 
@@ -294,7 +282,6 @@ def verify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             now=now,
         )
-        _changed(request, item.checklist.patient, now)
         return _item_response(request, item, today=today)
     item.verify_form = form
     item.due_form = _due_form(item)
@@ -319,7 +306,6 @@ def due(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _item_form_page(request, item)
     now = timezone.now()
     set_due_date(item=item, due_on=form.cleaned_data["due_on"], actor=request.user, now=now)
-    _changed(request, item.checklist.patient, now)
     return _item_response(request, item, today=today)
 
 
@@ -329,7 +315,6 @@ def unverify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
     unverify_item(item=item, actor=request.user, now=now)
-    _changed(request, item.checklist.patient, now)
     return _item_response(request, item, today=timeutils.local_today(request.user.zone))
 
 
@@ -340,7 +325,6 @@ def remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     checklist_id = item.checklist_id
     remove_item(item=item, actor=request.user, now=now)
-    _changed(request, item.checklist.patient, now)
     if request.htmx:
         return HttpResponse("")
     messages.success(request, _("Item removed."))

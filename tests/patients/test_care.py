@@ -370,6 +370,9 @@ def test_every_clinician_view_is_recorded_and_shown_to_the_patient(
     clinician_client.get(f"/en/clinic/items/{item.pk}/verify/")  # the item on its own page
     events = AccessEvent.objects.filter(patient=patient).order_by("pk")
     assert [(e.actor, e.action, e.at) for e in events] == [
+        # the fixture's checklist was created, then shared, by the clinician: two changes
+        (clinician, AccessAction.CHANGED_CHECKLIST, NOW),
+        (clinician, AccessAction.CHANGED_CHECKLIST, NOW),
         (clinician, AccessAction.VIEWED_RECORD, NOW),
         (clinician, AccessAction.VIEWED_CHECKLIST, NOW),
         (clinician, AccessAction.PRINTED_CHECKLIST, NOW),
@@ -377,7 +380,7 @@ def test_every_clinician_view_is_recorded_and_shown_to_the_patient(
     ]
 
     page = page_of(client_of(patient).get("/en/care/access/"))
-    assert page.count("Dr House (Dermatology, Hôpital Saint-Louis)") == 4
+    assert page.count("Dr House (Dermatology, Hôpital Saint-Louis)") == 6
     assert "viewed your treatment and history" in page
     assert "viewed a checklist" in page
     assert "printed a checklist" in page
@@ -387,19 +390,23 @@ def test_every_clinician_view_is_recorded_and_shown_to_the_patient(
 @pytest.mark.now(NOW)
 def test_a_clinicians_change_is_recorded_as_a_change(checklist, clinician, patient):
     item = checklist.items.get(key="medical_history")
+    before = AccessEvent.objects.filter(patient=patient).count()  # creating and sharing it
     client_of(clinician).post(
         f"/en/clinic/items/{item.pk}/verify/",
         {f"verify-{item.pk}-done_on": "2027-03-10", f"verify-{item.pk}-result": "normal"},
     )
-    event = AccessEvent.objects.get(patient=patient)
+    assert AccessEvent.objects.filter(patient=patient).count() == before + 1
+    event = AccessEvent.objects.filter(patient=patient).latest("pk")
     assert (event.actor, event.action) == (clinician, AccessAction.CHANGED_CHECKLIST)
 
 
 @pytest.mark.now(NOW)
 def test_opening_a_share_link_is_recorded_for_the_patient(checklist, patient):
     _link, token = create_share_link(checklist=checklist, days=7, actor=patient, now=NOW)
+    before = AccessEvent.objects.filter(patient=patient).count()  # the clinician's changes
     assert Client().get(f"/en/shared/checklists/{token}/").status_code == 200
-    event = AccessEvent.objects.get(patient=patient)
+    assert AccessEvent.objects.filter(patient=patient).count() == before + 1
+    event = AccessEvent.objects.filter(patient=patient).latest("pk")
     assert (event.actor, event.actor_name, event.action, event.at) == (
         None,
         "",
