@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -40,7 +38,9 @@ from django.test import override_settings
 from django.utils import timezone
 from psycopg import sql
 
-from patients.management.commands.bench import machine, write_section
+from bench import celery_workers
+from bench.celery_workers import CeleryProcess
+from bench.management.commands.bench import machine, write_section
 from patients.models import Channel, Kind, Reminder, State, Treatment
 from patients.models.reminders import DEFAULT_HOUR, DEFAULT_LEAD_DAYS
 from patients.reminders import (
@@ -670,12 +670,14 @@ class Command(BaseCommand):
         except (redis.RedisError, OSError) as error:
             where = urlsplit(broker).hostname, urlsplit(broker).port or 6379
             raise Skip(f"Redis is not reachable at {where[0]}:{where[1]} ({error})") from error
-        from patients.bench_tasks import DONE_KEY, noop
+        from bench.tasks import DONE_KEY, noop
 
         queue = self._queue()
         count, repeat = self.options["send_count"], self.options["send_repeat"]
         self._purge(queue)
-        worker, argv, log = self._start_worker(queue)
+        worker = self._start_worker(queue)
+        worker.wait_ready(WORKER_READY_TIMEOUT)
+        log = worker.log
         samples: dict[str, list[float]] = {"noop": [], "reminders": [], "noop-batch": []}
         try:
             with override_settings(REMINDERS_QUEUE=queue):
@@ -720,7 +722,7 @@ class Command(BaseCommand):
             "count": count,
             "repeat": repeat,
             "samples": samples,
-            "worker": argv,
+            "worker": worker.argv,
             "redis": redis_version,
             "postgres": self._postgres_version(),
             "queue": queue,
@@ -732,63 +734,36 @@ class Command(BaseCommand):
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)
 
-    def _start_worker(self, queue: str) -> tuple[subprocess.Popen, list[str], Path]:
-        celery = Path(sys.executable).with_name("celery")
-        argv = [
-            *([str(celery)] if celery.exists() else [sys.executable, "-m", "celery"]),
-            "-A",
-            "config",
-            "worker",
+    def _start_worker(self, queue: str) -> CeleryProcess:
+        log = settings.BASE_DIR / "var" / "bench-worker.log"
+        worker = celery_workers.start_worker(
             "--pool=prefork",
             "--concurrency=2",
-            "-Q",
-            queue,
-            "-I",
-            "patients.bench_tasks",
-            "-n",
-            f"{queue}@%h",
             "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        env = {
-            **os.environ,
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "WARNING",
-        }
-        log = settings.VAR_DIR / "bench-worker.log"
-        with open(log, "w", encoding="utf-8") as handle:
-            worker = subprocess.Popen(
-                argv,
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us, and we stop it cleanly
-            )
+            name=queue,
+            queue=queue,
+            log=log,
+            broker=settings.CELERY_BROKER_URL,
+            env={
+                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                "LOG_LEVEL": "WARNING",
+            },
+        )
         self.stdout.write(f"Started a Celery worker (pid {worker.pid}), log in {log}")
-        return worker, argv, log
+        return worker
 
-    def _stop_worker(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is not None:
-            return
-        worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the current tasks
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)  # the group of the worker we started
-            worker.wait()
-        self.stdout.write(f"Stopped the worker (pid {worker.pid}, exit {worker.returncode})")
+    def _stop_worker(self, worker: CeleryProcess) -> None:
+        code = worker.stop(timeout=30)
+        self.stdout.write(f"Stopped the worker (pid {worker.pid}, exit {code})")
 
-    def _wait(self, done, target: int, worker: subprocess.Popen, log: Path, timeout=RUN_TIMEOUT):
+    def _wait(self, done, target: int, worker: CeleryProcess, log: Path, timeout=RUN_TIMEOUT):
         started = time.perf_counter()
         while True:
             if done() >= target:
                 return time.perf_counter()
-            if worker.poll() is not None:
-                raise CommandError(f"the bench worker exited ({worker.returncode}); see {log}")
+            if worker.process.poll() is not None:
+                code = worker.process.returncode
+                raise CommandError(f"the bench worker exited ({code}); see {log}")
             if time.perf_counter() - started > timeout:
                 raise CommandError(f"{done()} of {target} done after {timeout} s; see {log}")
             time.sleep(POLL)
@@ -825,7 +800,7 @@ class Command(BaseCommand):
             )
             cursor.execute("ANALYZE patients_reminder")  # as autovacuum would have by now
 
-    def _send_reminders(self, count: int, worker: subprocess.Popen, log: Path) -> float:
+    def _send_reminders(self, count: int, worker: CeleryProcess, log: Path) -> float:
         """The time from `dispatch_reminders` to the last of `count` reminders recorded as sent
         by the worker."""
         self._pending_reminders(count)
@@ -884,7 +859,7 @@ class Command(BaseCommand):
             "task, the batch held with advisory locks, each reminder rendered, sent and "
             "recorded on its own; timed from the "
             f"call until all {count:,} are `sent` (the outbox polled every {POLL * 1000:.0f} ms)",
-            f"- reference: {count:,} no-op tasks of the same shape (`patients.bench_tasks.noop`: "
+            f"- reference: {count:,} no-op tasks of the same shape (`bench.tasks.noop`: "
             "a list with one id, `acks_late`, `reject_on_worker_lost`, `ignore_result`), same "
             "queue, same worker, same run; timed from the first enqueue until all have run (each "
             f"increments a Redis counter, polled every {POLL * 1000:.0f} ms)",
