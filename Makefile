@@ -47,11 +47,14 @@ messages: install ## Update and compile the translation catalogues (needs gettex
 # missing); the letter PDF; then the reminder scan and send throughput on a bench-only PostgreSQL
 # database (created and filled once; BENCH_REFILL=1 fills it again) with a bench-only Celery
 # queue. Without PostgreSQL or Redis the reminder figures are skipped, and say why.
+# The bench app (bench/: its commands, task and hello-world URL) exists only in bench.settings.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/interleukin_bench
 BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+bench: export DJANGO_SETTINGS_MODULE = bench.settings
 # LOG_LEVEL=WARNING: the request lines (one per request) would bury what the benchmarks print.
 bench: export LOG_LEVEL = WARNING
 bench: install ## Run the benchmarks on their own databases and rewrite BENCHMARKS.md
+	mkdir -p var
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 BENCH_CACHE_URL=$(BENCH_REDIS_URL) \

@@ -2,8 +2,9 @@
 
 import logging.config
 import os
+from pathlib import Path
 
-from celery import Celery
+from celery import Celery, beat
 from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -20,3 +21,12 @@ def use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+
+
+class PersistentScheduler(beat.PersistentScheduler):
+    """Celery's default scheduler (settings.CELERY_BEAT_SCHEDULER), which also makes the folder
+    of its schedule file (var/ by default) before opening it."""
+
+    def setup_schedule(self):
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

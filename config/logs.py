@@ -107,3 +107,52 @@ class JsonFormatter(BaseJsonFormatter):
         kwargs.setdefault("timestamp", True)
         kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "request", "server_time"])
         super().__init__(*args, **kwargs)
+
+
+def logging_config(*, log_format: str, level: str) -> dict:
+    """settings.LOGGING: every record through one console handler, in `log_format` ("json" or
+    "text"), with the request id and without request paths (RequestContextFilter); the root at
+    `level`; the noisy or talkative loggers pinned (none of them may write health data)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request": {"()": "config.logs.RequestContextFilter"}},
+        "formatters": {
+            "json": {"()": "config.logs.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request"],
+            },
+            # Errors to ADMINS when it is set (the report shows no POST value:
+            # settings.DEFAULT_EXCEPTION_REPORTER_FILTER).
+            "mail_admins": {
+                "level": "ERROR",
+                "class": "django.utils.log.AdminEmailHandler",
+                "filters": ["request"],
+            },
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Through the root handler only (Django's default adds its own console handler in
+            # DEBUG).
+            "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+            # The request line already says 404 or 403; errors stay, with their traceback.
+            "django.request": {"level": "ERROR"},
+            # runserver's access line would repeat the request line, query string included.
+            "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
+            # WeasyPrint reports each rendering step at INFO, and its warnings name the URLs a
+            # letter tried to load: errors only, so nothing of a letter reaches the logs.
+            "weasyprint": {"level": "ERROR"},
+            "weasyprint.progress": {"level": "ERROR"},
+            "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, step by step
+            # At DEBUG, a variable missing in a template logs the whole context (a treatment, a
+            # trip's diagnosis): never, whatever level the rest of Django logs at.
+            "django.template": {"level": "INFO"},
+            # django-axes reports each log-in at INFO (masked); lock-outs are warnings.
+            "axes": {"level": "WARNING"},
+        },
+    }

@@ -1,6 +1,8 @@
 """One settings module, driven by the environment (see .env.example for every variable).
 
 Development defaults are safe and need nothing; `APP_ENV=production` demands the secrets.
+Importing it has no side effect: the folders under VAR_DIR are made where they are first needed
+(the SQLite backend of config/sqlite3, beat's scheduler in config/celery.py, scripts/run).
 """
 
 import os
@@ -13,9 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite database and beat schedule
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -89,12 +92,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "patients.middleware.RequestTooLargeMiddleware",  # before anything reads the body
-    "patients.middleware.RejectNulMiddleware",
+    "config.middleware.RequestTooLargeMiddleware",  # before anything reads the body
+    "config.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "patients.middleware.PrivatePagesNoStoreMiddleware",
+    "config.middleware.PrivatePagesNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -137,6 +140,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend, which makes the database file's folder on first connection.
+    DATABASES["default"]["ENGINE"] = "config.sqlite3"
     # WAL lets the web, the worker and beat read while one of them writes; the wait is for
     # the moments two of them write at once.
     DATABASES["default"]["OPTIONS"] = {
@@ -201,8 +206,6 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # Between the password and the code the session holds only who is signing in, this long.
 TWO_FACTOR_PENDING_SECONDS = env_int("TWO_FACTOR_PENDING_SECONDS", 300)
 RECOVERY_CODE_COUNT = 10
-# Demo only (seed_demo refuses to run in production): the demo clinician's authenticator secret.
-DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, hex
 # Sessions end after this long without a request (idle) and this long after the log-in
 # (absolute). A patient who ticks "stay signed in" keeps a 14-day cookie instead of a browser one.
 SESSION_IDLE_TIMEOUT_CLINICIAN = env_int("SESSION_IDLE_TIMEOUT_CLINICIAN", 30 * 60)
@@ -235,7 +238,6 @@ DEFAULT_PATIENT_TIME_ZONE = "Europe/Paris"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing root before collectstatic
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -270,8 +272,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "control_folder": str(_broker_dir / "control"),
     }
-    for _folder in ("queue", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -279,6 +279,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "config.celery:PersistentScheduler"  # makes the file's folder
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # No reminder uses an ETA or countdown (the outbox holds the times), so the Redis visibility
 # timeout only decides when a message of a worker that vanished comes back.
@@ -339,11 +340,11 @@ SECURE_CSP = {
 }
 X_FRAME_OPTIONS = "DENY"
 # Request bodies: the largest form (a trip with its notes) is a few KiB. A bigger announced body
-# answers 413 (patients.middleware.RequestTooLargeMiddleware), a bigger chunked one 400.
+# answers 413 (config.middleware.RequestTooLargeMiddleware), a bigger chunked one 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 200)
 # No form takes a file: a file part of a multipart body is dropped, never stored.
-FILE_UPLOAD_HANDLERS = ["patients.middleware.NoFileUploads"]
+FILE_UPLOAD_HANDLERS = ["config.middleware.NoFileUploads"]
 # The load balancer probes the health checks over plain HTTP (when SECURE_SSL_REDIRECT is on).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # Error reports show no POST value and no local variable: all may be health data.
@@ -368,44 +369,4 @@ if PRODUCTION:
 LOG_FORMAT = env_str("LOG_FORMAT", "") or ("json" if PRODUCTION else "text")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request": {"()": "config.logs.RequestContextFilter"}},
-    "formatters": {
-        "json": {"()": "config.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request"],
-        },
-        # Errors to ADMINS when it is set (the report shows no POST value: see above).
-        "mail_admins": {
-            "level": "ERROR",
-            "class": "django.utils.log.AdminEmailHandler",
-            "filters": ["request"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # Through the root handler only (Django's default adds its own console handler in DEBUG).
-        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
-        # The request line already says 404 or 403; errors stay, with their traceback.
-        "django.request": {"level": "ERROR"},
-        # runserver's access line would repeat the request line, query string included.
-        "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
-        # WeasyPrint reports each rendering step at INFO, and its warnings name the URLs a letter
-        # tried to load: errors only, so nothing of a letter reaches the logs.
-        "weasyprint": {"level": "ERROR"},
-        "weasyprint.progress": {"level": "ERROR"},
-        "fontTools": {"level": "WARNING"},  # WeasyPrint's font subsetting, step by step
-        # At DEBUG, a variable missing in a template logs the whole context (a treatment, a
-        # trip's diagnosis): never, whatever level the rest of Django logs at.
-        "django.template": {"level": "INFO"},
-        # django-axes reports each log-in at INFO (masked); lock-outs are warnings.
-        "axes": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))

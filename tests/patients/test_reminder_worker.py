@@ -4,12 +4,9 @@ Each test sends on its own queue, so a `make run` worker on the same Redis never
 The reminders here are due at 00:00 home time today, so they are due whatever the real clock says.
 """
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,6 +22,8 @@ from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import celery_workers
+from bench.celery_workers import CeleryProcess
 from config.celery import app as celery_app
 from patients import tasks, timeutils
 from patients.models import Channel, Reminder, ReminderSettings, State
@@ -262,40 +261,24 @@ def test_with_redis_down_pages_answer_and_every_due_reminder_goes_out_after(
     assert not Reminder.objects.filter(treatment=treatments[0]).exists()  # logged in time
 
 
-def start_worker_process(queue: str, mail_dir: Path, log: Path) -> subprocess.Popen:
+def start_worker_process(queue: str, mail_dir: Path, log: Path) -> CeleryProcess:
     database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
-        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "EMAIL_BACKEND": "tests.support.StallingFileBackend",
-        "MAIL_DIR": str(mail_dir),
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    return celery_workers.start_worker(
+        "--pool=solo",
+        "--without-heartbeat",
+        "--loglevel=INFO",
+        name=f"{queue}-{log.stem}",
+        queue=queue,
+        log=log,
+        broker=django_settings.CELERY_BROKER_URL,
+        env={
+            "DATABASE_URL": (
+                f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
+                f"{database['PORT'] or 5432}/{database['NAME']}"
+            ),
+            "EMAIL_BACKEND": "tests.support.StallingFileBackend",
+            "MAIL_DIR": str(mail_dir),
+        },
     )
 
 
@@ -313,8 +296,7 @@ def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
         assert dispatch_reminders(now=claimed_at) == 1
         wait_for((tmp_path / "stalled").exists, 60, "the worker to stall in the middle of sending")
     finally:
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait(10)
+        first.kill()
     email.refresh_from_db()
     assert email.state == State.SENDING  # claimed, never sent
     assert list(tmp_path.glob("*.eml")) == []
@@ -331,8 +313,7 @@ def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
         log = tmp_path / "second.log"
         wait_for(lambda: f" {email.pk}: skipped" in log.read_text(), 60, "redelivery")
     finally:
-        second.terminate()
-        second.wait(20)
+        second.stop(20)
     assert len(list(tmp_path.glob("*.eml"))) == 1
     email.refresh_from_db()
     assert (email.state, email.attempts) == (State.SENT, 2)

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config import settings as project_settings
+from patients.management.commands.seed_demo import DEMO_TOTP_KEY
 from patients.models import User
 from tests.factories import ClinicianFactory, UserFactory
 from tests.support import authenticator_of, code_of, log_in_with_code, sign_in
@@ -546,7 +547,7 @@ def test_the_demo_clinician_has_a_known_authenticator_and_demo_totp_prints_its_c
     call_command("seed_demo", stdout=out)
     clinician = User.objects.get(email="clinician@demo.example")
     device = TOTPDevice.objects.get(user=clinician)
-    assert device.confirmed and device.key == settings.DEMO_TOTP_KEY
+    assert device.confirmed and device.key == DEMO_TOTP_KEY
     assert "demo_totp" in out.getvalue() and base32_of(device)[:4] in out.getvalue()
     code = io.StringIO()
     call_command("demo_totp", stdout=code, stderr=io.StringIO())

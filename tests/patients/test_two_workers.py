@@ -9,15 +9,14 @@ on SQLite those locks do not exist, and the embedded set-up runs one worker.
 
 import email
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import redis
 from django.db import connection
 
+from bench import celery_workers
+from bench.celery_workers import CeleryProcess
 from patients.models import Channel, Reminder, State
 from tests.conftest import need_service
 from tests.patients.test_reminder_worker import (
@@ -52,51 +51,43 @@ def shared_database_url() -> str:
     )
 
 
-def start(args: list[str], *, queue: str, log: Path, **env: str) -> subprocess.Popen:
-    from django.conf import settings
+def worker_env(node_dir: Path | None = None) -> dict[str, str]:
+    env = {
+        "DATABASE_URL": shared_database_url(),
+        "EMAIL_BACKEND": "tests.support.StallingFileBackend",
+    }
+    if node_dir is not None:
+        env["MAIL_DIR"] = str(node_dir)
+    return env
 
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", *args],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DATABASE_URL": shared_database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "EMAIL_BACKEND": "tests.support.StallingFileBackend",
-            **env,
-        },
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+
+def start_worker(node: str, *, queue: str, tmp: Path, broker: str) -> CeleryProcess:
+    """A worker as in production (prefork, two children), writing its e-mails to its folder."""
+    (tmp / node).mkdir()
+    return celery_workers.start_worker(
+        "--concurrency",
+        "2",
+        "--loglevel",
+        "INFO",
+        "--without-heartbeat",  # as gossip and mingle: not needed here, and they slow the start
+        name=node,
+        queue=queue,
+        log=tmp / f"{node}.log",
+        broker=broker,
+        env=worker_env(tmp / node),
     )
 
 
-def start_worker(node: str, *, queue: str, tmp: Path) -> subprocess.Popen:
-    """A worker as in production (prefork, two children), writing its e-mails to its folder."""
-    (tmp / node).mkdir()
-    args = ["worker", "-n", f"{node}@%h", "-Q", queue, "--concurrency", "2", "--loglevel", "INFO"]
-    # No gossip, mingle or heartbeat: this test needs none, and they add start-up time.
-    args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    return start(args, queue=queue, log=tmp / f"{node}.log", MAIL_DIR=str(tmp / node))
-
-
-def start_beat(name: str, *, queue: str, tmp: Path) -> subprocess.Popen:
+def start_beat(name: str, *, queue: str, tmp: Path, broker: str) -> CeleryProcess:
     """A beat ticking every second (its own schedule file, as on another machine)."""
-    args = ["beat", "--schedule", str(tmp / f"{name}-schedule"), "--loglevel", "INFO"]
-    return start(args, queue=queue, log=tmp / f"{name}.log", REMINDER_SCAN_EVERY="1")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Warm shutdown (SIGTERM): a worker finishes the tasks it is running, then exits."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-        raise
+    return celery_workers.start_beat(
+        "--loglevel",
+        "INFO",
+        schedule=tmp / f"{name}-schedule",
+        log=tmp / f"{name}.log",
+        broker=broker,
+        env={**worker_env(), "CELERY_TASK_DEFAULT_QUEUE": queue, "REMINDER_SCAN_EVERY": "1"},
+    )
 
 
 def ticks(log: Path) -> int:
@@ -114,13 +105,17 @@ def test_two_workers_and_two_beats_share_the_reminders_and_send_each_once(
 ):
     need_postgresql()
     treatments = due_patients(PATIENTS)
-    workers = [start_worker(node, queue=queue, tmp=tmp_path) for node in ("w1", "w2")]
+    broker_url = settings.CELERY_BROKER_URL
+    workers = [
+        start_worker(node, queue=queue, tmp=tmp_path, broker=broker_url) for node in ("w1", "w2")
+    ]
     beats = []
     try:
-        for node in ("w1", "w2"):
-            log = tmp_path / f"{node}.log"
-            wait_for(lambda log=log: "ready." in log.read_text(errors="replace"), 120, node)
-        beats = [start_beat(name, queue=queue, tmp=tmp_path) for name in ("b1", "b2")]
+        for worker in workers:
+            worker.wait_ready(120)
+        beats = [
+            start_beat(name, queue=queue, tmp=tmp_path, broker=broker_url) for name in ("b1", "b2")
+        ]
         wait_for(lambda: sent_emails() == PATIENTS, 180, "every e-mail to be sent")
         # Both beats go on ticking over rows already sent: a duplicate would show up now.
         seen = {name: ticks(tmp_path / f"{name}.log") for name in ("b1", "b2")}
@@ -128,12 +123,12 @@ def test_two_workers_and_two_beats_share_the_reminders_and_send_each_once(
             log = tmp_path / f"{name}.log"
             wait_for(lambda log=log, count=count: ticks(log) >= count + 2, 60, f"{name} to tick")
         for beat in beats:
-            stop(beat)
+            beat.stop()
         broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         wait_for(lambda: broker.llen(queue) == 0, 60, "the workers to drain the queue")
     finally:
         for process in beats + workers:
-            stop(process)
+            process.stop()
 
     logs = {node: (tmp_path / f"{node}.log").read_text() for node in ("w1", "w2", "b1", "b2")}
     for node, text in logs.items():

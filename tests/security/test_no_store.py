@@ -1,7 +1,7 @@
 """Private pages stay out of caches and of the browser's history; no health data in a URL.
 
 Every response to someone signed in, and every response that is not a public page, carries
-`Cache-Control: no-store` (patients.middleware.PrivatePagesNoStoreMiddleware); every full HTML
+`Cache-Control: no-store` (config.middleware.PrivatePagesNoStoreMiddleware); every full HTML
 page a signed-in person opens tells htmx not to keep a copy (`hx-history="false"` on <body>).
 """
 

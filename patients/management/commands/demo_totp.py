@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patients.management.commands.seed_demo import CLINICIAN_EMAIL
+from patients.management.commands.seed_demo import CLINICIAN_EMAIL, DEMO_TOTP_KEY
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("demo_totp is for the demo accounts: not in production.")
         device = TOTPDevice.objects.filter(
-            user__email=CLINICIAN_EMAIL, key=settings.DEMO_TOTP_KEY, confirmed=True
+            user__email=CLINICIAN_EMAIL, key=DEMO_TOTP_KEY, confirmed=True
         ).first()
         if device is None:
             raise CommandError("No demo clinician yet: run manage.py seed_demo first.")

@@ -37,16 +37,20 @@ from therapies.models import Drug
 DEMO_PASSWORD = "demo-biologic-2026"
 PATIENT_EMAIL = "patient@demo.example"
 CLINICIAN_EMAIL = "clinician@demo.example"
+# The demo clinician's authenticator secret: RFC 6238's test key (hex), published on purpose so
+# anyone trying the demo can get its codes (`manage.py demo_totp`). Demo only: seed_demo refuses
+# to run in production.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 SITES = list(InjectionSite)
 
 
 def demo_authenticator(clinician: User) -> TOTPDevice:
     """Specialists must use a second factor: the demo one has an authenticator with a fixed,
-    published secret (settings.DEMO_TOTP_KEY), so anyone trying the demo can get its codes."""
+    published secret (DEMO_TOTP_KEY), so anyone trying the demo can get its codes."""
     device, _ = TOTPDevice.objects.update_or_create(
         user=clinician,
         name="Demo authenticator",
-        defaults={"key": settings.DEMO_TOTP_KEY, "confirmed": True},
+        defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
     )
     TOTPDevice.objects.filter(user=clinician).exclude(pk=device.pk).delete()
     return device

@@ -233,7 +233,7 @@ class Command(BaseCommand):
         rows = []
         # DEBUG off, as in production (no query log, the error pages of production).
         with override_settings(
-            ROOT_URLCONF="config.bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False
+            ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"], DEBUG=False
         ):
             hello_queries = self._queries(anonymous, "/bench/hello")
             alone = self._alone(anonymous, repeat)

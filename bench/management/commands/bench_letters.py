@@ -26,8 +26,8 @@ from django.utils import timezone
 from pypdf import PdfReader  # a dev dependency: make bench installs it
 from weasyprint import HTML
 
+from bench.management.commands.bench import machine, write_section
 from patients import letters, timeutils
-from patients.management.commands.bench import machine, write_section
 from patients.models import CareLink, ClinicianProfile, ClinicianStatus, Trip, User
 from patients.travel import plan_trip
 from patients.treatments import start_treatment

@@ -2,8 +2,8 @@
 
 Starts `gunicorn config.wsgi` with the Procfile's options (2 sync workers, its config file) and
 `APP_ENV=production` on a free port, with a bench-only environment (secret key, host, no HTTPS
-redirect: there is no TLS proxy here) and `config.bench_settings`, which only adds the
-hello-world view of config/bench_urls.py. Then, on the data `manage.py bench` made:
+redirect: there is no TLS proxy here) and `bench.settings`, which only adds the
+hello-world view of bench/urls.py. Then, on the data `manage.py bench` made:
 
 1. memory: the resident size (VmRSS) of each worker after 1,000 and after 10,000 requests;
 2. wrk -t2 -c16 --latency: requests/s and p99 of hello world, an article and the patient
@@ -38,8 +38,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.test import Client, override_settings
 
-from patients.management.commands.bench import ARTICLE, machine, write_section
-from patients.management.commands.bench import Command as PagesBench
+from bench.management.commands.bench import ARTICLE, machine, write_section
+from bench.management.commands.bench import Command as PagesBench
 
 HOST = "127.0.0.1"
 HELLO = "/bench/hello"
@@ -161,7 +161,7 @@ class Command(BaseCommand):
             **os.environ,
             "APP_ENV": "production",
             "DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "config.bench_settings",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
             "SECRET_KEY": self.secret_key,
             "ALLOWED_HOSTS": HOST,
             "SECURE_SSL_REDIRECT": "0",  # no TLS proxy in front of the bench
@@ -227,7 +227,7 @@ class Command(BaseCommand):
             f"- command: `make bench`, which runs {self.command}",
             f"- server: `{self.gunicorn_line}` (the Procfile's web line on a free port) with "
             "`APP_ENV=production DEBUG=0 SECURE_SSL_REDIRECT=0` (no TLS proxy here) and "
-            "`DJANGO_SETTINGS_MODULE=config.bench_settings` (the same settings plus the "
+            "`DJANGO_SETTINGS_MODULE=bench.settings` (the same settings plus the "
             "hello-world view); whitenoise with compressed, hashed static files; cache: "
             + (
                 f"Redis (`CACHE_URL={self.cache_url}`)"

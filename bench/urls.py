@@ -1,4 +1,4 @@
-"""URLs for `manage.py bench` only: the app's URLs plus a hello-world reference view."""
+"""URLs of the bench settings: the app's URLs plus a hello-world reference view."""
 
 from django.http import HttpResponse
 from django.urls import path

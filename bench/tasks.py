@@ -1,7 +1,7 @@
 """Bench-only Celery tasks: the reference of `manage.py bench_reminders`.
 
-Only the benchmark's own worker loads this module (`celery worker -I patients.bench_tasks`): the
-app autodiscovers `tasks` modules, never this one, so the production worker does not register it.
+Registered only where the bench app is installed (bench.settings, whose workers autodiscover
+it): the production worker runs config.settings and never sees it.
 """
 
 import functools

@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -40,8 +38,11 @@ from django.test import override_settings
 from django.utils import timezone
 from psycopg import sql
 
-from patients.management.commands.bench import machine, write_section
-from patients.models import Channel, Kind, Reminder, State, Treatment
+from bench import celery_workers
+from bench.celery_workers import CeleryProcess
+from bench.fill import column, insert_select, table
+from bench.management.commands.bench import machine, write_section
+from patients.models import Channel, Kind, Reminder, ReminderSettings, Role, State, Treatment, User
 from patients.models.reminders import DEFAULT_HOUR, DEFAULT_LEAD_DAYS
 from patients.reminders import (
     SCAN_BATCH,
@@ -223,7 +224,7 @@ class Command(BaseCommand):
         if self.meta.get("treatments") != str(wanted):
             return False
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM patients_treatment")
+            cursor.execute(f"SELECT count(*) FROM {table(Treatment)}")
             treatments = cursor.fetchone()[0]
             cursor.execute("SELECT count(*) FROM bench_due")
             due = cursor.fetchone()[0]
@@ -272,35 +273,50 @@ class Command(BaseCommand):
             "regimens": len(regimens),
             "due_every": DUE_EVERY,
             "notice": settings.PRIVACY_NOTICE_VERSION,
+            "role": Role.PATIENT,
         }
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             cursor.execute(
-                "TRUNCATE patients_user, patients_treatment, patients_remindersettings, "
-                "patients_reminder, bench_meta, bench_due CASCADE"
+                f"TRUNCATE {table(User)}, {table(Treatment)}, {table(ReminderSettings)}, "
+                f"{table(Reminder)}, bench_meta, bench_due CASCADE"
             )
+            # Fields left out get their model default (is_active, is_staff, session_epoch…).
             cursor.execute(
-                "INSERT INTO patients_user (id, password, last_login, is_superuser, email, "
-                "display_name, role, time_zone, language, health_data_consent_at, "
-                "privacy_notice_version, is_active, is_staff, date_joined, session_epoch) "
-                "SELECT g, '!bench', NULL, false, 'patient-' || g || '@bench.example', "
-                "'Patient ' || g, 'patient', "
-                "(%(zones)s::text[])[1 + mod(g + g / %(due_every)s, %(zone_count)s)], "
-                "CASE WHEN mod(g, 3) = 0 THEN 'en' ELSE 'fr' END, "
-                "%(epoch)s, %(notice)s, true, false, %(epoch)s, 0 "
-                "FROM generate_series(1, %(n)s) AS g",
-                params,
+                *insert_select(
+                    User,
+                    {
+                        "id": "g",
+                        "password": "'!bench'",
+                        "email": "'patient-' || g || '@bench.example'",
+                        "display_name": "'Patient ' || g",
+                        "role": "%(role)s",
+                        "time_zone": "(%(zones)s::text[])"
+                        "[1 + mod(g + g / %(due_every)s, %(zone_count)s)]",
+                        "language": "CASE WHEN mod(g, 3) = 0 THEN 'en' ELSE 'fr' END",
+                        "health_data_consent_at": "%(epoch)s",
+                        "privacy_notice_version": "%(notice)s",
+                        "date_joined": "%(epoch)s",
+                    },
+                    "FROM generate_series(1, %(n)s) AS g",
+                    params,
+                )
             )
             self.stdout.write(f"  patients: {time.perf_counter() - started:.1f} s")
             cursor.execute(
-                "INSERT INTO patients_remindersettings (patient_id, lead_days, hour, by_email, "
-                "in_app, paused, calendar_token, calendar_discreet) "
-                "SELECT g, ((%(leads)s::text[])[1 + mod(g / 7, 4)])::jsonb, "
-                "(%(hours)s::int[])[1 + mod(g / 7, 4)], true, true, false, "
-                "md5('bench-' || g), mod(g, 2) = 0 "
-                "FROM generate_series(1, %(n)s) AS g WHERE mod(g, 7) IN (0, 3)",
-                params,
+                *insert_select(
+                    ReminderSettings,
+                    {
+                        "patient": "g",
+                        "lead_days": "((%(leads)s::text[])[1 + mod(g / 7, 4)])::jsonb",
+                        "hour": "(%(hours)s::int[])[1 + mod(g / 7, 4)]",
+                        "calendar_token": "md5('bench-' || g)",
+                        "calendar_discreet": "mod(g, 2) = 0",
+                    },
+                    "FROM generate_series(1, %(n)s) AS g WHERE mod(g, 7) IN (0, 3)",
+                    params,
+                )
             )
             cursor.execute(
                 "CREATE TEMP TABLE bench_regimen "
@@ -321,41 +337,56 @@ class Command(BaseCommand):
                 "SELECT idx, due, count(*)::integer AS n FROM bench_plan GROUP BY idx, due"
             )
             # `local` is 'hour:00 on a day in the patient's zone', as patients.reminders computes.
+            hour = (
+                f"make_time(coalesce(s.{column(ReminderSettings, 'hour')}, %(default_hour)s), 0, 0)"
+            )
+            zone = f"u.{column(User, 'time_zone')}"
+            leads = f"coalesce(s.{column(ReminderSettings, 'lead_days')}, %(default_leads)s::jsonb)"
             cursor.execute(
-                "INSERT INTO patients_treatment (id, first_dose_on, prescriber_name, created_at, "
-                "stopped_on, drug_id, patient_id, regimen_id, next_dose_number, next_dose_on, "
-                "next_reminder_at) "
-                "SELECT t.g, %(today)s::date - p.back, '', %(epoch)s, NULL, r.drug_id, t.g, "
-                "r.regimen_id, p.number, %(today)s::date + p.ahead, "
-                "CASE WHEN t.due "
-                "THEN (%(today)s::date + make_time(coalesce(s.hour, %(default_hour)s), 0, 0)) "
-                "AT TIME ZONE u.time_zone "
-                "ELSE (SELECT min(m.local) FROM (SELECT "
-                "((%(today)s::date + p.ahead - l.lead::integer) "
-                "+ make_time(coalesce(s.hour, %(default_hour)s), 0, 0)) "
-                "AT TIME ZONE u.time_zone AS local "
-                "FROM jsonb_array_elements_text(coalesce(s.lead_days, %(default_leads)s::jsonb)) "
-                "AS l(lead)) AS m WHERE m.local > %(epoch)s) END "
-                "FROM (SELECT g, mod(g + g / %(due_every)s, %(regimens)s) AS idx, "
-                "mod(g, %(due_every)s) = 0 AS due FROM generate_series(1, %(n)s) AS g) AS t "
-                "JOIN bench_regimen r ON r.idx = t.idx "
-                "JOIN bench_plan_count c ON c.idx = t.idx AND c.due = t.due "
-                "JOIN bench_plan p ON p.idx = t.idx AND p.due = t.due "
-                "AND p.k = mod(t.g / %(regimens)s, c.n) "
-                "JOIN patients_user u ON u.id = t.g "
-                "LEFT JOIN patients_remindersettings s ON s.patient_id = t.g "
-                "ORDER BY t.g",
-                params,
+                *insert_select(
+                    Treatment,
+                    {
+                        "id": "t.g",
+                        "first_dose_on": "%(today)s::date - p.back",
+                        "prescriber_name": "''",
+                        "created_at": "%(epoch)s",
+                        "drug": "r.drug_id",
+                        "patient": "t.g",
+                        "regimen": "r.regimen_id",
+                        "next_dose_number": "p.number",
+                        "next_dose_on": "%(today)s::date + p.ahead",
+                        "next_reminder_at": "CASE WHEN t.due "
+                        f"THEN (%(today)s::date + {hour}) AT TIME ZONE {zone} "
+                        "ELSE (SELECT min(m.local) FROM (SELECT "
+                        f"((%(today)s::date + p.ahead - l.lead::integer) + {hour}) "
+                        f"AT TIME ZONE {zone} AS local "
+                        f"FROM jsonb_array_elements_text({leads}) "
+                        "AS l(lead)) AS m WHERE m.local > %(epoch)s) END",
+                    },
+                    "FROM (SELECT g, mod(g + g / %(due_every)s, %(regimens)s) AS idx, "
+                    "mod(g, %(due_every)s) = 0 AS due FROM generate_series(1, %(n)s) AS g) AS t "
+                    "JOIN bench_regimen r ON r.idx = t.idx "
+                    "JOIN bench_plan_count c ON c.idx = t.idx AND c.due = t.due "
+                    "JOIN bench_plan p ON p.idx = t.idx AND p.due = t.due "
+                    "AND p.k = mod(t.g / %(regimens)s, c.n) "
+                    f"JOIN {table(User)} u ON u.{column(User, 'id')} = t.g "
+                    f"LEFT JOIN {table(ReminderSettings)} s "
+                    f"ON s.{column(ReminderSettings, 'patient')} = t.g "
+                    "ORDER BY t.g",
+                    params,
+                )
             )
             self.stdout.write(f"  treatments: {time.perf_counter() - started:.1f} s")
-            for table in ("patients_user", "patients_treatment"):
+            tid, next_at = column(Treatment, "id"), column(Treatment, "next_reminder_at")
+            for model in (User, Treatment):
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, count]
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
+                    [model._meta.db_table, model._meta.pk.column, count],
                 )
             cursor.execute(
                 "INSERT INTO bench_due (id, at, n) "
-                "SELECT id, next_reminder_at, row_number() OVER (ORDER BY id) "
-                "FROM patients_treatment WHERE next_reminder_at <= %(epoch)s",
+                f"SELECT {tid}, {next_at}, row_number() OVER (ORDER BY {tid}) "
+                f"FROM {table(Treatment)} WHERE {next_at} <= %(epoch)s",
                 params,
             )
             cursor.execute("SELECT count(*) FROM bench_due")
@@ -369,7 +400,7 @@ class Command(BaseCommand):
                 "fill_seconds": f"{time.perf_counter() - started:.0f}",
             }
             cursor.executemany("INSERT INTO bench_meta VALUES (%s, %s)", list(self.meta.items()))
-        self._vacuum("patients_user", "patients_remindersettings", "patients_treatment")
+        self._vacuum(User, ReminderSettings, Treatment)
         self.meta["fill_seconds"] = f"{time.perf_counter() - started:.0f}"
         with connection.cursor() as cursor:
             cursor.execute(
@@ -378,27 +409,28 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  filled, vacuumed and analysed in {self.meta['fill_seconds']} s")
 
-    def _vacuum(self, *tables: str) -> None:
+    def _vacuum(self, *models) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(table(model) for model in models)}")
 
     def _reset(self, keep_every: int | None = 1) -> int:
         """Empty the outbox and put the due times back as filled, keeping one due treatment in
         `keep_every` due (None: none); the others move to the same hour the next day."""
+        tid, next_at = column(Treatment, "id"), column(Treatment, "next_reminder_at")
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE patients_reminder")
+            cursor.execute(f"TRUNCATE {table(Reminder)}")
             cursor.execute(
                 "WITH wanted AS (SELECT id, CASE WHEN %(every)s::integer IS NOT NULL "
                 "AND mod(n, %(every)s::integer) = 0 THEN at ELSE at + interval '1 day' END AS at "
                 "FROM bench_due) "
-                "UPDATE patients_treatment t SET next_reminder_at = w.at FROM wanted w "
-                "WHERE t.id = w.id AND t.next_reminder_at IS DISTINCT FROM w.at",
+                f"UPDATE {table(Treatment)} t SET {next_at} = w.at FROM wanted w "
+                f"WHERE t.{tid} = w.id AND t.{next_at} IS DISTINCT FROM w.at",
                 {"every": keep_every},
             )
-        self._vacuum("patients_treatment", "patients_reminder")
+        self._vacuum(Treatment, Reminder)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM patients_treatment WHERE next_reminder_at <= %s",
+                f"SELECT count(*) FROM {table(Treatment)} WHERE {next_at} <= %s",
                 [self.epoch],
             )
             return cursor.fetchone()[0]
@@ -670,12 +702,14 @@ class Command(BaseCommand):
         except (redis.RedisError, OSError) as error:
             where = urlsplit(broker).hostname, urlsplit(broker).port or 6379
             raise Skip(f"Redis is not reachable at {where[0]}:{where[1]} ({error})") from error
-        from patients.bench_tasks import DONE_KEY, noop
+        from bench.tasks import DONE_KEY, noop
 
         queue = self._queue()
         count, repeat = self.options["send_count"], self.options["send_repeat"]
         self._purge(queue)
-        worker, argv, log = self._start_worker(queue)
+        worker = self._start_worker(queue)
+        worker.wait_ready(WORKER_READY_TIMEOUT)
+        log = worker.log
         samples: dict[str, list[float]] = {"noop": [], "reminders": [], "noop-batch": []}
         try:
             with override_settings(REMINDERS_QUEUE=queue):
@@ -711,7 +745,7 @@ class Command(BaseCommand):
         finally:
             self._stop_worker(worker)
             with connection.cursor() as cursor:
-                cursor.execute("TRUNCATE patients_reminder")
+                cursor.execute(f"TRUNCATE {table(Reminder)}")
             self._purge(queue)
             client.delete(DONE_KEY)
         in_process = self._deliver_in_process(queue)
@@ -720,7 +754,7 @@ class Command(BaseCommand):
             "count": count,
             "repeat": repeat,
             "samples": samples,
-            "worker": argv,
+            "worker": worker.argv,
             "redis": redis_version,
             "postgres": self._postgres_version(),
             "queue": queue,
@@ -732,63 +766,36 @@ class Command(BaseCommand):
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)
 
-    def _start_worker(self, queue: str) -> tuple[subprocess.Popen, list[str], Path]:
-        celery = Path(sys.executable).with_name("celery")
-        argv = [
-            *([str(celery)] if celery.exists() else [sys.executable, "-m", "celery"]),
-            "-A",
-            "config",
-            "worker",
+    def _start_worker(self, queue: str) -> CeleryProcess:
+        log = settings.VAR_DIR / "bench-worker.log"
+        worker = celery_workers.start_worker(
             "--pool=prefork",
             "--concurrency=2",
-            "-Q",
-            queue,
-            "-I",
-            "patients.bench_tasks",
-            "-n",
-            f"{queue}@%h",
             "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        env = {
-            **os.environ,
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "WARNING",
-        }
-        log = settings.VAR_DIR / "bench-worker.log"
-        with open(log, "w", encoding="utf-8") as handle:
-            worker = subprocess.Popen(
-                argv,
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us, and we stop it cleanly
-            )
+            name=queue,
+            queue=queue,
+            log=log,
+            broker=settings.CELERY_BROKER_URL,
+            env={
+                "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                "LOG_LEVEL": "WARNING",
+            },
+        )
         self.stdout.write(f"Started a Celery worker (pid {worker.pid}), log in {log}")
-        return worker, argv, log
+        return worker
 
-    def _stop_worker(self, worker: subprocess.Popen) -> None:
-        if worker.poll() is not None:
-            return
-        worker.send_signal(signal.SIGTERM)  # warm shutdown: finish the current tasks
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)  # the group of the worker we started
-            worker.wait()
-        self.stdout.write(f"Stopped the worker (pid {worker.pid}, exit {worker.returncode})")
+    def _stop_worker(self, worker: CeleryProcess) -> None:
+        code = worker.stop(timeout=30)
+        self.stdout.write(f"Stopped the worker (pid {worker.pid}, exit {code})")
 
-    def _wait(self, done, target: int, worker: subprocess.Popen, log: Path, timeout=RUN_TIMEOUT):
+    def _wait(self, done, target: int, worker: CeleryProcess, log: Path, timeout=RUN_TIMEOUT):
         started = time.perf_counter()
         while True:
             if done() >= target:
                 return time.perf_counter()
-            if worker.poll() is not None:
-                raise CommandError(f"the bench worker exited ({worker.returncode}); see {log}")
+            if worker.process.poll() is not None:
+                code = worker.process.returncode
+                raise CommandError(f"the bench worker exited ({code}); see {log}")
             if time.perf_counter() - started > timeout:
                 raise CommandError(f"{done()} of {target} done after {timeout} s; see {log}")
             time.sleep(POLL)
@@ -797,20 +804,33 @@ class Command(BaseCommand):
         """`count` due e-mail reminders for real treatments, in an empty outbox."""
         now = timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE patients_reminder")
+            cursor.execute(f"TRUNCATE {table(Reminder)}")
             # The next dose of treatments that are not due: 'coming up' when it is after today
             # in every zone, else 'overdue' (the fill may be days old). Both still stand.
-            cursor.execute(
-                "INSERT INTO patients_reminder (patient_id, treatment_id, dose_number, "
-                "about_date, kind, occurrence, channel, state, due_at, attempts, last_error, "
-                "created_at, updated_at) "
-                "SELECT patient_id, id, next_dose_number, next_dose_on, "
-                "CASE WHEN next_dose_on > %(today)s THEN %(upcoming)s ELSE %(overdue)s END, "
-                "'dose-' || next_dose_number "
-                "|| CASE WHEN next_dose_on > %(today)s THEN ':lead-0' ELSE ':late-1' END, "
-                "%(email)s, %(pending)s, %(due)s, 0, '', %(now)s, %(now)s "
-                "FROM patients_treatment WHERE next_reminder_at > %(epoch)s "
-                "AND stopped_on IS NULL ORDER BY id LIMIT %(count)s",
+            next_number = column(Treatment, "next_dose_number")
+            next_on = column(Treatment, "next_dose_on")
+            statement, params = insert_select(
+                Reminder,
+                {
+                    "patient": column(Treatment, "patient"),
+                    "treatment": column(Treatment, "id"),
+                    "dose_number": next_number,
+                    "about_date": next_on,
+                    "kind": f"CASE WHEN {next_on} > %(today)s "
+                    "THEN %(upcoming)s ELSE %(overdue)s END",
+                    "occurrence": f"'dose-' || {next_number} || CASE WHEN {next_on} > %(today)s "
+                    "THEN ':lead-0' ELSE ':late-1' END",
+                    "channel": "%(email)s",
+                    "state": "%(pending)s",
+                    "due_at": "%(due)s",
+                    "last_error": "''",
+                    "created_at": "%(now)s",
+                    "updated_at": "%(now)s",
+                },
+                f"FROM {table(Treatment)} "
+                f"WHERE {column(Treatment, 'next_reminder_at')} > %(epoch)s "
+                f"AND {column(Treatment, 'stopped_on')} IS NULL "
+                f"ORDER BY {column(Treatment, 'id')} LIMIT %(count)s",
                 {
                     "today": now.date(),
                     "upcoming": Kind.UPCOMING_DOSE,
@@ -823,9 +843,10 @@ class Command(BaseCommand):
                     "count": count,
                 },
             )
-            cursor.execute("ANALYZE patients_reminder")  # as autovacuum would have by now
+            cursor.execute(statement, params)
+            cursor.execute(f"ANALYZE {table(Reminder)}")  # as autovacuum would have by now
 
-    def _send_reminders(self, count: int, worker: subprocess.Popen, log: Path) -> float:
+    def _send_reminders(self, count: int, worker: CeleryProcess, log: Path) -> float:
         """The time from `dispatch_reminders` to the last of `count` reminders recorded as sent
         by the worker."""
         self._pending_reminders(count)
@@ -858,7 +879,7 @@ class Command(BaseCommand):
             if outcome != "sent":
                 raise CommandError(f"deliver_reminder({reminder_id}) returned {outcome!r}")
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE patients_reminder")
+            cursor.execute(f"TRUNCATE {table(Reminder)}")
         mail.outbox = []
         return samples[count // 10 :]  # the first ones load the templates and catalogs
 
@@ -884,7 +905,7 @@ class Command(BaseCommand):
             "task, the batch held with advisory locks, each reminder rendered, sent and "
             "recorded on its own; timed from the "
             f"call until all {count:,} are `sent` (the outbox polled every {POLL * 1000:.0f} ms)",
-            f"- reference: {count:,} no-op tasks of the same shape (`patients.bench_tasks.noop`: "
+            f"- reference: {count:,} no-op tasks of the same shape (`bench.tasks.noop`: "
             "a list with one id, `acks_late`, `reject_on_worker_lost`, `ignore_result`), same "
             "queue, same worker, same run; timed from the first enqueue until all have run (each "
             f"increments a Redis counter, polled every {POLL * 1000:.0f} ms)",
