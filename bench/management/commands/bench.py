@@ -38,8 +38,9 @@ from patients.models import (
     Trip,
     User,
 )
-from patients.travel import plan_trip
-from patients.treatments import planned_dose, record_delivery, start_treatment
+from patients.travel.trips import plan_trip
+from patients.treatments.reads import planned_dose
+from patients.treatments.writes import record_delivery, start_treatment
 from therapies.models import Drug
 
 BENCH_EMAIL = "bench-patient@bench.example"

@@ -27,10 +27,11 @@ from pypdf import PdfReader  # a dev dependency: make bench installs it
 from weasyprint import HTML
 
 from bench.management.commands.bench import machine, write_section
-from patients import letters, timeutils
+from patients import pdf, timeutils
 from patients.models import CareLink, ClinicianProfile, ClinicianStatus, Trip, User
-from patients.travel import plan_trip
-from patients.treatments import start_treatment
+from patients.travel import letters
+from patients.travel.trips import plan_trip
+from patients.treatments.writes import start_treatment
 from therapies.models import Drug
 
 PATIENT = "bench-traveller@bench.example"
@@ -85,7 +86,7 @@ class Command(BaseCommand):
             saved.write_text(letters.letter_html(view), encoding="utf-8")
 
             def bare():
-                return HTML(filename=str(saved), base_url=letters.BASE_URL).write_pdf(
+                return HTML(filename=str(saved), base_url=pdf.BASE_URL).write_pdf(
                     pdf_variant="pdf/ua-1"
                 )
 

@@ -44,13 +44,8 @@ from bench.fill import column, insert_select, table
 from bench.management.commands.bench import machine, write_section
 from patients.models import Channel, Kind, Reminder, ReminderSettings, Role, State, Treatment, User
 from patients.models.reminders import DEFAULT_HOUR, DEFAULT_LEAD_DAYS
-from patients.reminders import (
-    SCAN_BATCH,
-    SEND_BATCH,
-    deliver_reminder,
-    dispatch_reminders,
-    queue_due_reminders,
-)
+from patients.reminders.delivery import SEND_BATCH, deliver_reminder, dispatch_reminders
+from patients.reminders.scan import SCAN_BATCH, queue_due_reminders
 from therapies import dosing
 from therapies.models import Regimen
 
