@@ -92,7 +92,10 @@ def citation(source: dict[str, Any], language: str) -> str:
         return f"{source['title']}{_section(source, language)}{_year(source)}"
     # project_default
     if fr:
-        return "Règle par défaut d'Interleukin Care (pas dans la notice) : demandez à votre spécialiste"
+        return (
+            "Règle par défaut d'Interleukin Care (pas dans la notice) : "
+            "demandez à votre spécialiste"
+        )
     return "Interleukin Care's default rule (not in the label): ask your specialist"
 
 

@@ -1,4 +1,4 @@
-"""Every catalogue fact in one table: value, source, section, verified (`manage.py catalogue_report`).
+"""Every catalogue fact in one table: value, source, section, verified (`catalogue_report`).
 
 Built from the TOML files themselves (no database), so docs/medical-sources.md can be regenerated
 and compared in a test: `python manage.py catalogue_report --markdown > docs/medical-sources.md`.

@@ -23,9 +23,9 @@ def test_a_drug_page_shows_what_it_blocks_the_regimen_storage_cautions_and_sourc
 
 
 def test_an_unverified_storage_figure_is_never_shown(client, catalogue):
-    page = client.get("/en/therapies/risankizumab/").content.decode()
+    page = client.get("/en/therapies/tildrakizumab/").content.decode()
     assert "see the package leaflet" in page
-    assert "24 h" not in page and "Outside the refrigerator: up to" not in page
+    assert "30 days" not in page and "Outside the refrigerator: up to" not in page
 
 
 def test_the_taltz_missed_dose_rule_is_not_presented_as_the_eu_leaflets(client, catalogue):
