@@ -438,8 +438,6 @@ def parse_checklists(path: Path) -> dict[str, list[dict[str, Any]]]:
         except tomllib.TOMLDecodeError as error:
             raise CatalogueError(f"{path.name}: {error}") from error
     _check_keys(path.name, data, {"items", "reviewed_on"})
-    if not isinstance(data.get("reviewed_on"), date):
-        raise CatalogueError(f"{path.name}: reviewed_on = YYYY-MM-DD (the date of the last review)")
     templates: dict[str, list[dict[str, Any]]] = {value: [] for value in DrugClass.values}
     seen: set[str] = set()
     for item in data.get("items", []):
@@ -478,6 +476,8 @@ def parse_checklists(path: Path) -> dict[str, list[dict[str, Any]]]:
     for drug_class, rows in templates.items():
         if not rows:
             raise CatalogueError(f"{path.name}: no checklist items for {drug_class}")
+    if not isinstance(data.get("reviewed_on"), date):
+        raise CatalogueError(f"{path.name}: reviewed_on = YYYY-MM-DD (the date of the last review)")
     return templates
 
 
