@@ -4,10 +4,11 @@ A regimen is a list of loading doses at fixed week offsets from the first inject
 then maintenance doses every N weeks or N calendar months. Maintenance is counted from the last
 loading dose unless the label starts it at its own week (adalimumab: 40 mg from week 1).
 
-Missed or late dose: the labels of Skyrizi, Ilumetri and Taltz say to give the missed dose as soon
-as possible and then return to the regular scheduled dates (EMA SmPCs, section 4.2). That is the
-default rule here: planned dates never move because a dose was late. Only a clinician override of a
-single dose moves a date.
+Missed or late dose: give the late dose as soon as possible, then return to the regular scheduled
+dates. That is the default rule here: planned dates never move because a dose was late. Only a
+clinician override of a single dose moves a date. Where the rule comes from differs per drug (the US
+labels of Skyrizi and Taltz, the Swiss leaflet of Ilumetri, Janssen's information for Tremfya; the
+EU Taltz SmPC gives no rule): each catalogue file says it in its [missed_dose] source.
 """
 
 from __future__ import annotations

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
 from therapies import dosing
+from therapies.citations import SourceError, citations, parse_source
 from therapies.models import (
     Caution,
     ChecklistTemplate,
@@ -24,6 +26,7 @@ from therapies.models import (
     DeviceKind,
     Drug,
     DrugClass,
+    Indication,
     Regimen,
     Route,
     StoragePeriod,
@@ -68,6 +71,9 @@ DRUG_KEYS = {
     "devices_note",
     "how_it_works",
     "sources",
+    "reviewed_on",
+    "presentations",
+    "indications_without_regimen",
     "missed_dose",
     "regimens",
     "storage",
@@ -76,6 +82,7 @@ DRUG_KEYS = {
 REGIMEN_KEYS = {
     "name",
     "default",
+    "indication",
     "label",
     "weight_note",
     "loading",
@@ -89,8 +96,10 @@ STORAGE_KEYS = {
     "max_hours",
     "period",
     "back_in_fridge",
+    "note",
     "source",
 }
+PRESENTATION_KEYS = {"key", "kind", "strength_mg", "source"}
 FIGURE_KEYS = {"max_temp_c", "max_days", "max_hours", "period", "back_in_fridge"}
 
 
@@ -110,11 +119,20 @@ def _text(where: str, value: Any, *, required: bool = True) -> dict[str, str]:
     return {"fr": value["fr"].strip(), "en": value["en"].strip()}
 
 
-def _source(where: str, data: dict[str, Any]) -> str:
-    source = str(data.get("source", "")).strip()
-    if not source:
+def _source(where: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The fact's source table, validated (see therapies/citations.py)."""
+    if not data.get("source"):
         raise CatalogueError(f"{where}: every fact needs a source")
-    return source
+    try:
+        return parse_source(where, data["source"])
+    except SourceError as error:
+        raise CatalogueError(str(error)) from error
+
+
+def _cited(where: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    source = _source(where, data)
+    text = citations(source)
+    return source, {"source_fr": text["fr"], "source_en": text["en"]}
 
 
 def parse_drug(path: Path) -> dict[str, Any]:
@@ -137,9 +155,14 @@ def parse_drug(path: Path) -> dict[str, Any]:
     if not data.get("sources") or any(not s.get("label") for s in data["sources"]):
         raise CatalogueError(f"{where}: sources are required, each with a label")
 
+    if not isinstance(data.get("reviewed_on"), date):
+        raise CatalogueError(f"{where}: reviewed_on = YYYY-MM-DD (the date of the last review)")
+
     missed = data.get("missed_dose") or {}
+    _check_keys(f"{where} missed_dose", missed, {"rule", "source"})
     if missed.get("rule") not in {rule.value for rule in dosing.MissedDoseRule}:
         raise CatalogueError(f"{where}: unknown missed_dose rule {missed.get('rule')!r}")
+    missed_source, missed_cited = _cited(f"{where} missed_dose", missed)
 
     target = data.get("target")
     # A target written once (IL-23 (p19)) reads the same in both languages.
@@ -149,6 +172,11 @@ def parse_drug(path: Path) -> dict[str, Any]:
     )
     devices_note = _text(f"{where} devices_note", data.get("devices_note"), required=False)
     how = _text(f"{where} how_it_works", data.get("how_it_works"))
+    presentations, presentation_facts = _parse_presentations(where, data)
+    uncovered = [
+        _text(f"{where} indications_without_regimen", row)
+        for row in data.get("indications_without_regimen") or []
+    ]
     drug = {
         "brand_names": list(data["brands"]),
         "target_fr": target["fr"],
@@ -162,41 +190,100 @@ def parse_drug(path: Path) -> dict[str, Any]:
         "how_it_works_fr": how["fr"],
         "how_it_works_en": how["en"],
         "missed_dose_rule": missed["rule"],
-        "missed_dose_from_label": bool(missed.get("from_label", False)),
-        "missed_dose_source": _source(f"{where} missed_dose", missed),
+        "missed_dose_source_kind": missed_source["kind"],
+        "missed_dose_source_fr": missed_cited["source_fr"],
+        "missed_dose_source_en": missed_cited["source_en"],
         "sources": [{"label": s["label"], "url": s.get("url", "")} for s in data["sources"]],
+        "presentation_rows": presentations,
+        "indications_without_regimen": uncovered,
+        "reviewed_on": data["reviewed_on"],
     }
+    regimens, regimen_facts = _parse_regimens(where, data.get("regimens") or [])
+    storage, storage_fact = _parse_storage(where, data.get("storage"))
+    cautions, caution_facts = [], []
+    for position, caution in enumerate(data.get("cautions") or []):
+        here = f"{where} caution {position}"
+        _check_keys(here, caution, {"text", "source"})
+        text = _text(here, caution.get("text"))
+        source, cited = _cited(here, caution)
+        cautions.append(
+            {"position": position, "text_fr": text["fr"], "text_en": text["en"], **cited}
+        )
+        caution_facts.append(_fact("caution", text["en"], source))
+    brand = ", ".join(data["brands"])
+    facts = [
+        *presentation_facts,
+        *regimen_facts,
+        _fact(
+            "missed dose", "Late dose as soon as possible, then the planned dates", missed_source
+        ),
+        storage_fact,
+        *caution_facts,
+    ]
     return {
         "inn": data["inn"],
+        "brand": brand,
+        "reviewed_on": data["reviewed_on"],
         "drug": drug,
-        "regimens": _parse_regimens(where, data.get("regimens") or []),
-        "storage": _parse_storage(where, data.get("storage")),
-        "cautions": [
-            {
-                "position": position,
-                "text_fr": _text(f"{where} caution {position}", c.get("text"))["fr"],
-                "text_en": _text(f"{where} caution {position}", c.get("text"))["en"],
-                "source": _source(f"{where} caution {position}", c),
-            }
-            for position, c in enumerate(data.get("cautions") or [])
-        ],
+        "regimens": regimens,
+        "storage": storage,
+        "cautions": cautions,
+        "facts": facts,
     }
 
 
-def _parse_regimens(where: str, regimens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _fact(topic: str, value: str, source: dict[str, Any]) -> dict[str, Any]:
+    """One row of the catalogue report: what is shown, and where it comes from."""
+    return {"topic": topic, "value": value, "source": source}
+
+
+def _parse_presentations(
+    where: str, data: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows, facts = [], []
+    for item in data.get("presentations") or []:
+        here = f"{where} presentation {item.get('key')!r}"
+        _check_keys(here, item, PRESENTATION_KEYS)
+        if item.get("kind") not in DeviceKind.values:
+            raise CatalogueError(f"{here}: kind must be among {DeviceKind.values}")
+        strength = item.get("strength_mg")
+        if not isinstance(strength, int) or strength < 1:
+            raise CatalogueError(f"{here}: strength_mg must be a positive whole number")
+        if not re.fullmatch(r"[a-z0-9-]{1,40}", str(item.get("key", ""))):
+            raise CatalogueError(f"{here}: the key must be a slug")
+        source, cited = _cited(here, item)
+        rows.append({"key": item["key"], "kind": item["kind"], "strength_mg": strength, **cited})
+        label = "pen" if item["kind"] == DeviceKind.PEN else "pre-filled syringe"
+        facts.append(_fact("presentation", f"{label} {strength} mg", source))
+    if not rows:
+        raise CatalogueError(f"{where}: at least one presentation is required")
+    if len({r["key"] for r in rows}) != len(rows):
+        raise CatalogueError(f"{where}: presentation keys must be unique")
+    if {r["kind"] for r in rows} != set(data["device_kinds"]):
+        raise CatalogueError(f"{where}: device_kinds must be the kinds of the presentations")
+    return rows, facts
+
+
+def _parse_regimens(
+    where: str, regimens: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     if not regimens:
         raise CatalogueError(f"{where}: at least one regimen is required")
     if sum(bool(r.get("default")) for r in regimens) != 1:
         raise CatalogueError(f"{where}: exactly one regimen must have default = true")
-    rows = []
+    rows, facts = [], []
     for position, regimen in enumerate(regimens):
         here = f"{where} regimen {regimen.get('name')!r}"
         _check_keys(here, regimen, REGIMEN_KEYS)
+        if regimen.get("indication") not in Indication.values:
+            raise CatalogueError(f"{here}: indication must be among {Indication.values}")
+        source, cited = _cited(here, regimen)
         maintenance = regimen.get("maintenance") or {}
         label = _text(f"{here} label", regimen.get("label"))
         weight = _text(f"{here} weight_note", regimen.get("weight_note"), required=False)
         row = {
             "name": regimen["name"],
+            "indication": regimen["indication"],
             "position": position,
             "is_default": bool(regimen.get("default")),
             "label_fr": label["fr"],
@@ -212,19 +299,24 @@ def _parse_regimens(where: str, regimens: list[dict[str, Any]]) -> list[dict[str
             "maintenance_dose_mg": int(maintenance.get("dose_mg", 0)),
             "maintenance_devices": int(maintenance.get("devices", 0)),
             "maintenance_start_week": maintenance.get("start_week"),
-            "source": _source(here, regimen),
+            **cited,
         }
         try:
             Regimen(**row).spec()  # the dosing module's own checks
         except (ValueError, TypeError) as error:
             raise CatalogueError(f"{here}: {error}") from error
         rows.append(row)
+        indication = Indication(row["indication"]).label
+        condition = f" ({row['weight_note_en']})" if row["weight_note_en"] else ""
+        facts.append(_fact("regimen", f"{indication}: {label['en']}{condition}", source))
     if len({r["name"] for r in rows}) != len(rows):
         raise CatalogueError(f"{where}: regimen names must be unique")
-    return rows
+    return rows, facts
 
 
-def _parse_storage(where: str, storage: dict[str, Any] | None) -> dict[str, Any]:
+def _parse_storage(
+    where: str, storage: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     if storage is None:
         raise CatalogueError(f"{where}: a [storage] table is required (verified = false is fine)")
     _check_keys(f"{where} storage", storage, STORAGE_KEYS)
@@ -234,19 +326,35 @@ def _parse_storage(where: str, storage: dict[str, Any] | None) -> dict[str, Any]
     hours = storage.get("max_hours")
     if storage.get("max_days") is not None:
         hours = int(storage["max_days"]) * 24
+    source, cited = _cited(f"{where} storage", storage)
+    if verified and not source["verified"]:
+        raise CatalogueError(f"{where} storage: a figure is shown only from a verified source")
+    note = _text(f"{where} storage note", storage.get("note"), required=False)
     row = {
         "verified": verified,
         "max_temp_c": storage.get("max_temp_c") if verified else None,
         "max_hours": hours if verified else None,
         "period": storage.get("period", "") if verified else "",
         "back_in_fridge": storage.get("back_in_fridge") if verified else None,
-        "source": _source(f"{where} storage", storage),
+        "note_fr": note["fr"],
+        "note_en": note["en"],
+        **cited,
     }
     if verified and (row["max_temp_c"] is None or row["max_hours"] is None):
         raise CatalogueError(f"{where} storage: a verified rule needs a temperature and a time")
     if row["period"] not in {"", *StoragePeriod.values}:
         raise CatalogueError(f"{where} storage: period must be single or cumulative")
-    return row
+    if verified:
+        hours = row["max_hours"]
+        time = f"{hours // 24} days" if hours % 24 == 0 else f"{hours} hours"
+        value = f"up to {time} at {row['max_temp_c']} °C or below"
+        if row["period"]:
+            value += f", {row['period']}"
+        if row["back_in_fridge"] is not None:
+            value += ", may go back in the fridge" if row["back_in_fridge"] else ", not back"
+    else:
+        value = "no figure shown: " + (note["en"] or "see the package leaflet")
+    return row, _fact("time out of the fridge", value, source)
 
 
 def _apply(instance: Any, values: dict[str, Any]) -> bool:
@@ -290,7 +398,7 @@ def _sync_drug(parsed: dict[str, Any]) -> str:
     else:
         changed |= _apply(storage, parsed["storage"])
 
-    current = list(drug.cautions.values("position", "text_fr", "text_en", "source"))
+    current = list(drug.cautions.values("position", "text_fr", "text_en", "source_fr", "source_en"))
     if current != parsed["cautions"]:
         drug.cautions.all().delete()
         Caution.objects.bulk_create(Caution(drug=drug, **row) for row in parsed["cautions"])
@@ -299,6 +407,12 @@ def _sync_drug(parsed: dict[str, Any]) -> str:
     if created:
         return "created"
     return "updated" if changed else "unchanged"
+
+
+def _checklist_source(where: str, item: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Checklist items keep one citation string (copied into each patient's checklist)."""
+    source = _source(where, item)
+    return source, citations(source)["en"]
 
 
 ITEM_KEYS = {
@@ -323,7 +437,7 @@ def parse_checklists(path: Path) -> dict[str, list[dict[str, Any]]]:
             data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as error:
             raise CatalogueError(f"{path.name}: {error}") from error
-    _check_keys(path.name, data, {"items"})
+    _check_keys(path.name, data, {"items", "reviewed_on"})
     templates: dict[str, list[dict[str, Any]]] = {value: [] for value in DrugClass.values}
     seen: set[str] = set()
     for item in data.get("items", []):
@@ -354,7 +468,7 @@ def parse_checklists(path: Path) -> dict[str, list[dict[str, Any]]]:
             "label_en": label["en"],
             "explanation_fr": explanation["fr"],
             "explanation_en": explanation["en"],
-            "source": _source(where, item),
+            "source": _checklist_source(where, item)[1],
             "article": str(item.get("article", "")),
         }
         for drug_class in classes:
@@ -362,7 +476,24 @@ def parse_checklists(path: Path) -> dict[str, list[dict[str, Any]]]:
     for drug_class, rows in templates.items():
         if not rows:
             raise CatalogueError(f"{path.name}: no checklist items for {drug_class}")
+    if not isinstance(data.get("reviewed_on"), date):
+        raise CatalogueError(f"{path.name}: reviewed_on = YYYY-MM-DD (the date of the last review)")
     return templates
+
+
+def checklist_facts(path: Path = CHECKLISTS_FILE) -> tuple[date, list[dict[str, Any]]]:
+    """The review date and one report row per checklist item (for `catalogue_report`)."""
+    parse_checklists(path)  # validates the whole file first
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    facts = []
+    for item in data["items"]:
+        where = ", ".join(item["classes"]) + (
+            f" ({', '.join(item['only_for'])})" if item.get("only_for") else ""
+        )
+        value = f"{item['label']['en']} [{where}]"
+        facts.append(_fact("checklist item", value, _source(item["key"], item)))
+    return data["reviewed_on"], facts
 
 
 TEMPLATE_ITEM_FIELDS = (

@@ -1,7 +1,19 @@
-"""The therapy catalogue. Rows come from therapies/catalogue/*.toml through `load_catalogue`."""
+"""The therapy catalogue. Rows come from therapies/catalogue/*.toml through `load_catalogue`.
 
+API for the patient side (documented in therapies/catalogue/README.md, "For the patient side"):
+`Drug.presentations` / `Drug.presentation(key)`, `devices_per_dose(dose_mg, presentation)`,
+`Regimen.indication`, `Regimen.presentations()`, `Regimen.spec(presentation=...)` and
+`Drug.indications_not_covered`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from therapies import dosing
@@ -25,11 +37,78 @@ class DeviceKind(models.TextChoices):
     PREFILLED_SYRINGE = "prefilled_syringe", _("pre-filled syringe")
 
 
+class SourceKind(models.TextChoices):
+    """Where a rule comes from, said as it is to the reader (see therapies/citations.py)."""
+
+    EU_SMPC = "eu_smpc", _("EU summary of product characteristics (SmPC)")
+    EU_LEAFLET = "eu_leaflet", _("EU package leaflet")
+    MANUFACTURER = "manufacturer", _("manufacturer's other information")
+    NON_EU_LABEL = "non_eu_label", _("label used outside the EU")
+    GUIDELINE = "guideline", _("guideline or national recommendation")
+    PROJECT_DEFAULT = "project_default", _("the project's default rule")
+
+    @classmethod
+    def from_eu_label(cls, kind: str) -> bool:
+        return kind in (cls.EU_SMPC, cls.EU_LEAFLET)
+
+
+class Indication(models.TextChoices):
+    """The condition a regimen is for, as its label names it."""
+
+    PLAQUE_PSORIASIS_ADULT = "plaque_psoriasis_adult", _("plaque psoriasis (adults)")
+    PSORIATIC_ARTHRITIS = "psoriatic_arthritis", _("psoriatic arthritis")
+    AXIAL_SPONDYLOARTHRITIS = "axial_spondyloarthritis", _("axial spondyloarthritis")
+    HIDRADENITIS_SUPPURATIVA = "hidradenitis_suppurativa", _("hidradenitis suppurativa")
+    RHEUMATOID_ARTHRITIS = "rheumatoid_arthritis", _("rheumatoid arthritis")
+    CROHNS_DISEASE = "crohns_disease", _("Crohn's disease")
+    ULCERATIVE_COLITIS = "ulcerative_colitis", _("ulcerative colitis")
+    PAEDIATRIC_PSORIASIS = "paediatric_psoriasis", _("plaque psoriasis in children")
+    OTHER = "other", _("other conditions named in the label")
+
+
 class MissedDoseRule(models.TextChoices):
     RESUME_ORIGINAL_PLAN = (
         dosing.MissedDoseRule.RESUME_ORIGINAL_PLAN,
         _("Resume the original plan"),
     )
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """One device on the market: a pen or a pre-filled syringe of a given strength."""
+
+    key: str
+    kind: str  # DeviceKind value
+    strength_mg: int
+    source: str = ""
+
+    @classmethod
+    def from_row(cls, row: dict) -> Presentation:
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        return cls(
+            key=row["key"],
+            kind=row["kind"],
+            strength_mg=int(row["strength_mg"]),
+            source=row.get(f"source_{language}") or row.get("source_fr", ""),
+        )
+
+    @property
+    def kind_label(self) -> str:
+        return str(DeviceKind(self.kind).label)
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} {self.strength_mg} mg"
+
+
+def devices_per_dose(dose_mg: int, presentation: Presentation) -> int | None:
+    """How many devices of `presentation` make one dose of `dose_mg`.
+
+    An 80 mg dose is two 40 mg pens, or one 80 mg pen. None when the dose is not a whole
+    number of devices (a 40 mg dose cannot be given with an 80 mg pen).
+    """
+    if dose_mg < 1 or dose_mg % presentation.strength_mg:
+        return None
+    return dose_mg // presentation.strength_mg
 
 
 class Drug(models.Model):
@@ -50,13 +129,22 @@ class Drug(models.Model):
         choices=MissedDoseRule.choices,
         default=MissedDoseRule.RESUME_ORIGINAL_PLAN,
     )
-    missed_dose_from_label = models.BooleanField(default=False)
-    missed_dose_source = models.CharField(max_length=300)
+    missed_dose_source_kind = models.CharField(
+        max_length=20, choices=SourceKind.choices, default=SourceKind.PROJECT_DEFAULT
+    )
+    missed_dose_source_fr = models.CharField(max_length=400, default="")
+    missed_dose_source_en = models.CharField(max_length=400, default="")
     sources = models.JSONField(default=list)  # [{"label": ..., "url": ...}]
+    # [{"key": "pen-80mg", "kind": "pen", "strength_mg": 80, "source_fr": ..., "source_en": ...}]
+    presentation_rows = models.JSONField(default=list)
+    # Indications of the label for which the catalogue holds no regimen: [{"fr": ..., "en": ...}]
+    indications_without_regimen = models.JSONField(default=list, blank=True)
+    reviewed_on = models.DateField(null=True, blank=True)
 
     target = Localized()
     devices_note = Localized()
     how_it_works = Localized()
+    missed_dose_source = Localized()
 
     class Meta:
         ordering = ["inn"]
@@ -70,18 +158,52 @@ class Drug(models.Model):
         return reverse("therapies:detail", args=[self.inn])
 
     @property
+    def missed_dose_from_label(self) -> bool:
+        """True only when the EU SmPC or package leaflet itself gives the rule."""
+        return SourceKind.from_eu_label(self.missed_dose_source_kind)
+
+    @property
     def missed_dose_advice(self) -> str:
-        """The missed-dose rule in plain words, saying whether it comes from the label."""
+        """The missed-dose rule in plain words, saying truthfully where it comes from."""
         rule = _(
             "Take the late dose as soon as possible, then keep to your planned dates: "
             "the following doses do not move."
         )
-        if self.missed_dose_from_label:
+        kind = self.missed_dose_source_kind
+        if SourceKind.from_eu_label(kind):
             return _("What the package leaflet says: %(rule)s") % {"rule": rule}
+        if kind == SourceKind.MANUFACTURER:
+            return _(
+                "The manufacturer's information (not the EU package leaflet) gives this rule: "
+                "%(rule)s Ask your specialist, who may change your dates."
+            ) % {"rule": rule}
+        if kind == SourceKind.NON_EU_LABEL:
+            return _(
+                "This rule comes from a label used outside the EU; the EU package leaflet "
+                "does not give it: %(rule)s Ask your specialist, who may change your dates."
+            ) % {"rule": rule}
         return _(
-            "The usual rule: %(rule)s Check your package leaflet or ask your specialist, "
-            "who may change your dates."
+            "Our default rule, not taken from your medicine's label: %(rule)s "
+            "Ask your specialist, who may change your dates."
         ) % {"rule": rule}
+
+    @property
+    def presentations(self) -> list[Presentation]:
+        """The devices on the EU market for this drug (pen or syringe, and strength)."""
+        return [Presentation.from_row(row) for row in self.presentation_rows]
+
+    def presentation(self, key: str) -> Presentation:
+        """One presentation by its key (e.g. "pen-40mg"); KeyError if the drug has none such."""
+        for presentation in self.presentations:
+            if presentation.key == key:
+                return presentation
+        raise KeyError(f"{self.inn} has no presentation {key!r}")
+
+    @property
+    def indications_not_covered(self) -> list[str]:
+        """Label indications for which the catalogue holds no plan, in the reader's language."""
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
+        return [row.get(language) or row["fr"] for row in self.indications_without_regimen]
 
     @property
     def brands(self) -> str:
@@ -95,6 +217,9 @@ class Drug(models.Model):
 class Regimen(models.Model):
     drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="regimens")
     name = models.SlugField(max_length=60)
+    indication = models.CharField(
+        max_length=30, choices=Indication.choices, default=Indication.PLAQUE_PSORIASIS_ADULT
+    )
     is_default = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
     label_fr = models.CharField(max_length=200)
@@ -111,10 +236,12 @@ class Regimen(models.Model):
     maintenance_dose_mg = models.PositiveSmallIntegerField()
     maintenance_devices = models.PositiveSmallIntegerField()
     maintenance_start_week = models.PositiveSmallIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=300)
+    source_fr = models.CharField(max_length=400, default="")
+    source_en = models.CharField(max_length=400, default="")
 
     label = Localized()
-    weight_note = Localized()
+    weight_note = Localized()  # the label's condition for this option (weight, burden...)
+    source = Localized()
 
     class Meta:
         ordering = ["drug", "position"]
@@ -133,7 +260,36 @@ class Regimen(models.Model):
     def __str__(self) -> str:
         return f"{self.drug.inn} · {self.label}"
 
-    def spec(self) -> dosing.RegimenSpec:
+    @property
+    def doses_mg(self) -> set[int]:
+        return {d["dose_mg"] for d in self.loading} | {self.maintenance_dose_mg}
+
+    def presentations(self) -> list[Presentation]:
+        """The drug's presentations that give every dose of this regimen in whole devices."""
+        return [
+            p
+            for p in self.drug.presentations
+            if all(devices_per_dose(mg, p) for mg in self.doses_mg)
+        ]
+
+    def spec(self, presentation: Presentation | None = None) -> dosing.RegimenSpec:
+        """The dose plan; with a presentation, the devices of each dose follow its strength.
+
+        Without one, the device counts written in the catalogue are used (the usual device).
+        """
+        spec = self._catalogue_spec()
+        if presentation is None:
+            return spec
+        counts = {mg: devices_per_dose(mg, presentation) for mg in self.doses_mg}
+        if None in counts.values():
+            raise ValueError(f"{presentation} cannot give every dose of {self.name}")
+        return replace(
+            spec,
+            loading=tuple(replace(d, devices=counts[d.dose_mg]) for d in spec.loading),
+            devices=counts[spec.dose_mg],
+        )
+
+    def _catalogue_spec(self) -> dosing.RegimenSpec:
         return dosing.RegimenSpec(
             loading=tuple(
                 dosing.LoadingDose(week=d["week"], dose_mg=d["dose_mg"], devices=d["devices"])
@@ -164,7 +320,14 @@ class StorageRule(models.Model):
     max_hours = models.PositiveIntegerField(null=True, blank=True)
     period = models.CharField(max_length=12, choices=StoragePeriod.choices, blank=True)
     back_in_fridge = models.BooleanField(null=True, blank=True)
-    source = models.CharField(max_length=300)
+    source_fr = models.CharField(max_length=400, default="")
+    source_en = models.CharField(max_length=400, default="")
+    # What the reader is told when no figure is shown (e.g. "keep it in the fridge until use").
+    note_fr = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+
+    source = Localized()
+    note = Localized()
 
     class Meta:
         constraints = [
@@ -190,9 +353,11 @@ class Caution(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     text_fr = models.TextField()
     text_en = models.TextField()
-    source = models.CharField(max_length=300)
+    source_fr = models.CharField(max_length=400, default="")
+    source_en = models.CharField(max_length=400, default="")
 
     text = Localized()
+    source = Localized()
 
     class Meta:
         ordering = ["drug", "position"]

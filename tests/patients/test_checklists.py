@@ -2,9 +2,9 @@
 side, verification, the notices and weekly reminder, printing and read-only links, and the
 clinician's dashboard and patient page.
 
-Secukinumab (anti-IL-17) gets the ten common items plus the bowel-disease history: 11 items, six
-of them for the patient to do (blood tests, chest X-ray, vaccinations, tuberculosis, hepatitis,
-HIV).
+Secukinumab (anti-IL-17) gets the eleven common items plus body weight and the bowel-disease
+history: 13 items, seven of them for the patient to do (blood tests, chest X-ray, vaccinations,
+tuberculosis, hepatitis, HIV, chickenpox).
 """
 
 import hashlib
@@ -62,6 +62,7 @@ COMMON = [
     "tuberculosis_screening",
     "hepatitis_b_c_serology",
     "hiv_test",
+    "varicella_history",  # issue 16: chickenpox immunity before any biologic
 ]
 PATIENT_ITEMS = [
     "blood_tests",
@@ -70,6 +71,7 @@ PATIENT_ITEMS = [
     "tuberculosis_screening",
     "hepatitis_b_c_serology",
     "hiv_test",
+    "varicella_history",
 ]
 DR_HOUSE = "Dr House (Dermatology, Hôpital Saint-Louis)"
 
@@ -169,10 +171,10 @@ def test_each_drug_class_gets_the_common_items_then_its_own(catalogue):
     assert set(ChecklistTemplate.objects.values_list("drug_class", flat=True)) == set(
         DrugClass.values
     )
-    assert template("anti_il23") == COMMON
-    assert template("anti_il12_23") == COMMON
-    assert template("anti_il17") == [*COMMON, "ibd_history", "depression_history"]
-    assert template("anti_il6r") == [*COMMON, "il6r_blood_check", "varicella_serology"]
+    assert template("anti_il23") == [*COMMON, "body_weight"]  # body weight: tildrakizumab only
+    assert template("anti_il12_23") == [*COMMON, "body_weight"]
+    assert template("anti_il17") == [*COMMON, "body_weight", "ibd_history", "depression_history"]
+    assert template("anti_il6r") == [*COMMON, "il6r_blood_check", "diverticulitis_history"]
     assert template("anti_tnf") == [
         *COMMON,
         "heart_failure_check",
@@ -260,7 +262,7 @@ def test_a_new_checklist_starts_from_the_template_of_the_planned_drug(
         clinician,
         None,
     )
-    assert keys_of(checklist) == [*COMMON, "ibd_history"]
+    assert keys_of(checklist) == [*COMMON, "body_weight", "ibd_history"]
     assert history(checklist) == [("created", "", "secukinumab")]
     assert AccessEvent.objects.get().action == AccessAction.CHANGED_CHECKLIST
     # A draft is the clinician's until shared.
@@ -286,7 +288,7 @@ def test_the_clinician_trims_adds_dates_and_shares_and_each_change_is_recorded(
     custom = checklist.items.get(label_en="Dental check-up")
     assert added["Location"] == f"/en/clinic/checklists/{checklist.pk}/#item-{custom.pk}"
     assert (custom.position, custom.label_fr, custom.completed_by, custom.due_on) == (
-        12,
+        14,
         "Dental check-up",
         "patient",
         date(2027, 4, 1),
@@ -333,7 +335,7 @@ def test_an_item_without_a_label_is_not_added_and_the_form_says_why(care_link, p
     page = page_of(response)
     assert "This field is required." in page
     assert 'value="2027-04-01"' in page
-    assert checklist.items.count() == 11
+    assert checklist.items.count() == 13
     assert history(checklist) == [("created", "", "secukinumab")]
 
 
@@ -378,8 +380,8 @@ def test_each_item_shows_its_explanation_and_source(checklist, patient):
     tb = item_of(checklist, "tuberculosis_screening")
     assert tb.explanation_en.split(":")[0] in page
     assert f"Source: {tb.source}" in page
-    assert page.count("for you to do") == 6
-    assert page.count("done by your specialist") == 5
+    assert page.count("for you to do") == 7
+    assert page.count("done by your specialist") == 6
 
 
 @pytest.mark.now(NOW)
@@ -400,7 +402,7 @@ def test_the_patient_marks_an_item_done_with_a_date_and_a_note(checklist, patien
     page = page_of(client.get(f"/en/checklists/{checklist.pk}/"))
     assert "Done on March 8, 2027" in page
     assert "Laboratoire Cerballiance" in page
-    assert "1 of 11 done, 0 verified" in page
+    assert "1 of 13 done, 0 verified" in page
     # The clinician sees it on their side.
     clinic_page = page_of(client_of(clinician).get(f"/en/clinic/checklists/{checklist.pk}/"))
     assert "note: Laboratoire Cerballiance" in clinic_page
@@ -619,7 +621,7 @@ def test_sharing_tells_the_patient_in_the_app_and_by_email(
     assert message.subject == "Your specialist shared a checklist with you"
     assert "Cosentyx" not in message.subject and "secukinumab" not in message.subject
     assert "Hello Camille," in message.body
-    assert "6 items are for you to do." in message.body
+    assert "7 items are for you to do." in message.body
     link = re.search(r"http://localhost:8000(/en/reminders/open/\S+/)", message.body).group(1)
     response = client_of(patient).get(link)
     assert response["Location"] == f"/en/checklists/{checklist.pk}/"
@@ -707,7 +709,7 @@ def test_the_beat_task_sends_the_weekly_email(
     deliver_reminders(reminder_ids=ids, now=due)
     (message,) = mail.outbox
     assert message.subject == "Your checklist: some items are still to do"
-    assert "5 items of the checklist your specialist shared are still to do." in message.body
+    assert "6 items of the checklist your specialist shared are still to do." in message.body
     assert "Cosentyx" not in message.subject
 
 
@@ -777,9 +779,9 @@ def test_the_patient_prints_the_checklist_with_where_each_item_stands(checklist,
     page = page_of(client_of(patient).get(f"/en/checklists/{checklist.pk}/print/"))
     assert "Checklist before starting Cosentyx (secukinumab)" in page
     assert "Patient: Camille. Prepared by Dr House on March 10, 2027." in page
-    assert "1 of 11 done, 0 verified" in page
+    assert "1 of 13 done, 0 verified" in page
     assert "March 8, 2027<br>Labo du centre" in page
-    assert page.count("not yet") == 10
+    assert page.count("not yet") == 12
     assert "<form" not in page.split('<article class="printable">')[1]
 
 
@@ -934,8 +936,8 @@ def test_the_dashboard_lists_the_linked_patients_with_where_they_stand(clinician
     assert names_in(page) == ["Alice", "Bruno", "Chloé"]
     assert "3 patients" in page
     assert '<tr class="late">' in page and page.count('<tr class="late">') == 1
-    assert "0/11 done, 0 verified" in page
-    assert "11/11 done, 11 verified" in page
+    assert "0/13 done, 0 verified" in page
+    assert "13/13 done, 13 verified" in page
     assert "Jan. 4, 2027" in page  # Chloé's last injection
 
 

@@ -16,24 +16,37 @@ def test_a_drug_page_shows_what_it_blocks_the_regimen_storage_cautions_and_sourc
     assert "IL-17A" in page
     assert "160 mg" in page and "every 4 weeks" in page
     assert "up to 5 days at 30 °C or below" in page
-    assert "It may go back in the refrigerator." in page
+    assert "It may go back in the refrigerator." not in page  # Lilly's information, not the label
+    assert "Manufacturer&#x27;s information: Lilly" in page
     assert "plaque" in page  # the injection-site caution
     assert "https://www.ema.europa.eu/en/medicines/human/EPAR/taltz" in page
 
 
 def test_an_unverified_storage_figure_is_never_shown(client, catalogue):
-    page = client.get("/en/therapies/risankizumab/").content.decode()
+    page = client.get("/en/therapies/tildrakizumab/").content.decode()
     assert "see the package leaflet" in page
-    assert "24 h" not in page and "Outside the refrigerator: up to" not in page
+    assert "30 days" not in page and "Outside the refrigerator: up to" not in page
 
 
-def test_the_missed_dose_rule_says_whether_it_comes_from_the_label(client, catalogue):
-    assert (
-        "What the package leaflet says"
-        in client.get("/en/therapies/risankizumab/").content.decode()
-    )
-    guselkumab = client.get("/en/therapies/guselkumab/").content.decode()
-    assert "The usual rule" in guselkumab and "ask your specialist" in guselkumab
+def test_the_taltz_missed_dose_rule_is_not_presented_as_the_eu_leaflets(client, catalogue):
+    page = client.get("/en/therapies/ixekizumab/").content.decode()
+    assert "What the package leaflet says" not in page
+    assert "comes from a label used outside the EU" in page
+    assert "Label used outside the EU: Taltz, US prescribing information" in page
+
+
+@pytest.mark.parametrize(
+    ("inn", "wording"),
+    [
+        ("guselkumab", "The manufacturer&#x27;s information (not the EU package leaflet)"),
+        ("risankizumab", "comes from a label used outside the EU"),
+        ("ustekinumab", "Our default rule, not taken from your medicine&#x27;s label"),
+    ],
+)
+def test_the_missed_dose_rule_says_where_it_comes_from(client, catalogue, inn, wording):
+    page = client.get(f"/en/therapies/{inn}/").content.decode()
+    assert wording in page and "Ask your specialist" in page
+    assert "What the package leaflet says" not in page
 
 
 def test_pages_are_in_french_by_default(client, catalogue):
