@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from content import caching, rendering, search
-from content.models import Article, GlossaryTerm, Kind, Section
+from content.models import APPLIES_TO_ALL, Article, GlossaryTerm, Kind, Section
 from therapies.loading import CATALOGUE_DIR
 from therapies.models import DrugClass
 
@@ -33,9 +33,16 @@ LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 REQUIRED_KEYS = {"title", "summary", "kind", "order", "reviewed", "sources"}
-OPTIONAL_KEYS = {"therapy_class", "related_articles", "related_therapies"}
+OPTIONAL_KEYS = {"therapy_class", "related_articles", "related_therapies", "applies_to"}
 # Front matter that must be the same in both language versions of an article.
-SHARED_KEYS = ("kind", "therapy_class", "order", "related_articles", "related_therapies")
+SHARED_KEYS = (
+    "kind",
+    "therapy_class",
+    "order",
+    "related_articles",
+    "related_therapies",
+    "applies_to",
+)
 # FORMAT.md has no section field. These articles are about one's own treatment; every other
 # article of kind "article" explains the science (cytokines, research, cytokine storms).
 TREATMENT_ARTICLES = frozenset(
@@ -44,6 +51,13 @@ TREATMENT_ARTICLES = frozenset(
         "before-the-first-prescription",
         "living-with-treatment",
         "travelling-with-treatment",
+        "infections-and-fever",
+        "vaccines",
+        "pregnancy-and-breastfeeding",
+        "surgery-and-dental-care",
+        "injection-technique",
+        "side-effects-and-urgent-care",
+        "biosimilars",
     }
 )
 WORDS_PER_MINUTE = 200
@@ -200,7 +214,7 @@ def _check_meta(where: str, meta: dict[str, Any]) -> list[str]:
                     errors.append(f"{where}: source {number} has keys other than label and url")
                 elif source.get("url") and not re.match(r"https?://", str(source["url"])):
                     errors.append(f"{where}: source {number} url must start with http(s)://")
-    for key in ("related_articles", "related_therapies"):
+    for key in ("related_articles", "related_therapies", "applies_to"):
         value = meta.get(key, [])
         if value is None:
             meta[key] = value = []
@@ -321,6 +335,11 @@ def parse_articles(
         for inn in article.meta.get("related_therapies") or []:
             if inn not in inns:
                 errors.append(f"{where}: related_therapies names no drug of the catalogue: {inn}")
+        for name in article.meta.get("applies_to") or []:
+            if name != APPLIES_TO_ALL and name not in DrugClass.values and name not in inns:
+                errors.append(
+                    f"{where}: applies_to names neither all, a drug class nor an INN: {name}"
+                )
         errors += _check_body(article, slugs=slugs, terms=terms, inns=inns)
     seen: dict[tuple[str, str], str] = {}
     for article in articles.values():
@@ -354,6 +373,7 @@ def article_fields(article: ParsedArticle) -> dict[str, Any]:
         "reviewed": meta["reviewed"],
         "related_articles": list(meta.get("related_articles") or []),
         "related_therapies": list(meta.get("related_therapies") or []),
+        "applies_to": list(meta.get("applies_to") or []),
         "terms": rendered.terms,
         "published": True,
         "content_hash": article.digest,

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from therapies.localized import Localized
 from therapies.models import DrugClass
 
+# `applies_to` front matter names the products a safety article is about: this word (every
+# product), a drug class (therapies.models.DrugClass) or an INN.
+APPLIES_TO_ALL = "all"
+
 
 class Kind(models.TextChoices):
     ARTICLE = "article", _("article")
@@ -50,6 +54,9 @@ class Article(models.Model):
     reviewed = models.DateField()
     related_articles = models.JSONField(default=list)  # slugs
     related_therapies = models.JSONField(default=list)  # INNs
+    # Safety articles: the products they are about ("all", drug classes, INNs); see
+    # content.suggestions.safety_articles_for.
+    applies_to = models.JSONField(default=list, blank=True)
     terms = models.JSONField(default=list)  # glossary slugs linked with term:, in order
     published = models.BooleanField(default=True)
     # SHA-256 of the renderer version and the source file: unchanged, the loader writes nothing.

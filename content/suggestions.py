@@ -3,7 +3,7 @@ content knows nothing about patients; the dashboard passes the facts)."""
 
 from __future__ import annotations
 
-from content.models import Article
+from content.models import APPLIES_TO_ALL, Article
 from therapies.models import DrugClass
 
 BEFORE_FIRST_INJECTION = "before-the-first-prescription"
@@ -42,3 +42,20 @@ def suggest_articles(
         .only("slug", "language", "title", "summary", "reading_minutes")
     }
     return [found[slug] for slug in slugs if slug in found]
+
+
+def safety_articles_for(drug, *, language: str) -> list[Article]:
+    """The published safety articles that apply to `drug` (a therapies Drug, or anything with
+    `inn` and `drug_class`), in reading order: those whose front matter `applies_to` names
+    "all", the drug's class or its INN. One query; the therapy page and the dashboard link them.
+    """
+    wanted = {APPLIES_TO_ALL, drug.drug_class, drug.inn}
+    articles = (
+        Article.objects.published(language)
+        .exclude(applies_to=[])
+        .only("slug", "language", "title", "summary", "reading_minutes", "order", "applies_to")
+    )
+    return sorted(
+        (article for article in articles if wanted & set(article.applies_to)),
+        key=lambda article: (article.order, article.slug),
+    )

@@ -92,6 +92,8 @@ CONTENT_PAGES = [
     ("article-with-figure", "/articles/anti-interleukins-for-psoriasis/"),
     ("article-class", "/articles/class-anti-il17/"),
     ("article-travel", "/articles/travelling-with-treatment/"),
+    ("article-safety-table", "/articles/pregnancy-and-breastfeeding/"),
+    ("article-safety-figure-table", "/articles/injection-technique/"),
     ("glossary", "/glossary/"),
     ("search", "/search/?q=interleukine"),
     ("search-nothing", "/search/?q=zzzz"),
