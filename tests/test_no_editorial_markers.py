@@ -34,8 +34,9 @@ from patients.checklists import create_checklist, share_checklist
 from patients.emails import send_templated_email
 from patients.models import CareLink
 from patients.models.reminders import Channel, Kind, Reminder
-from patients.reminders import KINDS, email_context
-from patients.travel import plan_trip
+from patients.reminders.delivery import email_context
+from patients.reminders.registry import KINDS
+from patients.travel.trips import plan_trip
 from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
 from tests.support import sign_in
 from therapies.models import Drug
@@ -57,36 +58,6 @@ INNS = (
 )
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
-# Known failures in files this branch does not own (issue 16 is split between helpers). Each is
-# strict: the day the text is fixed the mark fails, and the lead removes it at merge.
-CATALOGUE_TEXT = pytest.mark.xfail(
-    strict=True,
-    reason="catalogue text owned by the catalogue audit: therapies/catalogue/*.toml sources name "
-    "reference therapies.md / screening.md and Seed 002_….txt, say '[verify]' and 'label not "
-    "checked'; templates/therapies/detail.html says the figure is 'not checked against the "
-    "official label yet'",
-)
-TRIP_PAGE_TEXT = pytest.mark.xfail(
-    strict=True,
-    reason="templates/patients/trip.html says the storage figure 'has not been checked against "
-    "the European label yet' (patients/ helper); therapies/catalogue/ixekizumab.toml storage "
-    "source names 'reference therapies.md' (catalogue audit)",
-)
-# The drugs whose trip page shows one of those texts today (no verified storage allowance, or
-# the Taltz storage source).
-TRIP_PAGE_FAILS = {
-    "guselkumab",
-    "risankizumab",
-    "tildrakizumab",
-    "ixekizumab",
-    "brodalumab",
-    "bimekizumab",
-    "tocilizumab",
-}
-THERAPY_PAGE_CASES = [pytest.param(inn, marks=CATALOGUE_TEXT) for inn in INNS]
-LETTER_CASES = [
-    pytest.param(inn, marks=TRIP_PAGE_TEXT) if inn in TRIP_PAGE_FAILS else inn for inn in INNS
-]
 
 MARKERS = re.compile(
     r"""
@@ -216,7 +187,7 @@ def content(catalogue):
 # --- Pages -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("inn", THERAPY_PAGE_CASES)
+@pytest.mark.parametrize("inn", INNS)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_therapy_pages_show_no_editorial_marker(content, language, inn):
     world = World(inn=inn, language=language)
@@ -287,7 +258,7 @@ def test_the_dashboards_show_no_editorial_marker(content, language, inn):
     )
 
 
-@pytest.mark.parametrize("inn", LETTER_CASES)
+@pytest.mark.parametrize("inn", INNS)
 def test_the_travel_letters_show_no_editorial_marker(content, inn):
     """Letters are in English whatever the app's language; the pages around them are not."""
     world = World(inn=inn, language="fr")
