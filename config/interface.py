@@ -8,6 +8,8 @@
 - `{% error_summary form %}` shows the summary in a fragment (htmx) that has no base.html; a
   form summarised once in a response is not summarised again.
 - `{% aria_current url %}` marks the navigation link of the page (or of its section).
+- `{% page_description %}` is the page's meta description when its template sets none: the
+  article's summary, a therapy's "how it works", or one written for each public page.
 
 Registered as the `interface` template library in settings.TEMPLATES (`{% load interface %}`).
 """
@@ -23,6 +25,8 @@ from django.forms.renderers import DjangoTemplates
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -110,3 +114,48 @@ def aria_current(context, url: str) -> str:
     if url != reverse("home") and request.path.startswith(url):
         return mark_safe(' aria-current="true"')  # noqa: S308 - a constant
     return ""
+
+
+# Meta descriptions of the public pages (search results show them; Lighthouse's SEO audit wants
+# one on every page). A template's {% block meta_description %} wins over these.
+DESCRIPTIONS = {
+    "content:articles": _(
+        "Short articles in plain language on interleukins, the diseases they drive, the "
+        "biologics that block them, the checks before treatment and daily life with injections."
+    ),
+    "content:glossary": _(
+        "The words of immunology used in the articles (cytokine, interleukin, antibody, "
+        "receptor…), each explained in plain language."
+    ),
+    "content:search": _("Search the articles and the glossary of Interleukin Care."),
+    "therapies:list": _(
+        "The anti-interleukin biologics, grouped by what they block: for each, how it works, "
+        "its regimen, storage and cautions, with their sources."
+    ),
+    "privacy": _(
+        "What Interleukin Care keeps about you, why, who sees it, and how to take a copy of "
+        "your data or erase it."
+    ),
+    "login": _("Log in to follow your biologic treatment, or your patients'."),
+    "signup": _(
+        "Create an account to follow your anti-interleukin treatment: dose plan, reminders, "
+        "stock and trips."
+    ),
+}
+DEFAULT_DESCRIPTION = _(
+    "Interleukin Care helps people treated with an anti-interleukin biologic follow their "
+    "injections, prepare their trips and read plain-language, sourced explanations; their "
+    "specialists follow them."
+)
+
+
+@register.simple_tag(takes_context=True)
+def page_description(context) -> str:
+    article = context.get("article")
+    if getattr(article, "summary", ""):
+        return Truncator(article.summary).chars(300)
+    drug = context.get("drug")
+    if getattr(drug, "how_it_works", ""):
+        return Truncator(drug.how_it_works).chars(300)
+    match = getattr(context.get("request"), "resolver_match", None)
+    return DESCRIPTIONS.get(match.view_name if match else "", DEFAULT_DESCRIPTION)

@@ -156,3 +156,30 @@ def test_the_error_summary_script_is_served_with_the_page_nonce(client):
     tag = re.search(r'<script src="/static/js/forms.js"[^>]*>', page)[0]
     nonce = re.search(r'nonce="([^"]+)"', tag)[1]
     assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+
+
+def description_of(response) -> str:
+    page = response.content.decode()
+    return unescape(re.search(r'<meta name="description" content="([^"]*)">', page)[1])
+
+
+def test_public_pages_describe_themselves(client, catalogue):
+    descriptions = {
+        path: description_of(client.get(path))
+        for path in ("/en/", "/en/articles/", "/en/glossary/", "/en/therapies/", "/en/privacy/")
+    }
+    assert len(set(descriptions.values())) == len(descriptions), descriptions
+    assert "plain language" in descriptions["/en/glossary/"]
+    guselkumab = description_of(client.get("/en/therapies/guselkumab/"))
+    assert guselkumab and guselkumab != descriptions["/en/therapies/"]
+
+
+def test_an_article_is_described_by_its_summary(client, catalogue):
+    from content.loading import load_content
+
+    load_content()
+    page = client.get("/en/articles/what-are-interleukins/")
+    assert page.status_code == 200
+    description = description_of(page)
+    assert len(description) > 50
+    assert description in unescape(page.content.decode().split("</head>")[1])
