@@ -95,7 +95,10 @@ FOCUS_RING = """() => {
     let node = el.parentElement, background = "rgb(255, 255, 255)";
     while (node) {
         const bg = getComputedStyle(node).backgroundColor;
-        if (bg && bg !== "transparent" && !/rgba\\(.*,\\s*0\\)$/.test(bg)) { background = bg; break; }
+        if (bg && bg !== "transparent" && !/rgba\\(.*,\\s*0\\)$/.test(bg)) {
+            background = bg;
+            break;
+        }
         node = node.parentElement;
     }
     return {
