@@ -239,3 +239,47 @@ def test_the_contrast_formula_rejects_the_old_amber_ring():
     """The review measured the old amber ring (#f2a900) at about 2:1 on white."""
     assert contrast((242, 169, 0), (255, 255, 255)) < 2.1
     assert contrast((11, 12, 12), (245, 247, 250)) > 15
+
+
+STACKED_TABLE = """() => {
+    const main = document.querySelector("main");
+    main.insertAdjacentHTML("beforeend", `
+      <table class="table--stack" id="stacked">
+        <caption>Latest injections</caption>
+        <thead><tr><th scope="col">Date</th><th scope="col">Dose</th><th scope="col">Site</th>
+          <th scope="col">Reaction</th>
+          <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+        <tbody><tr><td data-label="Date">Wednesday 28 October 2026 at 09:30</td>
+          <td data-label="Dose">6</td><td data-label="Site">Upper arm, right side, back</td>
+          <td data-label="Reaction">Redness and swelling</td>
+          <td data-label=""><a href="#">Change</a> <a href="#">Delete</a></td></tr></tbody>
+      </table>`);
+    const cell = document.querySelector("#stacked td");
+    return {
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        row: getComputedStyle(document.querySelector("#stacked tr")).display,
+        label: getComputedStyle(cell, "::before").content,
+        head: document.querySelector("#stacked thead").getBoundingClientRect().height,
+    };
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_table_whose_cells_carry_data_label_stacks_into_cards_on_a_phone(
+    live_server, browser, catalogue, width
+):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/en/privacy/")
+        result = page.evaluate(STACKED_TABLE)
+        assert result["overflow"] <= 0
+        if width == 320:
+            assert result["row"] == "block"
+            assert result["label"] == '"Date"'
+            assert result["head"] <= 1  # kept for screen readers, out of sight
+        else:
+            assert result["row"] == "table-row"
+            assert result["label"] in ("none", "normal")
+    finally:
+        context.close()
