@@ -111,6 +111,15 @@ FOCUS_RING = """() => {
 }"""
 
 
+# The main actions: buttons (but not those drawn as links) and the menu's toggle.
+TOO_SMALL_TO_TOUCH = """() => [...document.querySelectorAll(
+        ".site-menu__toggle, main .button, main button:not(.link-button)")]
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => [el.textContent.trim().slice(0, 30), el.getBoundingClientRect()])
+    .filter(([, box]) => box.width < 44 || box.height < 44)
+    .map(([text, box]) => `${text}: ${Math.round(box.width)} x ${Math.round(box.height)}`)"""
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "path", "who"), PAGES, ids=[p[0] for p in PAGES])
 def test_the_page_fits_a_320_px_phone_and_passes_axe(
@@ -120,6 +129,8 @@ def test_the_page_fits_a_320_px_phone_and_passes_axe(
     assert sideways_overflow(page) <= 0, f"{page.url} scrolls sideways at 320 px"
     header = page.locator(".site-header__inner").bounding_box()
     assert header["height"] <= 60, f"the header takes {header['height']} px: more than one line"
+    small = page.evaluate(TOO_SMALL_TO_TOUCH)
+    assert not small, f"main actions under 44 x 44 px on {page.url}: {small}"
     violations = run_axe(page)
     assert not violations, f"axe on {page.url}:\n{format_violations(violations)}"
     # Open, the menu still fits and passes.
