@@ -128,9 +128,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "patients.context_processors.reminder_badge",
             ],
+            "libraries": {"interface": "config.interface"},
         },
     },
 ]
+# Every form through templates/django/forms/: label, hint, error, input (config/interface.py).
+FORM_RENDERER = "config.interface.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
