@@ -30,6 +30,7 @@ never change the meaning of one):
         spare_doses, traveller_name, date_of_birth, passport_number, diagnosis, created_at,
         letters[]: kind, approved_at, valid_until, revoked_at, content (as approved, frozen)
     access_log[]: at, actor_name, action
+    journal: entries[], scores[], sharing[], flags[] (issue 20; patients.journal.data)
 
 Secrets are left out: the password hash, the calendar feed's token, letters' verification
 tokens and invitation digests. A clinician's export holds their own account and profile only:
@@ -56,6 +57,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from patients.journal.data import erase_journal, journal_export  # issue 20
 from patients.models import (
     AccessEvent,
     CareLink,
@@ -380,6 +382,7 @@ def export_document(data: PersonData) -> dict:
             {"at": utc(e.at), "actor_name": e.actor_name, "action": e.action}
             for e in data.access_events
         ],
+        "journal": journal_export(data.user),  # issue 20
     }
 
 
@@ -459,6 +462,7 @@ def erase_account(*, user: User) -> None:
     AccessEvent.objects.filter(actor=user).update(actor=None, actor_name="", actor_pseudonym=alias)
     end_sessions(user=user)
     delete_login_records(email=user.email)
+    erase_journal(user)  # issue 20
     user.delete()
 
 

@@ -627,6 +627,25 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
+# --- The journal's monthly prompt (issue 20): its rules live in patients.journal.prompts, which
+# builds on this module, hence the imports at call time.
+def _journal_prompt_stands(reminder: Reminder, today: date) -> bool:
+    from patients.journal.prompts import prompt_still_stands
+
+    return prompt_still_stands(reminder, today)
+
+
+def _journal_prompt_context(reminder: Reminder) -> dict:
+    from patients.journal.prompts import prompt_context
+
+    return prompt_context(reminder)
+
+
+KINDS[Kind.JOURNAL_PROMPT] = KindSpec(
+    "journal_prompt", _journal_prompt_stands, _journal_prompt_context
+)
+
+
 def open_link(reminder: Reminder) -> str:
     """An absolute, signed link that opens the logging form for this reminder's dose."""
     token = signing.dumps(reminder.pk, salt=OPEN_LINK_SALT)

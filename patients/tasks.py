@@ -30,6 +30,16 @@ def send_reminders(reminder_ids: list[int]) -> None:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def queue_journal_prompts() -> None:
+    """Beat, hourly (issue 20): the monthly "how are you?" prompt, then dispatch it."""
+    from patients.journal.prompts import queue_journal_prompts as queue
+
+    now = timezone.now()
+    queue(now=now)
+    reminders.dispatch_reminders(now=now)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def purge_access_log() -> None:
     """Beat, daily: access-log entries and log-in records past their retention, expired sessions."""
     now = timezone.now()

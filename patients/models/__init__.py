@@ -15,6 +15,15 @@ from patients.models.checklists import (
     ChecklistShareLink,
     Result,
 )
+from patients.models.journal import (  # issue 20: the journal
+    FlagReason,
+    HeldReason,
+    JournalEntry,
+    JournalFlag,
+    JournalShare,
+    ScoreSet,
+    SiteReaction,
+)
 from patients.models.reminders import Channel, Kind, Reminder, ReminderSettings, State
 from patients.models.travel import Letter, LetterKind, Means, Trip
 from patients.models.treatments import (
@@ -28,6 +37,13 @@ from patients.models.treatments import (
 from patients.models.users import Role, User
 
 __all__ = [
+    "FlagReason",
+    "HeldReason",
+    "JournalEntry",
+    "JournalFlag",
+    "JournalShare",
+    "ScoreSet",
+    "SiteReaction",
     "AccessAction",
     "AccessEvent",
     "CareLink",

@@ -57,6 +57,7 @@ from patients.views.guards import (
     get_item_for_clinician,
     get_patient_for_clinician,
 )
+from patients.views.journal import clinic_dashboard_flags, clinic_patient_journal_context
 
 PATIENTS_PAGE_SIZE = 50
 
@@ -83,6 +84,7 @@ def dashboard(request):
         "query_string": _without_page(request),
         "invitations": open_invitations(request.user, now=timezone.now()),
     }
+    context.update(clinic_dashboard_flags(request, today))  # issue 20: flags
     template = "clinic/dashboard.html#patients" if request.htmx else "clinic/dashboard.html"
     return render(request, template, context)
 
@@ -108,6 +110,7 @@ def _patient_page(request, patient, *, override_forms=None):
         "trips": trips_with_letters(patient, today=today),
         "today": today,
     }
+    context.update(clinic_patient_journal_context(request, patient, overviews))  # issue 20
     record_access(
         patient=patient, actor=request.user, action=AccessAction.VIEWED_RECORD, now=timezone.now()
     )

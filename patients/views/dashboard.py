@@ -8,6 +8,7 @@ from patients.models import ChecklistItem, Trip
 from patients.treatments import overview, treatments_with_care_data
 from patients.views.guards import patient_required
 from patients.views.injections import pop_undo
+from patients.views.journal import dashboard_journal_context  # issue 20
 
 
 @require_GET
@@ -24,6 +25,7 @@ def dashboard(request):
         "next_trip": next_trip,
         "suggestions": _suggested_reading(request, overviews, trip_planned=next_trip is not None),
     }
+    context.update(dashboard_journal_context(request, overviews, today))  # issue 20
     return render(request, "patients/dashboard.html", context)
 
 
