@@ -19,7 +19,8 @@ Thresholds:
 from __future__ import annotations
 
 import statistics
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -133,7 +134,7 @@ def raise_overdue_flags(*, clinician: User, today: date, now: datetime) -> None:
     overdue = (
         Treatment.objects.active()
         .filter(patient__in=linked_patients(clinician), next_dose_on__lt=limit)
-        .values_list("pk", "patient_id", "next_dose_number", "next_dose_on")
+        .values_list("pk", "patient_id", "next_dose_number", "next_dose_on", "patient__time_zone")
     )
     JournalFlag.objects.bulk_create(
         [
@@ -144,12 +145,18 @@ def raise_overdue_flags(*, clinician: User, today: date, now: datetime) -> None:
                 key=f"overdue-{pk}-{number}",
                 detail={"dose": number, "planned": planned.isoformat()},
                 about_date=planned,
-                raised_at=now,
+                # Newest first means when the need arose: the day after the window closed.
+                raised_at=min(now, _window_closed(planned, zone)),
             )
-            for pk, patient_id, number, planned in overdue
+            for pk, patient_id, number, planned, zone in overdue
         ],
         ignore_conflicts=True,
     )
+
+
+def _window_closed(planned: date, zone: str) -> datetime:
+    day = planned + timedelta(days=ON_TIME_WINDOW_DAYS + 1)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone))
 
 
 def open_flags(clinician: User, *, limit: int = DASHBOARD_FLAGS):
