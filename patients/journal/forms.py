@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from patients.journal.scores import BODY_REGIONS
@@ -40,7 +41,8 @@ def _yes_no(label) -> forms.TypedChoiceField:
 
 
 def score_field(label, *, top: int = 10, help_text="") -> forms.IntegerField:
-    message = _("Enter a whole number from 0 to %(top)s.") % {"top": top}
+    # Formatted when shown, in the language of the request (the fields are built at import).
+    message = lazy(lambda: _("Enter a whole number from 0 to %(top)s.") % {"top": top}, str)()
     return forms.IntegerField(
         label=label,
         min_value=0,

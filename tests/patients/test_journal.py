@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 
 from patients.journal.charts import trend_charts
 from patients.journal.entries import record_entry
@@ -287,7 +288,7 @@ def test_scores_are_deleted_and_restored(patient_client, patient, treatment):
 def test_no_licensed_instrument_is_named(patient_client, treatment):
     pages = "".join(
         patient_client.get(url).content.decode()
-        for url in ("/en/journal/scores/", "/en/dashboard/", "/en/journal/", "/fr/journal/scores/")
+        for url in ("/en/journal/scores/", "/en/dashboard/", "/en/journal/", "/journal/scores/")
     )
     for name in ("DLQI", "PSI", "RAPID3", "EQ-5D", "PROMIS", "PASI"):
         assert name not in pages
@@ -438,7 +439,10 @@ def test_the_trend_is_an_svg_with_the_doses_marked_a_table_and_a_summary():
             "joint_pain_score": None,
         },
     ]
-    charts = trend_charts(rows=rows, dose_dates=[date(2027, 1, 4), date(2020, 1, 1)], today=TODAY)
+    with translation.override("en"):
+        charts = trend_charts(
+            rows=rows, dose_dates=[date(2027, 1, 4), date(2020, 1, 1)], today=TODAY
+        )
     itch = charts[0]
     assert [p.value for p in itch.points] == [2, 7]
     assert itch.points[0].y > itch.points[1].y  # higher scores are drawn higher
@@ -453,7 +457,7 @@ def test_the_journal_page_draws_the_trends_in_both_languages(patient_client, pat
     page = patient_client.get("/en/journal/").content.decode()
     assert 'role="img"' in page and 'class="dose"' in page and "<table>" in page
     assert "1 dose logged in this period." in page
-    page = patient_client.get("/fr/journal/").content.decode()
+    page = patient_client.get("/journal/").content.decode()
     assert "Démangeaisons" in page
 
 
@@ -508,3 +512,10 @@ def test_a_patient_can_erase_only_their_own_journal(patient, other_patient, trea
     record_entry(patient=other_patient, treatment=other, occurred_on=TODAY, note="b")
     erase_account(user=User.objects.get(pk=patient.pk))
     assert list(JournalEntry.objects.values_list("note", flat=True)) == ["b"]
+
+
+def test_the_messages_are_in_french_on_the_french_pages(patient_client, treatment):
+    response = patient_client.post("/journal/scores/", scores_data(itch="11"))
+    assert "Saisissez un nombre entier de 0 à 10." in response.content.decode()
+    response = patient_client.post("/journal/entries/new/", entry_data(occurred_on="2027-02-04"))
+    assert "Cette date est dans le futur." in response.content.decode()
