@@ -24,9 +24,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
 
-from patients.care import linked_patients
+from patients.care import LISTING_QUIET, actor_name, linked_patients
 from patients.journal.sharing import sharing_clinician_ids
 from patients.models import (
+    AccessAction,
+    AccessEvent,
     FlagReason,
     JournalEntry,
     JournalFlag,
@@ -185,6 +187,33 @@ def open_flags(clinician: User, *, limit: int = DASHBOARD_FLAGS):
             "patient__time_zone",
         )
         .order_by("-raised_at", "-pk")[:limit]
+    )
+
+
+def record_flags_seen(*, patient_ids: list[int], actor: User, now: datetime) -> None:
+    """The journal flags a specialist's dashboard showed, in each patient's access log: one
+    record per patient and LISTING_QUIET, so reloading does not bury the log. Two queries at
+    most, whatever the number of flags."""
+    if not patient_ids:
+        return
+    recent = set(
+        AccessEvent.objects.filter(
+            patient_id__in=patient_ids,
+            actor=actor,
+            action=AccessAction.SAW_JOURNAL_FLAG,
+            at__gte=now - LISTING_QUIET,
+        ).values_list("patient_id", flat=True)
+    )
+    name = actor_name(actor)
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            patient_id=pk,
+            actor=actor,
+            actor_name=name,
+            action=AccessAction.SAW_JOURNAL_FLAG,
+            at=now,
+        )
+        for pk in sorted(set(patient_ids) - recent)
     )
 
 

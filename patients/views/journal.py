@@ -22,7 +22,12 @@ from patients.journal.entries import (
     restore_entry,
     update_entry,
 )
-from patients.journal.flags import mark_seen, open_flags, raise_overdue_flags
+from patients.journal.flags import (
+    mark_seen,
+    open_flags,
+    raise_overdue_flags,
+    record_flags_seen,
+)
 from patients.journal.forms import (
     EntryForm,
     QuickItchForm,
@@ -44,6 +49,7 @@ from patients.journal.sharing import is_shared_with, linked_clinicians, set_shar
 from patients.models import (
     AccessAction,
     CareLink,
+    FlagReason,
     Injection,
     JournalEntry,
     JournalFlag,
@@ -426,8 +432,14 @@ def clinic_patient_journal_context(request, patient, overviews) -> dict:
 
 
 def clinic_dashboard_flags(request, today) -> dict:
-    raise_overdue_flags(clinician=request.user, today=today, now=timezone.now())
-    return {"flags": list(open_flags(request.user))}
+    """The flags, and a record in each patient's access log of the journal flags shown (once
+    an hour per patient and specialist, as the list of patients does)."""
+    now = timezone.now()
+    raise_overdue_flags(clinician=request.user, today=today, now=now)
+    flags = list(open_flags(request.user))
+    journal_ids = [f.patient_id for f in flags if f.reason != FlagReason.OVERDUE]
+    record_flags_seen(patient_ids=journal_ids, actor=request.user, now=now)
+    return {"flags": flags}
 
 
 @require_POST

@@ -341,6 +341,10 @@ def test_itch_up_by_four_against_the_baseline_flags_the_patient_for_the_speciali
     page = client.get("/en/clinic/").content.decode()
     assert "itch 6/10, up by 4 or more against their own baseline (2)" in page
     assert "skin worse" in page
+    # The flag shows journal data: the patient's access log says so, once an hour.
+    client.get("/en/clinic/")
+    seen = AccessEvent.objects.filter(patient=patient, action="saw_journal_flag")
+    assert seen.count() == 1 and seen.get().actor == clinician
 
 
 def test_a_rise_of_three_is_not_flagged(patient, shared, treatment):
