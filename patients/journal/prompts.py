@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 
 from patients.models import Kind, Reminder, ScoreSet, Treatment, User
@@ -31,6 +31,8 @@ def queue_journal_prompts(*, now: datetime) -> int:
     patients = (
         User.objects.filter(role="patient", is_active=True)
         .filter(Exists(on_treatment))
+        # The row's subject: one active treatment, read with the patient (no query each).
+        .annotate(prompt_treatment=Subquery(on_treatment.order_by("pk").values("pk")[:1]))
         .exclude(Exists(scored))
         .exclude(Exists(prompted))
         .select_related("reminder_settings")
@@ -41,7 +43,6 @@ def queue_journal_prompts(*, now: datetime) -> int:
         local = now.astimezone(patient.zone)
         if local.hour < prefs.hour:
             continue
-        treatment = Treatment.objects.active().filter(patient=patient).order_by("pk").first()
         rows += [
             outbox_row(
                 patient_id=patient.pk,
@@ -49,7 +50,7 @@ def queue_journal_prompts(*, now: datetime) -> int:
                 occurrence=f"journal:{local:%Y-%m}",
                 channel=channel,
                 now=now,
-                treatment_id=treatment.pk,
+                treatment_id=patient.prompt_treatment,
             )
             for channel in channels_of(prefs)
         ]
