@@ -301,6 +301,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=17),
         "options": {"expires": 3600},
     },
+    # The journal's monthly prompt, at each patient's reminder hour.
+    "journal-prompts": {
+        "task": "patients.tasks.queue_journal_prompts",
+        "schedule": crontab(minute=7),
+        "options": {"expires": 3000},
+    },
 }
 # Queue of the send tasks (tests use their own, so a running `make run` never takes theirs).
 REMINDERS_QUEUE = CELERY_TASK_DEFAULT_QUEUE

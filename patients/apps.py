@@ -10,6 +10,7 @@ REGISTERING_MODULES = (
     "patients.treatments.reminders",
     "patients.checklists",
     "patients.travel.trips",
+    "patients.journal.prompts",
     "patients.tasks",
 )
 

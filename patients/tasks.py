@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from patients.checklists import queue_checklist_reminders
+from patients.journal import prompts
 from patients.privacy import retention
 from patients.reminders import delivery, scan
 from patients.travel.trips import queue_trip_reminders
@@ -31,6 +32,14 @@ def send_reminders(reminder_ids: list[int]) -> None:
     # Ids and outcomes, nothing else; one line per batch.
     done = zip(reminder_ids, outcomes, strict=True)
     logger.info("reminders %s", ", ".join(f"{pk}: {outcome}" for pk, outcome in done))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def queue_journal_prompts() -> None:
+    """Beat, hourly : the monthly "how are you?" prompt, then dispatch it."""
+    now = timezone.now()
+    prompts.queue_journal_prompts(now=now)
+    delivery.dispatch_reminders(now=now)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)

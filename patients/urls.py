@@ -6,6 +6,7 @@ from patients.views import (
     clinic,
     dashboard,
     injections,
+    journal,
     privacy,
     reminders,
     travel,
@@ -90,4 +91,31 @@ urlpatterns = [
     path("clinic/items/<int:pk>/due/", clinic.due, name="clinic_due"),
     path("clinic/items/<int:pk>/unverify/", clinic.unverify, name="clinic_unverify"),
     path("clinic/items/<int:pk>/remove/", clinic.remove, name="clinic_remove"),
+    # --- The journal and scores ---
+    path("journal/", journal.journal, name="journal"),
+    path("journal/entries/new/", journal.new_entry, name="journal_new_entry"),
+    path("journal/entries/<int:pk>/", journal.entry, name="journal_entry"),
+    path("journal/entries/<int:pk>/edit/", journal.edit_entry, name="journal_edit_entry"),
+    path(
+        "journal/entries/<int:pk>/delete/", journal.delete_entry_view, name="journal_delete_entry"
+    ),
+    path(
+        "journal/entries/<int:pk>/restore/",
+        journal.restore_entry_view,
+        name="journal_restore_entry",
+    ),
+    path("journal/scores/", journal.new_scores, name="journal_scores"),
+    path("journal/scores/<int:pk>/edit/", journal.edit_scores, name="journal_edit_scores"),
+    path(
+        "journal/scores/<int:pk>/delete/", journal.delete_scores_view, name="journal_delete_scores"
+    ),
+    path(
+        "journal/scores/<int:pk>/restore/",
+        journal.restore_scores_view,
+        name="journal_restore_scores",
+    ),
+    path("journal/quick/itch/", journal.quick_itch_view, name="journal_quick_itch"),
+    path("journal/quick/reaction/", journal.quick_reaction_view, name="journal_quick_reaction"),
+    path("journal/sharing/", journal.sharing, name="journal_sharing"),
+    path("clinic/flags/<int:pk>/seen/", journal.flag_seen, name="clinic_flag_seen"),
 ]

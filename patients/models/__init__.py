@@ -15,6 +15,15 @@ from patients.models.checklists import (
     ChecklistShareLink,
     Result,
 )
+from patients.models.journal import (
+    FlagReason,
+    HeldReason,
+    JournalEntry,
+    JournalFlag,
+    JournalShare,
+    ScoreSet,
+    SiteReaction,
+)
 from patients.models.reminders import (
     LEAD_DAY_CHOICES,
     Channel,
@@ -36,6 +45,13 @@ from patients.models.users import Role, User
 
 __all__ = [
     "LEAD_DAY_CHOICES",
+    "FlagReason",
+    "HeldReason",
+    "JournalEntry",
+    "JournalFlag",
+    "JournalShare",
+    "ScoreSet",
+    "SiteReaction",
     "AccessAction",
     "AccessEvent",
     "CareLink",

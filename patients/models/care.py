@@ -167,6 +167,8 @@ class AccessAction(models.TextChoices):
     VIEWED_LETTER = "viewed_letter", _("viewed a travel letter")
     APPROVED_LETTER = "approved_letter", _("approved a travel letter")
     REVOKED_LETTER = "revoked_letter", _("revoked a travel letter")
+    VIEWED_JOURNAL = "viewed_journal", _("viewed your journal and scores")
+    SAW_JOURNAL_FLAG = "saw_journal_flag", _("saw an alert from your journal in their list")
 
 
 class AccessEvent(models.Model):

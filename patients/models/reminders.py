@@ -79,6 +79,7 @@ class Kind(models.TextChoices):
     CHECKLIST_SHARED = "checklist_shared", _("Checklist shared")
     CHECKLIST_OPEN = "checklist_open", _("Checklist items to do")
     TRIP_SOON = "trip_soon", _("Trip coming up")
+    JOURNAL_PROMPT = "journal_prompt", _("How are you? (monthly scores)")
 
 
 class Channel(models.TextChoices):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from patients.journal.data import erase_journal
 from patients.models import AccessEvent, User
 
 PSEUDONYM_SALT = "patients.privacy.pseudonym"
@@ -63,6 +64,7 @@ def erase_account(*, user: User) -> None:
     AccessEvent.objects.filter(actor=user).update(actor=None, actor_name="", actor_pseudonym=alias)
     end_sessions(user=user)
     delete_login_records(email=user.email)
+    erase_journal(user)
     user.delete()
 
 

@@ -30,6 +30,7 @@ never change the meaning of one):
         spare_doses, traveller_name, date_of_birth, passport_number, diagnosis, created_at,
         letters[]: kind, approved_at, valid_until, revoked_at, content (as approved, frozen)
     access_log[]: at, actor_name, action
+    journal: entries[], scores[], sharing[], flags[] (patients.journal.data)
 
 Secrets are left out: the password hash, the calendar feed's token, letters' verification
 tokens and invitation digests. A clinician's export holds their own account and profile only:
@@ -49,6 +50,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from patients.journal.data import journal_export
 from patients.models import (
     LEAD_DAY_CHOICES,
     AccessEvent,
@@ -360,6 +362,7 @@ def export_document(data: PersonData) -> dict:
             {"at": utc(e.at), "actor_name": e.actor_name, "action": e.action}
             for e in data.access_events
         ],
+        "journal": journal_export(data.user),
     }
 
 

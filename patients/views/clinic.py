@@ -59,6 +59,7 @@ from patients.views.guards import (
     get_item_for_clinician,
     get_patient_for_clinician,
 )
+from patients.views.journal import clinic_dashboard_flags, clinic_patient_journal_context
 
 PATIENTS_PAGE_SIZE = 50
 
@@ -88,6 +89,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "query_string": _without_page(request),
         "invitations": open_invitations(request.user, now=timezone.now()),
     }
+    context.update(clinic_dashboard_flags(request, today))
     template = "clinic/dashboard.html#patients" if request.htmx else "clinic/dashboard.html"
     return render(request, template, context)
 
@@ -113,6 +115,7 @@ def _patient_page(request: HtmxHttpRequest, patient, *, override_forms=None):
         "trips": trips_with_letters(patient, today=today),
         "today": today,
     }
+    context.update(clinic_patient_journal_context(request, patient, overviews))
     record_access(
         patient=patient, actor=request.user, action=AccessAction.VIEWED_RECORD, now=timezone.now()
     )

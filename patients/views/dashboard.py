@@ -10,6 +10,7 @@ from patients.models import ChecklistItem, Trip
 from patients.treatments.reads import overview, treatments_with_care_data
 from patients.views.guards import patient_required
 from patients.views.injections import pop_undo
+from patients.views.journal import dashboard_journal_context
 
 
 @require_GET
@@ -26,6 +27,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "next_trip": next_trip,
         "suggestions": _suggested_reading(request, overviews, trip_planned=next_trip is not None),
     }
+    context.update(dashboard_journal_context(request, overviews, today))
     return render(request, "patients/dashboard.html", context)
 
 

@@ -598,6 +598,89 @@ def missing_variants(cases: list[Case]) -> list[Case]:
     return extra
 
 
+# --- Issue 20: the journal and scores (one block; its world is `journal_world` below) ---------
+CASES += [
+    for_each_patient("patients:journal", get=200),
+    for_each_patient("patients:journal_new_entry", get=200, post=200),  # empty: errors
+    *mine("patients:journal_entry", "journal_entry", "other_journal_entry", get=200),
+    *mine(
+        "patients:journal_edit_entry",
+        "journal_entry",
+        "other_journal_entry",
+        get=200,
+        post=200,  # an empty form: errors, nothing saved
+    ),
+    *mine(
+        "patients:journal_delete_entry",
+        "journal_entry",
+        "other_journal_entry",
+        get=200,
+        post=302,
+    ),
+    *mine(
+        "patients:journal_restore_entry",
+        "deleted_journal_entry",
+        "other_deleted_journal_entry",
+        post=302,
+    ),
+    nobodys(
+        "patients:journal_restore_entry", "journal_entry", "a live entry", get=False, post=True
+    ),
+    for_each_patient("patients:journal_scores", get=200, post=200),  # empty: errors
+    *mine("patients:journal_edit_scores", "score_set", "other_score_set", get=200, post=200),
+    *mine("patients:journal_delete_scores", "score_set", "other_score_set", get=200, post=302),
+    *mine(
+        "patients:journal_restore_scores",
+        "deleted_score_set",
+        "other_deleted_score_set",
+        post=302,
+    ),
+    for_each_patient("patients:journal_quick_itch", post=302, data=lambda world, _: {"itch": "4"}),
+    for_each_patient("patients:journal_quick_reaction", post=302),  # no value: told, back
+    Case(
+        "patients:journal_quick_reaction",
+        "her own treatment",
+        post={"patient": 302},  # the other patient's treatment is not hers: 404
+        data=lambda world, _: {"reaction": "mild", "treatment": world.treatment.pk},
+    ),
+    for_each_patient("patients:journal_sharing", get=200, post=200),  # no choice: asked again
+    *clinicians("patients:clinic_flag_seen", "journal_flag", "other_journal_flag", post=302),
+]
+
+
+def journal_world(
+    *, patient, other_patient, clinician, stranger_clinician, treatment, other_treatment, today
+) -> dict:
+    """Each patient's journal entries and scores (live and deleted), shared with her own
+    specialist, whose flag it raises."""
+    from patients.journal.entries import delete_entry, record_entry
+    from patients.journal.scores import delete_scores, record_scores
+    from patients.journal.sharing import set_sharing
+    from patients.models import JournalFlag
+
+    now = timezone.now()
+    world = {}
+    for prefix, who, doctor, their_treatment in (
+        ("", patient, clinician, treatment),
+        ("other_", other_patient, stranger_clinician, other_treatment),
+    ):
+        set_sharing(patient=who, clinician=doctor, shared=True, now=now)
+        world[f"{prefix}journal_entry"] = record_entry(
+            patient=who, treatment=their_treatment, occurred_on=today, serious=True
+        )
+        deleted = record_entry(patient=who, treatment=their_treatment, occurred_on=today, note="x")
+        delete_entry(entry=deleted)
+        world[f"{prefix}deleted_journal_entry"] = deleted
+        world[f"{prefix}score_set"] = record_scores(patient=who, recorded_on=today, itch=3)
+        gone = record_scores(patient=who, recorded_on=today - timedelta(days=30), itch=2)
+        delete_scores(score_set=gone)
+        world[f"{prefix}deleted_score_set"] = gone
+        world[f"{prefix}journal_flag"] = JournalFlag.objects.get(clinician=doctor, patient=who)
+    return world
+
+
+# --- End of issue 20's block ----------------------------------------------------------------------
+
 CASES += missing_variants(CASES)
 
 
@@ -775,6 +858,15 @@ def world(patient, other_patient, clinician, stranger_clinician, pending_clinici
         unknown_letter_token="not-a-letter-token",
         revoked_share_token=revoked_share_token,
         expired_share_token=expired_share_token,
+        **journal_world(  # issue 20
+            patient=patient,
+            other_patient=other_patient,
+            clinician=clinician,
+            stranger_clinician=stranger_clinician,
+            treatment=treatment,
+            other_treatment=other_treatment,
+            today=today,
+        ),
     )
 
 

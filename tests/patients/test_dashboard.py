@@ -99,11 +99,13 @@ def weekly_treatment_with_history(patient, history_length: int):
 # articles (content.suggestions).
 # History: session, user, treatment, count, one page. Form: as the dashboard.
 # Each page also counts the unread notifications for the header (one query).
+# Issue 20: the dashboard's journal block adds the scores of the year and whether there is an
+# entry (two queries; a third, the specialists not asked yet, once there is journal data).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
-        ("/en/dashboard/", 10),
+        ("/en/dashboard/", 12),
         ("/en/treatments/{pk}/history/", 6),
         ("/en/treatments/{pk}/injections/new/", 7),
     ],

@@ -1,0 +1,123 @@
+"""What to do after an infection with fever or a serious reaction, and how to report a side
+effect: only facts from the catalogue's sourced cautions and from the project's references
+(/work/shared/reference: medical-review.md §3.11 X-2 and §8 item 1, G11; peers-and-standards.md
+on batch numbers), each shown with its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from patients.models import JournalEntry
+
+REPORTING_PORTAL = "https://signalement-sante.gouv.fr"
+VIDAL_SKYRIZI = "https://vidal.fr/medicaments/gammes/skyrizi-91450.html"
+TREMFYA_LABEL = "http://www.janssen-pi.co.uk/tremfya/index.html"
+ILUMYA_LABEL = "https://sit.mimsdev.com/malaysia/drug/info/ilumya/special-precautions"
+TOCILIZUMAB_CRP = (
+    "https://docslib.org/doc/3152374/the-effect-of-tocilizumab-on-inflammatory-markers-in-patients"
+)
+EU_BATCH_RULE = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6153964/"
+
+
+@dataclass(frozen=True)
+class Advice:
+    text: str
+    source: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Guidance:
+    urgent: list[Advice]
+    report: list[Advice]
+
+
+def _infection_advice(entry: JournalEntry, drug) -> list[Advice]:
+    advice = [
+        Advice(c.text, c.source)
+        for c in (drug.cautions.all() if drug else [])
+        if "infection" in c.text_en.lower()
+    ]
+    advice.append(
+        Advice(
+            _(
+                "See a doctor quickly for a fever that lasts, even a mild one, a cough, dental "
+                "pain or burning when passing urine."
+            ),
+            _("Skyrizi monograph, Vidal"),
+            VIDAL_SKYRIZI,
+        )
+    )
+    advice.append(
+        Advice(
+            _(
+                "Before your next injection, call the specialist who prescribes it: the labels "
+                "say not to give the treatment during an infection until it has cleared."
+            ),
+            _("Tremfya, SmPC, section 4.4; Ilumya, prescribing information, special precautions"),
+            TREMFYA_LABEL,
+        )
+    )
+    if drug is not None and drug.inn == "tocilizumab":
+        advice.append(
+            Advice(
+                _(
+                    "With tocilizumab, an infection may come without fever and without a rise "
+                    "in CRP: tell your doctor about any unusual symptom."
+                ),
+                "Berman 2021",
+                TOCILIZUMAB_CRP,
+            )
+        )
+    return advice
+
+
+def guidance_for(entry: JournalEntry) -> Guidance | None:
+    """None unless the entry reports an infection with fever or a serious reaction (for
+    tocilizumab, any infection: fever may not come)."""
+    drug = entry.treatment.drug if entry.treatment_id else None
+    infection = entry.infection and (
+        bool(entry.fever) or (drug is not None and drug.inn == "tocilizumab")
+    )
+    if not infection and not entry.serious_reaction:
+        return None
+    urgent = _infection_advice(entry, drug) if infection else []
+    if entry.serious_reaction:
+        urgent.append(
+            Advice(
+                _(
+                    "A serious allergic reaction is an emergency: do not inject again, and seek "
+                    "urgent care (in France, call 15 or 112)."
+                ),
+                _("Tremfya, SmPC, section 4.4 (serious hypersensitivity)"),
+                TREMFYA_LABEL,
+            )
+        )
+    lot = entry.injection.lot_number if entry.injection_id and entry.injection else ""
+    report = [
+        Advice(
+            _(
+                "Report a side effect: in France, on the national reporting portal of the health "
+                "authorities (ANSM), signalement-sante.gouv.fr. Your doctor or pharmacist can "
+                "report it too."
+            ),
+            "ANSM, signalement-sante.gouv.fr",
+            REPORTING_PORTAL,
+        ),
+        Advice(
+            (
+                _("Give the brand and the batch number of the pen or syringe (batch: %(lot)s).")
+                % {"lot": lot}
+                if lot
+                else _("Give the brand and the batch number (lot) printed on the pen or box.")
+            )
+            + " "
+            + _("EU rules ask for both with biologics, so that reports can be traced."),
+            "Drug Saf 2018",
+            EU_BATCH_RULE,
+        ),
+    ]
+    return Guidance(urgent=urgent, report=report)

@@ -1,0 +1,13 @@
+"""The journal in the PDF data report (issue 20): `{% journal_of user as journal %}`."""
+
+from django import template
+
+from patients.journal.data import journal_rows
+
+register = template.Library()
+
+
+@register.simple_tag
+def journal_of(user) -> dict:
+    entries, scores = journal_rows(user)
+    return {"entries": entries, "scores": scores}
