@@ -9,7 +9,7 @@ try:
 except ImportError:  # the `browser` fixture then skips (or fails under REQUIRE_SERVICES=1)
     expect = None
 
-from tests.browser.conftest import (
+from tests.support.browser import (
     format_violations,
     login_with_session,
     remember_in_session,
