@@ -6,7 +6,6 @@ Never run `playwright install`.
 """
 
 import os
-from datetime import timedelta
 
 import pytest
 
@@ -14,6 +13,8 @@ from tests.support.browser import (
     AXE_PATH,
     CHROMIUM_ARGS,
     ConsoleErrors,
+    make_care_data,
+    make_care_team_data,
     new_context,
 )
 from tests.support.services import chromium_path, need_service
@@ -74,96 +75,11 @@ def real_content(catalogue):
 
 @pytest.fixture
 def care_data(patient):
-    """Camille on guselkumab for 8 weeks: dose 1 logged, dose 2 overdue, one device in stock.
-
-    Enough to render every branch the patient pages have: history rows, overdue advice, the
-    low-stock warning (and its unread notification), the plan table, an e-mail that failed.
-    """
-    from django.utils import timezone
-
-    from patients import timeutils
-    from patients.models import Channel, Kind, Reminder, State
-    from patients.treatments import record_delivery
-    from tests.factories import TreatmentFactory, log_dose
-
-    today = timeutils.local_today(patient.zone)
-    first = today - timedelta(weeks=8)
-    treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=first)
-    injection = log_dose(treatment, 1, first)
-    record_delivery(treatment=treatment, received_on=first - timedelta(days=3), devices=2)
-    Reminder.objects.create(
-        patient=patient,
-        treatment=treatment,
-        dose_number=2,
-        about_date=first + timedelta(weeks=4),
-        kind=Kind.OVERDUE_DOSE,
-        occurrence="dose-2:late-1",
-        channel=Channel.EMAIL,
-        state=State.FAILED,
-        due_at=timezone.now(),
-    )
-    return {"patient": patient, "treatment": treatment, "injection": injection}
+    """Camille on guselkumab for 8 weeks (tests/support/browser.py's `make_care_data`)."""
+    return make_care_data(patient)
 
 
 @pytest.fixture
-def care_team_data(care_data, clinician, pending_clinician, checklist, client):
-    """`care_data` plus Camille's care team: Dr House linked, a shared secukinumab checklist with
-    items done, verified (with a result) and still to do, history, accesses, invitations from both
-    sides and a read-only share link. `secrets` are what only the creating session may show."""
-    from django.utils import timezone
-
-    from patients import timeutils
-    from patients.care import create_invitation, record_access
-    from patients.checklists import create_share_link, mark_done, verify_item
-    from patients.letters import approve_letter
-    from patients.models import AccessAction, CareLink, ChecklistItem
-    from patients.travel import plan_trip
-
-    patient = care_data["patient"]
-    now = timezone.now()
-    today = timeutils.local_today(patient.zone)
-    items = {item.key: item for item in ChecklistItem.objects.filter(checklist=checklist)}
-    mark_done(
-        item=items["chest_xray"], done_on=today, note="Hôpital Saint-Louis", actor=patient, now=now
-    )
-    mark_done(item=items["hiv_test"], done_on=today, note="", actor=patient, now=now)
-    verify_item(item=items["hiv_test"], done_on=today, result="normal", actor=clinician, now=now)
-    verify_item(item=items["medical_history"], done_on=today, result="", actor=clinician, now=now)
-    for action in (AccessAction.VIEWED_RECORD, AccessAction.VIEWED_CHECKLIST):
-        record_access(patient=patient, actor=clinician, action=action, now=now)
-    record_access(patient=patient, actor=None, action=AccessAction.OPENED_SHARE_LINK, now=now)
-    invitation, code = create_invitation(by=patient, now=now)
-    clinician_invitation, clinician_code = create_invitation(by=clinician, now=now)
-    share_link, token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
-    # A trip around dose 3 (in four weeks), its certificate approved, the prescription a draft.
-    trip = plan_trip(
-        patient=patient,
-        now=now,
-        destination="JP",
-        destination_time_zone="Asia/Tokyo",
-        departs_on=today + timedelta(days=20),
-        returns_on=today + timedelta(days=40),
-        traveller_name="Camille Martin",
-        passport_number="19AB12345",
-    )
-    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
-    return {
-        **care_data,
-        "clinician": clinician,
-        "pending_clinician": pending_clinician,
-        "link": CareLink.objects.get(patient=patient, clinician=clinician),
-        "checklist": checklist,
-        "item": items["blood_tests"],  # the patient's to do, with a result to record
-        "invitation": invitation,
-        "clinician_invitation": clinician_invitation,
-        "token": token,
-        "trip": trip,
-        "letter_token": letter.token,
-        "secrets": {
-            "invitation_codes": {
-                str(invitation.pk): code,
-                str(clinician_invitation.pk): clinician_code,
-            },
-            "share_links": {str(share_link.pk): token},
-        },
-    }
+def care_team_data(care_data, clinician, pending_clinician, checklist):
+    """`care_data` plus Camille's care team (tests/support/browser.py's `make_care_team_data`)."""
+    return make_care_team_data(care_data, clinician, pending_clinician, checklist)

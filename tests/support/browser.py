@@ -4,8 +4,10 @@ See DESIGN.md, "Browser tests: a set-up known to work on these machines". Never 
 `playwright install`. The fixtures that use these are in tests/browser/conftest.py.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
+from patients import timeutils
 from tests.support.auth import authenticator_of, code_of, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +23,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1100, "height": 900}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PASSWORD = "a-long-test-password"
+LANGUAGES = ["fr", "en"]
 
 
 def new_context(browser, **options):
@@ -111,3 +114,136 @@ def remember_in_session(client, values: dict) -> None:
     session = client.session
     session.update(values)
     session.save()
+
+
+def today_at_home(user):
+    return timeutils.local_today(user.zone)
+
+
+def url_for(live_server, language: str, path: str) -> str:
+    prefix = "" if language == "fr" else f"/{language}"
+    return f"{live_server.url}{prefix}{path}"
+
+
+def ids_of(data) -> dict:
+    """What the page paths' placeholders stand for."""
+    names = ("treatment", "injection", "patient", "link", "checklist", "item", "invitation", "trip")
+    return {
+        **{name: data[name].pk for name in names},
+        "clinician_invitation": data["clinician_invitation"].pk,
+        "token": data["token"],
+    }
+
+
+def open_as(live_server, client, context, page, user, language, path, *, secrets=None):
+    """Sign `user` in (the session holding `secrets`), open `path` and expect it, with a 200."""
+    login_with_session(context, client, live_server, user)
+    if secrets:
+        remember_in_session(client, secrets)
+    target = url_for(live_server, language, path)
+    response = page.goto(target)
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    assert page.url == target, f"{target} redirected to {page.url}"
+
+
+def check_page(page, console_errors, *, language: str, ignore: tuple[str, ...] = ()) -> None:
+    assert page.evaluate("document.documentElement.lang") == language
+    violations = run_axe(page)
+    assert not violations, f"axe violations on {page.url}:\n{format_violations(violations)}"
+    errors = [e for e in console_errors if not any(text in e for text in ignore)]
+    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
+
+
+def make_care_data(patient) -> dict:
+    """Camille on guselkumab for 8 weeks: dose 1 logged, dose 2 overdue, one device in stock.
+
+    Enough to render every branch the patient pages have: history rows, overdue advice, the
+    low-stock warning (and its unread notification), the plan table, an e-mail that failed.
+    """
+    from django.utils import timezone
+
+    from patients import timeutils
+    from patients.models import Channel, Kind, Reminder, State
+    from patients.treatments import record_delivery
+    from tests.factories import TreatmentFactory, log_dose
+
+    today = timeutils.local_today(patient.zone)
+    first = today - timedelta(weeks=8)
+    treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=first)
+    injection = log_dose(treatment, 1, first)
+    record_delivery(treatment=treatment, received_on=first - timedelta(days=3), devices=2)
+    Reminder.objects.create(
+        patient=patient,
+        treatment=treatment,
+        dose_number=2,
+        about_date=first + timedelta(weeks=4),
+        kind=Kind.OVERDUE_DOSE,
+        occurrence="dose-2:late-1",
+        channel=Channel.EMAIL,
+        state=State.FAILED,
+        due_at=timezone.now(),
+    )
+    return {"patient": patient, "treatment": treatment, "injection": injection}
+
+
+def make_care_team_data(care_data, clinician, pending_clinician, checklist) -> dict:
+    """`care_data` plus Camille's care team: Dr House linked, a shared secukinumab checklist with
+    items done, verified (with a result) and still to do, history, accesses, invitations from both
+    sides and a read-only share link. `secrets` are what only the creating session may show."""
+    from django.utils import timezone
+
+    from patients import timeutils
+    from patients.care import create_invitation, record_access
+    from patients.checklists import create_share_link, mark_done, verify_item
+    from patients.letters import approve_letter
+    from patients.models import AccessAction, CareLink, ChecklistItem
+    from patients.travel import plan_trip
+
+    patient = care_data["patient"]
+    now = timezone.now()
+    today = timeutils.local_today(patient.zone)
+    items = {item.key: item for item in ChecklistItem.objects.filter(checklist=checklist)}
+    mark_done(
+        item=items["chest_xray"], done_on=today, note="Hôpital Saint-Louis", actor=patient, now=now
+    )
+    mark_done(item=items["hiv_test"], done_on=today, note="", actor=patient, now=now)
+    verify_item(item=items["hiv_test"], done_on=today, result="normal", actor=clinician, now=now)
+    verify_item(item=items["medical_history"], done_on=today, result="", actor=clinician, now=now)
+    for action in (AccessAction.VIEWED_RECORD, AccessAction.VIEWED_CHECKLIST):
+        record_access(patient=patient, actor=clinician, action=action, now=now)
+    record_access(patient=patient, actor=None, action=AccessAction.OPENED_SHARE_LINK, now=now)
+    invitation, code = create_invitation(by=patient, now=now)
+    clinician_invitation, clinician_code = create_invitation(by=clinician, now=now)
+    share_link, token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
+    # A trip around dose 3 (in four weeks), its certificate approved, the prescription a draft.
+    trip = plan_trip(
+        patient=patient,
+        now=now,
+        destination="JP",
+        destination_time_zone="Asia/Tokyo",
+        departs_on=today + timedelta(days=20),
+        returns_on=today + timedelta(days=40),
+        traveller_name="Camille Martin",
+        passport_number="19AB12345",
+    )
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
+    return {
+        **care_data,
+        "clinician": clinician,
+        "pending_clinician": pending_clinician,
+        "link": CareLink.objects.get(patient=patient, clinician=clinician),
+        "checklist": checklist,
+        "item": items["blood_tests"],  # the patient's to do, with a result to record
+        "invitation": invitation,
+        "clinician_invitation": clinician_invitation,
+        "token": token,
+        "trip": trip,
+        "letter_token": letter.token,
+        "secrets": {
+            "invitation_codes": {
+                str(invitation.pk): code,
+                str(clinician_invitation.pk): clinician_code,
+            },
+            "share_links": {str(share_link.pk): token},
+        },
+    }
