@@ -26,8 +26,12 @@ install: $(STAMP) ## Create .venv (Python 3.12+) and install every dependency (i
 run: install ## Set up everything and start web + Celery worker + beat on PORT (default 8000)
 	@PORT=$(PORT) scripts/run
 
+# On every core (pytest-xdist): one test database per worker (test_<name>_gw0, _gw1, ...); the
+# walk of the access matrix and the Celery worker tests each stay on one worker (xdist_group, see
+# tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
 test: install ## Run every test (DATABASE_URL selects PostgreSQL; REQUIRE_SERVICES=1 forbids skips)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install ## ruff check + ruff format --check + the import contract (lint-imports)
 	$(VENV)/bin/ruff check .

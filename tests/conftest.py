@@ -1,38 +1,136 @@
-"""Shared fixtures: the catalogue, persona users and a treatment; service gates."""
+"""Shared fixtures: the catalogue, persona users and a treatment; the access matrix's world and
+walk; service gates. The machinery behind them lives in tests/support/."""
 
-import os
-import shutil
 from datetime import date
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from patients.checklists import create_checklist, share_checklist
 from patients.models import CareLink, ClinicianStatus
 from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
-from tests.support import login_verified
-from therapies.loading import load_catalogue
+from tests.support import database
+from tests.support.auth import login_verified
+from tests.support.services import REQUIRE_SERVICES, chromium_path, need_service
 from therapies.models import Drug
 
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# Still importable from here for the modules that did (tests/support/ is where they live).
+__all__ = ["REQUIRE_SERVICES", "chromium_path", "need_service"]
+
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Test modules that run on one xdist worker, one test at a time: they take PostgreSQL row locks
+# from several connections and start Celery workers and beats of their own (CPU-bound timings).
+SERIAL_MODULES = ("tests/patients/test_reminder_worker.py", "tests/patients/test_two_workers.py")
+# The modules that read the walk of the access matrix: on one worker, so it is walked once.
+WALK_MODULES = (
+    "tests/patients/test_access_matrix.py",
+    "tests/security/test_no_store.py",
+    "tests/security/test_headers.py",
+)
 
 
-def need_service(available: bool, reason: str) -> None:
-    """Skip when a service is missing, unless REQUIRE_SERVICES=1: then fail loudly."""
-    if available:
-        return
-    if REQUIRE_SERVICES:
-        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Groups for `pytest -n 2 --dist loadgroup` (see the Makefile): each group runs on one
+    worker. Without xdist the marks change nothing."""
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path in SERIAL_MODULES:
+            item.add_marker(pytest.mark.xdist_group("serial"))
+        elif path in WALK_MODULES and "walk" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("walk"))
 
 
-def chromium_path() -> str | None:
-    return (
-        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    )
+# --- The catalogue: loaded once per test database -----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, then the therapy catalogue: every test starts with it, as the app does."""
+    with django_db_blocker.unblock():
+        database.load()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live_server, transaction=True) ends with a flush that empties the
+    catalogue too: loaded again before the next test that runs in a transaction."""
+    try:
+        return (yield)
+    finally:
+        last = nextitem is None  # the test database is gone by now
+        if not last and database.is_transactional(item) and not database.is_transactional(nextitem):
+            database.restore(item.config)
+
+
+@pytest.fixture
+def catalogue(request, db):
+    """The therapy catalogue, loaded once per test database (`django_db_setup`); a
+    transactional test, whose database a previous one may have flushed, loads it if missing."""
+    if database.is_transactional(request.node):
+        database.ensure()
+
+
+@pytest.fixture
+def no_catalogue(db):
+    """For the tests of the loader itself: the catalogue's tables empty (rolled back after)."""
+    database.empty()
+
+
+# --- The access matrix: its world built once per module, its walk once per run ----------------
+
+
+# The fixtures that make the people of the matrix's world (same e-mail addresses).
+PEOPLE = {
+    "patient",
+    "other_patient",
+    "clinician",
+    "stranger_clinician",
+    "pending_clinician",
+    "care_link",
+    "checklist",
+    "treatment",
+    "patient_client",
+}
+
+
+@pytest.fixture(scope="module")
+def world(request, django_db_setup, django_db_blocker):
+    """The access matrix's world (tests/support/matrix.py), built once for the module in a
+    transaction rolled back at its end; each test runs in a savepoint inside it (pytest-django's
+    `db`), and each request the test sends in a savepoint of its own. The tests of the module
+    that run after the first one using it see its people in the database: none of them may
+    make the same people again (the fixtures below)."""
+    from tests.support.matrix import build_world
+
+    database.check_no_later_test_makes(request, "world", PEOPLE)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHING),
+        transaction.atomic(),
+    ):
+        world = build_world()
+        yield world
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="session")
+def walk(django_db_setup, django_db_blocker):
+    """Every URL of the access matrix, as every persona: sent once, answers recorded
+    (tests/support/walk.py), read by the matrix, no-store, CSP and query-string checks."""
+    from tests.support.walk import record
+
+    with django_db_blocker.unblock():
+        return record()
+
+
+# --- Every test ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
@@ -65,11 +163,6 @@ def frozen_now(request):
         return
     with time_machine.travel(marker.args[0], tick=False):
         yield marker.args[0]
-
-
-@pytest.fixture
-def catalogue(db):
-    load_catalogue()
 
 
 @pytest.fixture

@@ -4,16 +4,9 @@ balancer's: the database alone). Both cheap, never cached, reachable over plain 
 import pytest
 from django.db import OperationalError
 
-from tests.conftest import need_service
+from tests.support.services import need_service, redis_answers
 
-
-def redis_answers(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except (redis.RedisError, OSError):
-        return False
+__all__ = ["redis_answers"]  # still imported from here by the Celery worker tests
 
 
 class BrokenCursor:

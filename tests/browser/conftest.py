@@ -1,35 +1,27 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, one per session, a context per test.
+"""Browser fixtures: Debian's Chromium driven by Playwright, one per session (per xdist worker),
+a context per test; the helpers they use are in tests/support/browser.py.
 
 See DESIGN.md, "Browser tests: a set-up known to work on these machines".
 Never run `playwright install`.
 """
 
 import os
-from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import chromium_path, need_service
-from tests.support import authenticator_of, code_of, sign_in
+from tests.support.browser import (
+    AXE_PATH,
+    CHROMIUM_ARGS,
+    ConsoleErrors,
+    make_care_data,
+    make_care_team_data,
+    new_context,
+)
+from tests.support.services import chromium_path, need_service
 
 # Playwright's sync API runs an event loop in the test thread: without this, the ORM calls the
 # tests themselves make (fixtures, assertions on the database) raise SynchronousOnlyOperation.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-ROOT = Path(__file__).resolve().parents[2]
-AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1100, "height": 900}
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(scope="session")
@@ -47,39 +39,18 @@ def browser():
         browser.close()
 
 
-def _new_context(browser, **options):
-    options.setdefault("viewport", VIEWPORT)
-    context = browser.new_context(**options)
-    context.set_default_timeout(10_000)
-    return context
-
-
 @pytest.fixture
 def context(browser):
-    context = _new_context(browser)
+    context = new_context(browser)
     yield context
     context.close()
 
 
 @pytest.fixture
 def nojs_context(browser):
-    context = _new_context(browser, java_script_enabled=False)
+    context = new_context(browser, java_script_enabled=False)
     yield context
     context.close()
-
-
-class ConsoleErrors(list):
-    """Console messages of type "error" and uncaught page errors, as text."""
-
-    def watch(self, page) -> None:
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and self.append(f"console: {message.text} ({message.location.get('url', '')})")
-            ),
-        )
-        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
 
 
 @pytest.fixture
@@ -94,67 +65,6 @@ def page(context, console_errors):
     return page
 
 
-def run_axe(page) -> list[dict]:
-    """Inject axe-core into the page and return its WCAG 2.x A/AA violations.
-
-    The app's Content-Security-Policy (script-src 'self' + nonce) refuses the inline <script> that
-    `page.add_script_tag` writes, so the file is evaluated through the DevTools protocol instead,
-    which CSP does not govern; the policy stays in force for the page itself.
-    """
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
-    return page.evaluate(
-        """async (tags) => {
-            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
-            return results.violations.map((v) => ({
-                id: v.id,
-                impact: v.impact,
-                help: v.help,
-                nodes: v.nodes.map((n) => ({
-                    target: n.target, html: n.html, summary: n.failureSummary,
-                })),
-            }));
-        }""",
-        AXE_TAGS,
-    )
-
-
-def format_violations(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            lines.append(f"    {node['target']}: {node['html'][:200]}")
-            if node.get("summary"):
-                lines.append("      " + node["summary"].replace("\n", "\n      "))
-    return "\n".join(lines)
-
-
-def login_with_session(context, client, live_server, user) -> None:
-    """Sign `user` in by handing the browser the session cookie of a test client login
-    (verified by a second factor for a specialist)."""
-    sign_in(client, user)
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
-
-
-def login_through_form(page, live_server, email: str, password: str = PASSWORD) -> None:
-    """The password, then (for a specialist, who gets an authenticator app) the app's code."""
-    from patients.models import User
-
-    user = User.objects.get(email=email)
-    device = authenticator_of(user) if user.must_use_two_factor else None
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    if device is not None:
-        page.fill("input[name=code]", code_of(device))
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
-
-
 @pytest.fixture
 def real_content(catalogue):
     """The articles and glossary of content/, as `make run` loads them."""
@@ -165,104 +75,11 @@ def real_content(catalogue):
 
 @pytest.fixture
 def care_data(patient):
-    """Camille on guselkumab for 8 weeks: dose 1 logged, dose 2 overdue, one device in stock.
-
-    Enough to render every branch the patient pages have: history rows, overdue advice, the
-    low-stock warning (and its unread notification), the plan table, an e-mail that failed.
-    """
-    from django.utils import timezone
-
-    from patients import timeutils
-    from patients.models import Channel, Kind, Reminder, State
-    from patients.treatments.writes import record_delivery
-    from tests.factories import TreatmentFactory, log_dose
-
-    today = timeutils.local_today(patient.zone)
-    first = today - timedelta(weeks=8)
-    treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=first)
-    injection = log_dose(treatment, 1, first)
-    record_delivery(treatment=treatment, received_on=first - timedelta(days=3), devices=2)
-    Reminder.objects.create(
-        patient=patient,
-        treatment=treatment,
-        dose_number=2,
-        about_date=first + timedelta(weeks=4),
-        kind=Kind.OVERDUE_DOSE,
-        occurrence="dose-2:late-1",
-        channel=Channel.EMAIL,
-        state=State.FAILED,
-        due_at=timezone.now(),
-    )
-    return {"patient": patient, "treatment": treatment, "injection": injection}
+    """Camille on guselkumab for 8 weeks (tests/support/browser.py's `make_care_data`)."""
+    return make_care_data(patient)
 
 
 @pytest.fixture
-def care_team_data(care_data, clinician, pending_clinician, checklist, client):
-    """`care_data` plus Camille's care team: Dr House linked, a shared secukinumab checklist with
-    items done, verified (with a result) and still to do, history, accesses, invitations from both
-    sides and a read-only share link. `secrets` are what only the creating session may show."""
-    from django.utils import timezone
-
-    from patients import timeutils
-    from patients.care import create_invitation, record_access
-    from patients.checklists import create_share_link, mark_done, verify_item
-    from patients.models import AccessAction, CareLink, ChecklistItem
-    from patients.travel.letters import approve_letter
-    from patients.travel.trips import plan_trip
-
-    patient = care_data["patient"]
-    now = timezone.now()
-    today = timeutils.local_today(patient.zone)
-    items = {item.key: item for item in ChecklistItem.objects.filter(checklist=checklist)}
-    mark_done(
-        item=items["chest_xray"], done_on=today, note="Hôpital Saint-Louis", actor=patient, now=now
-    )
-    mark_done(item=items["hiv_test"], done_on=today, note="", actor=patient, now=now)
-    verify_item(item=items["hiv_test"], done_on=today, result="normal", actor=clinician, now=now)
-    verify_item(item=items["medical_history"], done_on=today, result="", actor=clinician, now=now)
-    for action in (AccessAction.VIEWED_RECORD, AccessAction.VIEWED_CHECKLIST):
-        record_access(patient=patient, actor=clinician, action=action, now=now)
-    record_access(patient=patient, actor=None, action=AccessAction.OPENED_SHARE_LINK, now=now)
-    invitation, code = create_invitation(by=patient, now=now)
-    clinician_invitation, clinician_code = create_invitation(by=clinician, now=now)
-    share_link, token = create_share_link(checklist=checklist, days=7, actor=patient, now=now)
-    # A trip around dose 3 (in four weeks), its certificate approved, the prescription a draft.
-    trip = plan_trip(
-        patient=patient,
-        now=now,
-        destination="JP",
-        destination_time_zone="Asia/Tokyo",
-        departs_on=today + timedelta(days=20),
-        returns_on=today + timedelta(days=40),
-        traveller_name="Camille Martin",
-        passport_number="19AB12345",
-    )
-    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
-    return {
-        **care_data,
-        "clinician": clinician,
-        "pending_clinician": pending_clinician,
-        "link": CareLink.objects.get(patient=patient, clinician=clinician),
-        "checklist": checklist,
-        "item": items["blood_tests"],  # the patient's to do, with a result to record
-        "invitation": invitation,
-        "clinician_invitation": clinician_invitation,
-        "token": token,
-        "trip": trip,
-        "letter_token": letter.token,
-        "secrets": {
-            "invitation_codes": {
-                str(invitation.pk): code,
-                str(clinician_invitation.pk): clinician_code,
-            },
-            "share_links": {str(share_link.pk): token},
-        },
-    }
-
-
-def remember_in_session(client, values: dict) -> None:
-    """Put `values` in the session `login_with_session` handed to the browser, as if this session
-    had created them (invitation codes and share links are shown only there)."""
-    session = client.session
-    session.update(values)
-    session.save()
+def care_team_data(care_data, clinician, pending_clinician, checklist):
+    """`care_data` plus Camille's care team (tests/support/browser.py's `make_care_team_data`)."""
+    return make_care_team_data(care_data, clinician, pending_clinician, checklist)

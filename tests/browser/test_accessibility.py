@@ -1,24 +1,23 @@
-"""Every page, in French and in English, passes axe-core's WCAG 2.x A/AA rules in Chromium."""
+"""Every page, in French and in English, passes axe-core's WCAG 2.x A/AA rules in Chromium.
+(The patient's and the clinician's pages, only opened, are in test_signed_in_pages.py.)"""
 
 import pytest
-
-from patients import timeutils
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture then skips (or fails under REQUIRE_SERVICES=1)
     expect = None
 
-from tests.browser.conftest import (
-    format_violations,
+from tests.support.browser import (
+    LANGUAGES,
+    check_page,
     login_with_session,
-    remember_in_session,
-    run_axe,
+    open_as,
+    today_at_home,
+    url_for,
 )
 
 pytestmark = pytest.mark.browser
-
-LANGUAGES = ["fr", "en"]
 
 # (test id, path). Paths may hold the ids of `care_team_data` ({treatment}, {checklist}, …).
 ANONYMOUS_PAGES = [
@@ -34,56 +33,6 @@ ANONYMOUS_PAGES = [
     ("therapy-ixekizumab", "/therapies/ixekizumab/"),
     ("privacy", "/privacy/"),
     ("signup-clinician", "/accounts/signup/clinician/"),
-]
-PATIENT_PAGES = [
-    ("dashboard", "/dashboard/"),
-    ("start-treatment", "/treatments/new/"),
-    ("history", "/treatments/{treatment}/history/"),
-    ("stock", "/treatments/{treatment}/stock/"),
-    ("log-injection", "/treatments/{treatment}/injections/new/"),
-    ("edit-injection", "/injections/{injection}/edit/"),
-    ("delete-injection", "/injections/{injection}/delete/"),
-    ("profile", "/accounts/profile/"),
-    ("password-change", "/accounts/password_change/"),
-    ("password-change-done", "/accounts/password_change/done/"),
-    ("stop-treatment", "/treatments/{treatment}/stop/"),
-    ("delete-account", "/accounts/delete/"),
-    ("export", "/my-data/"),
-    ("reminder-settings", "/reminders/"),
-    ("notifications", "/notifications/"),
-    ("care-team", "/care/"),
-    ("access-log", "/care/access/"),
-    ("revoke-link", "/care/links/{link}/revoke/"),
-    ("accept-invitation", "/invitations/accept/"),
-    ("invitation", "/invitations/{invitation}/"),
-    ("checklists", "/checklists/"),
-    ("checklist", "/checklists/{checklist}/"),
-    ("checklist-print", "/checklists/{checklist}/print/"),
-    ("item-done", "/checklists/items/{item}/done/"),
-    ("trips", "/trips/"),
-    ("trip-new", "/trips/new/"),
-    ("trip", "/trips/{trip}/"),
-    ("trip-edit", "/trips/{trip}/edit/"),
-    ("trip-delete", "/trips/{trip}/delete/"),
-    ("letter-approved", "/trips/{trip}/letters/certificate/"),
-    ("letter-draft", "/trips/{trip}/letters/prescription/"),
-    ("security", "/accounts/security/"),
-    ("two-step-on", "/accounts/security/two-step/on/"),
-]
-# Seen by Dr House, approved and linked to Camille.
-CLINICIAN_PAGES = [
-    ("clinic", "/clinic/"),
-    ("clinic-patient", "/clinic/patients/{patient}/"),
-    ("clinic-new-checklist", "/clinic/patients/{patient}/checklists/new/"),
-    ("clinic-checklist", "/clinic/checklists/{checklist}/"),
-    ("clinic-print", "/clinic/checklists/{checklist}/print/"),
-    ("clinic-verify", "/clinic/items/{item}/verify/"),
-    ("clinician-invitation", "/invitations/{clinician_invitation}/"),
-    ("clinic-letter-approved", "/clinic/trips/{trip}/letters/certificate/"),
-    ("clinic-letter-draft", "/clinic/trips/{trip}/letters/prescription/"),
-    ("clinician-export", "/my-data/"),
-    ("clinician-delete-account", "/accounts/delete/"),
-    ("security", "/accounts/security/"),
 ]
 # Need the real articles and glossary loaded (`real_content`).
 CONTENT_PAGES = [
@@ -109,79 +58,11 @@ BAD_REQUEST_PATH = "/search/?" + "&".join(f"f{i}=1" for i in range(201))
 BAD_REQUEST_CONSOLE = "the server responded with a status of 400 (Bad Request)"
 
 
-def today_at_home(user):
-    return timeutils.local_today(user.zone)
-
-
-def url_for(live_server, language: str, path: str) -> str:
-    prefix = "" if language == "fr" else f"/{language}"
-    return f"{live_server.url}{prefix}{path}"
-
-
-def ids_of(data) -> dict:
-    """What the page paths' placeholders stand for."""
-    names = ("treatment", "injection", "patient", "link", "checklist", "item", "invitation", "trip")
-    return {
-        **{name: data[name].pk for name in names},
-        "clinician_invitation": data["clinician_invitation"].pk,
-        "token": data["token"],
-    }
-
-
-def open_as(live_server, client, context, page, user, language, path, *, secrets=None):
-    """Sign `user` in (the session holding `secrets`), open `path` and expect it, with a 200."""
-    login_with_session(context, client, live_server, user)
-    if secrets:
-        remember_in_session(client, secrets)
-    target = url_for(live_server, language, path)
-    response = page.goto(target)
-    assert response.status == 200, f"{page.url} answered {response.status}"
-    assert page.url == target, f"{target} redirected to {page.url}"
-
-
-def check_page(page, console_errors, *, language: str, ignore: tuple[str, ...] = ()) -> None:
-    assert page.evaluate("document.documentElement.lang") == language
-    violations = run_axe(page)
-    assert not violations, f"axe violations on {page.url}:\n{format_violations(violations)}"
-    errors = [e for e in console_errors if not any(text in e for text in ignore)]
-    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "path"), ANONYMOUS_PAGES, ids=[p[0] for p in ANONYMOUS_PAGES])
 def test_anonymous_page(live_server, catalogue, page, console_errors, language, name, path):
     response = page.goto(url_for(live_server, language, path))
     assert response.status == 200, f"{page.url} answered {response.status}"
-    check_page(page, console_errors, language=language)
-
-
-SIGNED_IN_PAGES = [("patient", *p) for p in PATIENT_PAGES] + [
-    ("clinician", *p) for p in CLINICIAN_PAGES
-]
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(
-    ("persona", "name", "path"), SIGNED_IN_PAGES, ids=[f"{p[0]}-{p[1]}" for p in SIGNED_IN_PAGES]
-)
-def test_signed_in_page(
-    live_server,
-    client,
-    care_team_data,
-    context,
-    page,
-    console_errors,
-    language,
-    persona,
-    name,
-    path,
-):
-    """Every page of a patient and of her (approved, linked) clinician."""
-    data = care_team_data
-    path = path.format(**ids_of(data))
-    open_as(
-        live_server, client, context, page, data[persona], language, path, secrets=data["secrets"]
-    )
     check_page(page, console_errors, language=language)
 
 

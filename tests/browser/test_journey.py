@@ -16,8 +16,8 @@ from django.utils import formats, translation
 
 from patients import timeutils
 from patients.models import CareLink, Checklist, Injection, Treatment, User
-from tests.browser.conftest import login_through_form, login_with_session
 from tests.factories import TreatmentFactory, UserFactory
+from tests.support.browser import login_through_form, login_with_session
 from therapies import dosing
 from therapies.models import Drug, Regimen
 
@@ -226,12 +226,12 @@ NOT_FOUND_CONSOLE = "the server responded with a status of 404"
 @pytest.fixture
 def open_browser(browser, console_errors):
     """A new browser (context) per person, with or without JavaScript; closed afterwards."""
-    from tests.browser.conftest import _new_context
+    from tests.support.browser import new_context
 
     contexts = []
 
     def open_(*, javascript: bool):
-        context = _new_context(browser, java_script_enabled=javascript)
+        context = new_context(browser, java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
         console_errors.watch(page)

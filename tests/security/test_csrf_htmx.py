@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.patients.test_access_matrix import CASES, PERSONAS, expected, outcome_of, respond
-from tests.support import sign_in
+from tests.support.auth import sign_in
+from tests.support.matrix import CASES, PERSONAS, expected, outcome_of, respond
 
 pytestmark = pytest.mark.django_db
 

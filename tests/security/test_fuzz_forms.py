@@ -7,8 +7,9 @@ characters, 100,000-character strings, absurd numbers (huge, negative, NaN, 1e30
 page (200, the form again with its errors), a redirect, 400, 404, 405, 413 (a body too large) or
 429 (a rate limit): the test client re-raises any exception of a view, so a crash fails here.
 
-One world (the access matrix's) per test; each example runs in a savepoint rolled back after it,
-and Hypothesis runs inside the test so no function-scoped fixture is reused across examples.
+One world (the access matrix's) for the module, in a transaction rolled back at its end; each
+example runs in a savepoint rolled back after it, and Hypothesis runs inside the test so no
+function-scoped fixture is reused across examples.
 """
 
 from urllib.parse import quote
@@ -20,8 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from patients.forms.travel import TripForm
-from tests.patients.test_access_matrix import NO_SUCH_ID, Case, respond
-from tests.support import sign_in
+from tests.support.auth import sign_in
+from tests.support.matrix import NO_SUCH_ID, Case, respond
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +126,73 @@ def form_data(names: list[str], valid: dict | None = None):
 def check(response, where: str) -> None:
     assert response.status_code in ANSWERS, f"{where}: {response.status_code}"
 
+
+# --- Regressions: crashes the fuzzing found -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calendar/%00.ics",  # was a DataError on PostgreSQL: the token is looked up as it came
+        "/calendar/a%00b.ics",
+        "/shared/checklists/%00/",
+        "/en/verify/a%00b/",
+    ],
+)
+def test_a_nul_in_the_path_is_a_bad_request(db, path):
+    response = Client().get(path)
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/en/search/?q=%00", "/en/clinic/?q=a%00b"])
+def test_a_nul_in_a_query_string_is_for_the_page_to_answer(clinician, path):
+    """The search drops it, the clinician's filter says it is not allowed: a page, not a 400."""
+    client = Client()
+    sign_in(client, clinician)
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["\x00", "guselkumab\x00", "A" * 100_000, "🧪"])
+def test_a_strange_medicine_to_preselect_opens_the_empty_form(patient_client, value):
+    """Was a DataError on PostgreSQL: the value went into a query as it came."""
+    response = patient_client.post("/en/treatments/new/", {"preselect": value})
+    assert response.status_code == 200
+    assert 'name="regimen"' in response.content.decode()
+    assert '<option value="" selected>' in response.content.decode()  # nothing preselected
+
+
+@pytest.mark.parametrize("path", ["/en/accounts/login/"])  # (the admin's log-in sends here)
+def test_a_100000_character_address_at_log_in_is_a_wrong_address(patient, path):
+    """Was an OperationalError on SQLite ("LIKE or GLOB pattern too complex")."""
+    response = Client().post(path, {"username": "a" * 100_000, "password": "whatever"})
+    assert response.status_code == 200
+    assert "Please enter" in response.content.decode()  # the form with its error
+
+
+def test_the_longest_address_still_logs_in(db):
+    from patients.models import User
+
+    email = "a" * 64 + "@" + "b" * 180 + ".example"  # 254 characters, the field's length
+    User.objects.create_user(email=email, password="a-long-test-password")
+    response = Client().post(
+        "/en/accounts/login/", {"username": email.upper(), "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302
+
+
+def test_a_long_address_at_log_in_is_counted_not_a_crash(patient):
+    """Was a DataError on PostgreSQL: django-axes stored the 100,000 characters in a column of
+    255. The failure is still counted, under the first 255."""
+    from axes.models import AccessAttempt
+
+    response = Client().post("/en/accounts/login/", {"username": "A" * 100_000, "password": "x"})
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().username == "a" * 255
+
+
+# --- Fuzzing, against the access matrix's world ---------------------------------------------------
+# (Built once for the module and kept until its end: every test from here on uses it.)
 
 # Tried on every field of every form, every time (random draws may miss them).
 FIXED = ["\x00", "a\x00b", "\u202e🧪e\u0301", "9" * 400, "1e308", "NaN", "0000-01-01", "2027-02-31"]
@@ -409,67 +477,3 @@ def test_an_id_too_large_for_the_database_is_a_404(world):
     for too_big in (NO_SUCH_ID, 2**31, 2**63, 10**30):
         assert client.get(f"/treatments/{too_big}/history/").status_code == 404
         assert client.get(f"/trips/{too_big}/letters/certificate/").status_code == 404
-
-
-# --- Regressions: crashes the fuzzing found -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/calendar/%00.ics",  # was a DataError on PostgreSQL: the token is looked up as it came
-        "/calendar/a%00b.ics",
-        "/shared/checklists/%00/",
-        "/en/verify/a%00b/",
-    ],
-)
-def test_a_nul_in_the_path_is_a_bad_request(db, path):
-    response = Client().get(path)
-    assert response.status_code == 400
-    assert "Bad request" in response.content.decode()
-
-
-@pytest.mark.parametrize("path", ["/en/search/?q=%00", "/en/clinic/?q=a%00b"])
-def test_a_nul_in_a_query_string_is_for_the_page_to_answer(clinician, path):
-    """The search drops it, the clinician's filter says it is not allowed: a page, not a 400."""
-    client = Client()
-    sign_in(client, clinician)
-    assert client.get(path).status_code == 200
-
-
-@pytest.mark.parametrize("value", ["\x00", "guselkumab\x00", "A" * 100_000, "🧪"])
-def test_a_strange_medicine_to_preselect_opens_the_empty_form(patient_client, value):
-    """Was a DataError on PostgreSQL: the value went into a query as it came."""
-    response = patient_client.post("/en/treatments/new/", {"preselect": value})
-    assert response.status_code == 200
-    assert 'name="regimen"' in response.content.decode()
-    assert '<option value="" selected>' in response.content.decode()  # nothing preselected
-
-
-@pytest.mark.parametrize("path", ["/en/accounts/login/"])  # (the admin's log-in sends here)
-def test_a_100000_character_address_at_log_in_is_a_wrong_address(patient, path):
-    """Was an OperationalError on SQLite ("LIKE or GLOB pattern too complex")."""
-    response = Client().post(path, {"username": "a" * 100_000, "password": "whatever"})
-    assert response.status_code == 200
-    assert "Please enter" in response.content.decode()  # the form with its error
-
-
-def test_the_longest_address_still_logs_in(db):
-    from patients.models import User
-
-    email = "a" * 64 + "@" + "b" * 180 + ".example"  # 254 characters, the field's length
-    User.objects.create_user(email=email, password="a-long-test-password")
-    response = Client().post(
-        "/en/accounts/login/", {"username": email.upper(), "password": "a-long-test-password"}
-    )
-    assert response.status_code == 302
-
-
-def test_a_long_address_at_log_in_is_counted_not_a_crash(patient):
-    """Was a DataError on PostgreSQL: django-axes stored the 100,000 characters in a column of
-    255. The failure is still counted, under the first 255."""
-    from axes.models import AccessAttempt
-
-    response = Client().post("/en/accounts/login/", {"username": "A" * 100_000, "password": "x"})
-    assert response.status_code == 200
-    assert AccessAttempt.objects.get().username == "a" * 255

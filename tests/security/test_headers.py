@@ -6,8 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.patients.test_access_matrix import CASES, PERSONAS, respond
 from tests.security.production import run_json
+from tests.support.matrix import CASES, PERSONAS
 
 PRODUCTION_REQUESTS = """
 import json
@@ -143,21 +143,21 @@ class InlineFinder(HTMLParser):
 NONCE = re.compile(r"'nonce-([^']+)'")
 
 
-@pytest.mark.django_db
-def test_no_page_needs_an_inline_exception_to_the_csp(world):
-    """Every GET of the matrix that answers a page, for every persona (the admin's pages too)."""
+def test_no_page_needs_an_inline_exception_to_the_csp(walk):
+    """Every GET of the matrix that answers a page, for every persona (the admin's pages too);
+    the answers of the walk of the matrix (tests/support/walk.py)."""
     problems, pages = [], 0
     for case in CASES:
         if case.get is None:
             continue
         for persona in PERSONAS:
-            response = respond(world, case, persona, "GET", htmx=False)
-            if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            response = walk.answer(case, persona, "GET", htmx=False).response
+            if response.status != 200 or "text/html" not in response["Content-Type"]:
                 continue
             pages += 1
             nonce = NONCE.search(response["Content-Security-Policy"])
             finder = InlineFinder(nonce.group(1) if nonce else "")
-            finder.feed(response.content.decode())
+            finder.feed(response.content)
             problems += [f"{case.id} as {persona}: {p}" for p in sorted(set(finder.problems))]
     assert not problems, "\n".join(problems)
     assert pages > 100

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.patients.test_access_matrix import CASES, PERSONAS, SIGNED_IN, respond, url_names
+from tests.support.matrix import CASES, PERSONAS, SIGNED_IN, url_names
 
 pytestmark = pytest.mark.django_db
 
@@ -26,24 +26,25 @@ def no_store(response) -> bool:
     return "no-store" in response.get("Cache-Control", "")
 
 
-def test_every_response_to_someone_signed_in_is_no_store(world):
+def test_every_response_to_someone_signed_in_is_no_store(walk):
     """Every URL of the matrix, GET and POST, as each signed-in persona: whatever the status
-    (200, 302, 404, 405), the answer is no-store; a full page also carries hx-history=false."""
+    (200, 302, 404, 405), the answer is no-store; a full page also carries hx-history=false.
+    (The answers of the walk of the matrix: tests/support/walk.py.)"""
     problems, pages = [], 0
     for case in CASES:
         for method in ("GET", "POST"):
             if (case.get if method == "GET" else case.post) is None:
                 continue
             for persona in SIGNED_IN:
-                response = respond(world, case, persona, method, htmx=False)
-                where = f"{case.id} {method} as {persona} ({response.status_code})"
+                response = walk.answer(case, persona, method, htmx=False).response
+                where = f"{case.id} {method} as {persona} ({response.status})"
                 if not no_store(response):
                     problems.append(f"{where}: Cache-Control {response.get('Cache-Control')!r}")
                 html = response.get("Content-Type", "").startswith("text/html")
                 # (The Django admin does not load htmx: no history for it to keep.)
                 admin = case.url.startswith("admin:")
-                if method == "GET" and response.status_code == 200 and html and not admin:
-                    body = BODY_TAG.search(response.content.decode())
+                if method == "GET" and response.status == 200 and html and not admin:
+                    body = BODY_TAG.search(response.content)
                     pages += 1
                     if body is None or 'hx-history="false"' not in body.group():
                         problems.append(f'{where}: <body> without hx-history="false"')
@@ -56,10 +57,10 @@ def test_every_response_to_someone_signed_in_is_no_store(world):
     [c for c in CASES if c.url in {"shared_checklist", "verify_letter", "calendar_feed"}],
     ids=lambda c: c.id,
 )
-def test_public_links_to_private_data_are_no_store_for_anyone(world, case):
+def test_public_links_to_private_data_are_no_store_for_anyone(walk, case):
     """A share link, a letter's verification page and the calendar feed hold someone's data:
     no cache keeps them, even for a visitor who is not signed in."""
-    response = respond(world, case, "anonymous", "GET", htmx=False)
+    response = walk.answer(case, "anonymous", "GET", htmx=False).response
     assert no_store(response), response.get("Cache-Control")
 
 
@@ -137,7 +138,7 @@ FIELD_NAME = re.compile(r"<(?:input|select|textarea|button)\b[^>]*\bname=\"([^\"
 QUERY_IN_LINK = re.compile(r"(?:href|hx-get|action)=\"[^\"]*\?([^\"]*)\"", re.I)
 
 
-def test_get_forms_and_links_only_put_allowed_parameters_in_a_query_string(world):
+def test_get_forms_and_links_only_put_allowed_parameters_in_a_query_string(walk):
     """Every page of the matrix, for every persona: the fields of its GET forms (they end up in
     the URL) and the query strings of its links and hx-get attributes."""
     found = {}
@@ -145,10 +146,10 @@ def test_get_forms_and_links_only_put_allowed_parameters_in_a_query_string(world
         if case.get is None or case.url.startswith("admin:"):  # the admin's filters: staff only
             continue
         for persona in PERSONAS:
-            response = respond(world, case, persona, "GET", htmx=False)
+            response = walk.answer(case, persona, "GET", htmx=False).response
             if not response.get("Content-Type", "").startswith("text/html"):
                 continue
-            page = response.content.decode()
+            page = response.content
             for form in GET_FORM.findall(page):
                 for name in FIELD_NAME.findall(form):
                     found.setdefault(name, f"a GET form of {case.id}")

@@ -33,8 +33,8 @@ def dose_plan(*args: str) -> list[str]:
 
 
 @pytest.fixture
-def loaded():
-    load_catalogue()
+def loaded(catalogue):
+    """The catalogue as loaded for every test (once per test database)."""
 
 
 def test_all_ten_drugs_of_the_reference_are_in_the_catalogue(loaded):
@@ -150,7 +150,7 @@ def test_a_bad_file_is_refused_before_anything_is_written(loaded, tmp_path, old,
     assert Drug.objects.get(inn="adalimumab").target_en == "TNF-α"
 
 
-def test_load_catalogue_command_reports_what_it_did(db):
+def test_load_catalogue_command_reports_what_it_did(no_catalogue):
     out = StringIO()
     call_command("load_catalogue", stdout=out)
     assert "10 created" in out.getvalue()

@@ -1,0 +1,116 @@
+"""One walk of every URL of the access matrix, for every persona, recorded once per test run.
+
+The access matrix (each persona gets what its row says, and no one else's data), the no-store
+check, the CSP check and the query-string check all read the same answers: each request is sent
+once, here, and what came back (status, outcome, headers, body) is kept for all of them.
+
+What is sent, per row of the matrix (tests/support/matrix.py):
+- each method the row accepts (GET, POST), as every persona, plain and with htmx;
+- each method it does not accept (outside the Django admin), as every persona, plain.
+Each row starts as a test would: an empty cache (no rate-limit counter) and the default
+language. Each request runs in a savepoint rolled back after it (`matrix.respond`), and the
+whole world is rolled back at the end: the walk leaves nothing in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
+
+from tests.support.matrix import CASES, PERSONAS, Case, Outcome, build_world, outcome_of, respond
+
+METHODS = ("GET", "POST")
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one request got: the outcome as the matrix counts it (a status, LOGIN, ADMIN_LOGIN),
+    the response's status, headers and body; or `error`, the text of what the view raised."""
+
+    outcome: Outcome
+    status: int | None
+    headers: dict[str, str]
+    content: str
+    error: str | None = None
+
+    def get(self, header: str, default: str | None = None) -> str | None:
+        return self.headers.get(header.lower(), default)
+
+    def __getitem__(self, header: str) -> str:
+        return self.headers[header.lower()]
+
+    @property
+    def response(self) -> Answer:
+        """For the checks that need a response: fails the test when the view raised."""
+        assert self.error is None, self.error
+        return self
+
+
+class Walk:
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str, str, bool], Answer] = {}
+
+    def answer(self, case: Case, persona: str, method: str, htmx: bool) -> Answer:
+        try:
+            return self.answers[case.id, persona, method, htmx]
+        except KeyError:
+            raise AssertionError(
+                f"the walk sent no {method}{' htmx' if htmx else ''} to {case.id} as {persona}"
+            ) from None
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+
+def requests_of(case: Case):
+    """(method, persona, htmx) of every request the walk sends for `case`."""
+    for method in METHODS:
+        accepted = (case.get if method == "GET" else case.post) is not None
+        if accepted:
+            for persona in PERSONAS:
+                for htmx in (False, True):
+                    yield method, persona, htmx
+        elif not case.url.startswith("admin:"):  # the admin's views take any method
+            for persona in PERSONAS:
+                yield method, persona, False
+
+
+def answer_of(world, case: Case, persona: str, method: str, htmx: bool) -> Answer:
+    try:
+        response = respond(world, case, persona, method, htmx)
+    except Exception as error:  # a 500: reported by the checks, not here
+        text = f"raised {type(error).__name__}: {error}"
+        return Answer(outcome=text, status=None, headers={}, content="", error=text)
+    return Answer(
+        outcome=outcome_of(response, htmx=htmx),
+        status=response.status_code,
+        headers={name.lower(): value for name, value in response.headers.items()},
+        content=response.content.decode(errors="replace"),
+    )
+
+
+def record() -> Walk:
+    """Build the matrix's world, send every request of every row, roll everything back.
+    Needs database access (the `walk` fixture of tests/conftest.py unblocks it)."""
+    ids = [case.id for case in CASES]
+    assert len(set(ids)) == len(ids), "two rows of the matrix share an id"
+    walk = Walk()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHING), transaction.atomic():
+        world = build_world()
+        for case in CASES:
+            cache.clear()
+            translation.activate(settings.LANGUAGE_CODE)
+            for method, persona, htmx in requests_of(case):
+                walk.answers[case.id, persona, method, htmx] = answer_of(
+                    world, case, persona, method, htmx
+                )
+        transaction.set_rollback(True)
+    cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    return walk
