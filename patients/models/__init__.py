@@ -26,6 +26,7 @@ from patients.models.treatments import (
     Treatment,
 )
 from patients.models.users import Role, User
+from patients.models.visits import VisitPreparation
 
 __all__ = [
     "AccessAction",
@@ -58,4 +59,5 @@ __all__ = [
     "StockDelivery",
     "Treatment",
     "User",
+    "VisitPreparation",
 ]

@@ -167,6 +167,7 @@ class AccessAction(models.TextChoices):
     VIEWED_LETTER = "viewed_letter", _("viewed a travel letter")
     APPROVED_LETTER = "approved_letter", _("approved a travel letter")
     REVOKED_LETTER = "revoked_letter", _("revoked a travel letter")
+    MADE_SUMMARY = "made_summary", _("made a visit summary of your treatment")
 
 
 class AccessEvent(models.Model):
