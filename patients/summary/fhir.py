@@ -211,7 +211,7 @@ def build_bundle(*, patient: User, now: datetime) -> Bundle:
 
 
 def bundle_json(bundle: Bundle) -> bytes:
-    return bundle.json().encode()
+    return bundle.model_dump_json().encode()
 
 
 def export_filename(*, patient: User, now: datetime) -> str:
