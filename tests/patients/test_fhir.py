@@ -150,10 +150,22 @@ def test_clinicians_and_strangers_get_no_fhir_file(client, clinician):
     assert client.get(reverse("patients:export_fhir")).status_code == 302
 
 
-def test_a_bundle_that_breaks_the_models_is_refused():
+def test_the_models_refuse_a_resource_missing_what_fhir_requires():
+    """What "validated by the models" covers: structure, types and cardinality (a required
+    element missing, a malformed date). The models do not check codes against their value
+    sets: the builder's codes (status, type) are constants written from the specification."""
+    incomplete = {"resourceType": "MedicationAdministration", "status": "completed"}
     with pytest.raises(ValueError):
-        Bundle.model_validate({"resourceType": "Bundle", "type": "not-a-type"})
+        MedicationAdministration.model_validate(incomplete)
     with pytest.raises(ValueError):
-        MedicationAdministration.model_validate(
-            {"resourceType": "MedicationAdministration", "status": "completed"}
+        Bundle.model_validate(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"fullUrl": "urn:uuid:x", "resource": incomplete}],
+            }
+        )
+    with pytest.raises(ValueError):
+        Bundle.model_validate(
+            {"resourceType": "Bundle", "type": "collection", "timestamp": "last tuesday"}
         )

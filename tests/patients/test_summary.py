@@ -252,7 +252,7 @@ def test_a_linked_specialist_makes_the_summary_and_it_is_recorded(client, histor
     sign_in(client, clinician)
     response = client.get(reverse("patients:clinic_summary", args=[history.patient.pk]))
     assert response.status_code == 200
-    assert "Missed" in response.content.decode() or "Manquée" in response.content.decode()
+    assert "Manquée : non notée" in response.content.decode()
     assert AccessEvent.objects.filter(
         patient=history.patient, actor=clinician, action=AccessAction.MADE_SUMMARY
     ).exists()
@@ -325,8 +325,8 @@ def test_a_registered_section_is_shown_in_the_page_and_the_pdf(client, history, 
     assert "Journal example" in page and "example-body-text" in page
     text = pdf_text(client.get(reverse("patients:visit_summary_pdf"), query).content)
     assert "example-body-text" in text
-    assert squeeze("Retenue : fever") in text or squeeze("Held: fever") in text
-    assert squeeze("0 manquée") in text or squeeze("0 missed") in text
+    assert squeeze("Suspendue : fever") in text  # French, the default language
+    assert squeeze("1 suspendue(s)") in text and squeeze("0 manquée(s)") in text
 
 
 def example_section(*, patient, period, today, treatments):
