@@ -9,6 +9,7 @@ from patients.views import (
     journal,
     privacy,
     reminders,
+    summary,
     travel,
     treatments,
 )
@@ -58,6 +59,18 @@ urlpatterns = [
     path("my-data/", privacy.export, name="export"),
     path("my-data/export.json", privacy.export_json, name="export_json"),
     path("my-data/export.pdf", privacy.export_pdf, name="export_pdf"),
+    # The visit summary and the FHIR export (issue 21)
+    path("my-data/export.fhir.json", summary.export_fhir, name="export_fhir"),
+    path("summary/", summary.summary, name="visit_summary"),
+    path("summary/pdf/", summary.summary_pdf, name="visit_summary_pdf"),
+    path("summary/prepare/", summary.prepare, name="prepare_visit"),
+    path("summary/share/", summary.share, name="share_summary"),
+    path("clinic/patients/<int:pk>/summary/", summary.clinic_summary, name="clinic_summary"),
+    path(
+        "clinic/patients/<int:pk>/summary/pdf/",
+        summary.clinic_summary_pdf,
+        name="clinic_summary_pdf",
+    ),
     # The clinician's side
     path("clinic/", clinic.dashboard, name="clinic"),
     path("clinic/patients/<int:pk>/", clinic.patient, name="clinic_patient"),

@@ -42,6 +42,7 @@ from patients.models.treatments import (
     Treatment,
 )
 from patients.models.users import Role, User
+from patients.models.visits import VisitPreparation
 
 __all__ = [
     "LEAD_DAY_CHOICES",
@@ -82,4 +83,5 @@ __all__ = [
     "StockDelivery",
     "Treatment",
     "User",
+    "VisitPreparation",
 ]

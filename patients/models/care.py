@@ -169,6 +169,7 @@ class AccessAction(models.TextChoices):
     REVOKED_LETTER = "revoked_letter", _("revoked a travel letter")
     VIEWED_JOURNAL = "viewed_journal", _("viewed your journal and scores")
     SAW_JOURNAL_FLAG = "saw_journal_flag", _("saw an alert from your journal in their list")
+    MADE_SUMMARY = "made_summary", _("made a visit summary of your treatment")
 
 
 class AccessEvent(models.Model):

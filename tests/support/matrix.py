@@ -388,6 +388,26 @@ CASES: list[Case] = [
     Case("patients:export", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
     Case("patients:export_json", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
     Case("patients:export_pdf", "their own", get=dict.fromkeys(SIGNED_IN, 200)),
+    # --- The visit summary and the FHIR export.
+    # The patient's own summary, preparation and sharing (no id: each patient her own); the FHIR
+    # file is a patient's (a clinician's own data holds no treatment: 404); a linked specialist
+    # makes the summary of their patient, anyone else gets 404.
+    for_each_patient("patients:visit_summary", get=200),
+    for_each_patient("patients:visit_summary_pdf", get=200),
+    for_each_patient(
+        "patients:prepare_visit", post=302, data=lambda world, _: {"questions": "Holidays?"}
+    ),
+    for_each_patient(
+        "patients:share_summary",
+        post=302,
+        data=lambda world, _: {
+            "start": (world.today - timedelta(weeks=16)).isoformat(),
+            "end": world.today.isoformat(),
+        },
+    ),
+    for_each_patient("patients:export_fhir", get=200),
+    *clinicians("patients:clinic_summary", "patient", "other_patient", get=200),
+    *clinicians("patients:clinic_summary_pdf", "patient", "other_patient", get=200),
     # --- Public: the clinician sign-up and the read-only share link.
     Case(
         "signup_clinician",

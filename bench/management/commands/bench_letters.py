@@ -130,6 +130,7 @@ class Command(BaseCommand):
                 f"| {max(samples) * 1000:.0f} | {statistics.median(samples) / ref:.2f} "
                 f"| {peak / 2**20:.1f} |"
             )
+        lines += visit_summary_lines(repeat)  # issue 21: the visit summary's PDF, same method
         write_section(output, "letters", lines)
         self.stdout.write(
             f"letter PDF: app {app * 1000:.0f} ms, bare WeasyPrint {ref * 1000:.0f} ms, "
@@ -177,3 +178,95 @@ class Command(BaseCommand):
             trip=trip, kind="prescription", clinician=clinician, now=timezone.now()
         )
         return trip
+
+
+# --- The visit summary's PDF (issue 21), next to bare WeasyPrint of the same HTML ---------------
+
+SUMMARY_PATIENT = "bench-summary@bench.example"
+
+
+def visit_summary_lines(repeat: int) -> list[str]:
+    """A year of weekly doses (tocilizumab: 3 late, 2 missed), questions prepared; the summary
+    of the default period (the last 16 weeks) through the PDF view and through bare WeasyPrint
+    of the same HTML, interleaved, as for the letter above."""
+    from patients.summary import document
+    from patients.summary.data import build_summary, default_period
+    from patients.summary.prepare import save_preparation
+    from patients.treatments.injections import record_injection
+
+    patient, _ = User.objects.get_or_create(
+        email=SUMMARY_PATIENT, defaults={"display_name": "Bench Summary"}
+    )
+    patient.treatments.all().delete()
+    today = timeutils.local_today(patient.zone)
+    drug = Drug.objects.get(inn="tocilizumab")
+    first = today - timedelta(weeks=52)
+    treatment = start_treatment(
+        patient=patient, drug=drug, regimen=drug.regimens.get(is_default=True), first_dose_on=first
+    )
+    late, missed = {40, 44, 48}, {42, 46}
+    for number in range(1, 53):
+        if number in missed:
+            continue
+        day = first + timedelta(weeks=number - 1, days=5 if number in late else 0)
+        record_injection(
+            treatment=treatment,
+            dose_number=number,
+            taken_at=timeutils.local_to_utc(day, datetime.min.time().replace(hour=9), patient.zone),
+            site="thigh_left",
+        )
+    save_preparation(
+        patient=patient, last_visit_on=None, condition="Rheumatoid arthritis", questions="?" * 400
+    )
+    client = Client()
+    client.force_login(patient)
+    url = reverse("patients:visit_summary_pdf")
+
+    def through_the_app():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return response.content
+
+    period = default_period(preparation=None, today=today)
+    summary = build_summary(patient=patient, period=period, now=timezone.now())
+    with tempfile.TemporaryDirectory() as folder:
+        saved = Path(folder) / "summary.html"
+        saved.write_text(
+            document.summary_html(summary, language="fr", made_by=patient), encoding="utf-8"
+        )
+
+        def bare():
+            return HTML(filename=str(saved), base_url=letters.BASE_URL).write_pdf(
+                pdf_variant="pdf/ua-1"
+            )
+
+        content = through_the_app()
+        pages, size = len(PdfReader(io.BytesIO(content)).pages), len(content)
+        bare()
+        app_samples, bare_samples = [], []
+        for _ in range(repeat):
+            app_samples += timed(through_the_app, 1)
+            bare_samples += timed(bare, 1)
+        app_peak, bare_peak = peak_bytes(through_the_app), peak_bytes(bare)
+    ref = statistics.median(bare_samples)
+    lines = [
+        "",
+        "### Visit summary PDF",
+        "",
+        f"- summary: the last 16 weeks of a weekly treatment with a year of history (52 doses "
+        f"planned, 3 late, 2 missed), 400 characters of questions; {pages} A4 pages, "
+        f"{size / 1024:.0f} KiB, PDF/UA-1 in both; same method and run as the letter above",
+        "",
+        "| path | median ms | min ms | max ms | ratio | peak Python memory MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, samples, peak in (
+        ("bare WeasyPrint, the summary's HTML from a file (reference)", bare_samples, bare_peak),
+        ("through the app (view, queries, template, fetcher)", app_samples, app_peak),
+    ):
+        lines.append(
+            f"| {name} | {statistics.median(samples) * 1000:.0f} | {min(samples) * 1000:.0f} "
+            f"| {max(samples) * 1000:.0f} | {statistics.median(samples) / ref:.2f} "
+            f"| {peak / 2**20:.1f} |"
+        )
+    return lines

@@ -1,0 +1,95 @@
+"""The visit summary page, for the patient and for her linked specialist, at 375 px in French
+and in English: zero axe violations, no sideways scrolling, no console error."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.browser.test_accessibility import LANGUAGES, check_page, open_as
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture
+def summary_data(care_team_data):
+    """`care_team_data` with a prepared visit: a late dose, questions, a shared period."""
+    from django.utils import timezone
+
+    from patients import timeutils
+    from patients.summary.data import Period
+    from patients.summary.prepare import save_preparation, share_summary
+    from tests.factories import log_dose
+
+    data = care_team_data
+    patient, treatment = data["patient"], data["treatment"]
+    today = timeutils.local_today(patient.zone)
+    # Dose 2 was planned four weeks after dose 1: logged 6 days late.
+    log_dose(treatment, 2, treatment.first_dose_on + timedelta(weeks=4, days=6), note="fatigue")
+    save_preparation(
+        patient=patient,
+        last_visit_on=today - timedelta(weeks=10),
+        condition="psoriasis",
+        questions="Puis-je partir en voyage ?\nEt la vaccination ?",
+    )
+    share_summary(
+        patient=patient, period=Period(today - timedelta(weeks=10), today), now=timezone.now()
+    )
+    return data
+
+
+def overflows(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_patients_summary_page_is_accessible_on_a_phone(
+    live_server, client, summary_data, browser, console_errors, language
+):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        console_errors.watch(page)
+        open_as(live_server, client, context, page, summary_data["patient"], language, "/summary/")
+        assert page.locator("h1").count() == 1
+        assert page.get_by_text("fatigue").count() >= 1
+        check_page(page, console_errors, language=language)
+        assert not overflows(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_specialists_summary_page_is_accessible_on_a_phone(
+    live_server, client, summary_data, browser, console_errors, language
+):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        console_errors.watch(page)
+        path = f"/clinic/patients/{summary_data['patient'].pk}/summary/"
+        open_as(live_server, client, context, page, summary_data["clinician"], language, path)
+        assert page.get_by_text("Et la vaccination ?").count() == 1
+        check_page(page, console_errors, language=language)
+        assert not overflows(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_period_errors_are_accessible(
+    live_server, client, summary_data, browser, console_errors, language
+):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        console_errors.watch(page)
+        path = "/summary/?start=2000-01-01&end=2001-01-01"
+        open_as(live_server, client, context, page, summary_data["patient"], language, path)
+        assert page.locator(".error-summary").count() == 1
+        check_page(page, console_errors, language=language)
+    finally:
+        context.close()
