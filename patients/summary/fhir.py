@@ -92,7 +92,12 @@ def _statement(treatment: Treatment, patient_ref: str, condition: str) -> dict:
         "effectivePeriod": period,
         "dateAsserted": treatment.created_at.isoformat(),
         "informationSource": {"reference": patient_ref},
-        "reasonCode": [{"text": condition}] if condition else None,
+        # The regimen's label indication, then the condition in the patient's words if given.
+        "reasonCode": [
+            {"text": text}
+            for text in (str(treatment.regimen.get_indication_display()), condition)
+            if text
+        ],
         "dosage": [
             {
                 "text": str(treatment.regimen.label),

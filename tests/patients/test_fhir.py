@@ -107,6 +107,7 @@ def test_the_statement_is_the_treatment_with_its_regimen_and_prescriber(client, 
     assert statement["effectivePeriod"] == {"start": "2027-01-04"}
     assert statement["dosage"][0]["text"] == str(world.regimen.label_fr)
     assert "Dr Prescrit" in statement["note"][0]["text"]
+    assert statement["reasonCode"] == [{"text": str(world.regimen.get_indication_display())}]
 
 
 @pytest.mark.now(NOW)

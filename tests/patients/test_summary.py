@@ -188,6 +188,9 @@ def test_the_pdf_says_what_happened_to_each_dose_in_the_readers_language(client,
     assert squeeze("Missed: not logged") in text
     assert squeeze("Redness; itchy for a day") in text
     assert squeeze("plaque psoriasis") in text and squeeze("Can I travel?") in text
+    with translation.override("en"):
+        indication = str(history.regimen.get_indication_display())
+    assert squeeze(f"Indication of this regimen (label): {indication}") in text
     assert len(PdfReader(io.BytesIO(english.content)).pages) <= 2
 
 
