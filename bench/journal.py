@@ -1,4 +1,4 @@
-"""Bench data for the journal (issue 20): two years of monthly scores, a few entries, a share
+"""Bench data for the journal: two years of monthly scores, a few entries, a share
 and an open flag for every patient linked to the bench clinician. `make bench` calls it once;
 it does nothing when the bench database already holds it."""
 

@@ -59,7 +59,7 @@ urlpatterns = [
     path("my-data/", privacy.export, name="export"),
     path("my-data/export.json", privacy.export_json, name="export_json"),
     path("my-data/export.pdf", privacy.export_pdf, name="export_pdf"),
-    # The visit summary and the FHIR export (issue 21)
+    # The visit summary and the FHIR export
     path("my-data/export.fhir.json", summary.export_fhir, name="export_fhir"),
     path("summary/", summary.summary, name="visit_summary"),
     path("summary/pdf/", summary.summary_pdf, name="visit_summary_pdf"),

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from patients.forms.fields import date_input
 from patients.journal.scores import BODY_REGIONS
 from patients.models import HeldReason, SiteReaction
 from patients.models.journal import NOTE_MAX, SHORT_TEXT_MAX
@@ -23,10 +24,6 @@ REGION_LABELS = {
     "legs": _("E. Legs"),
     "hands_feet": _("F. Hands and feet"),
 }
-
-
-def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _yes_no(label) -> forms.TypedChoiceField:

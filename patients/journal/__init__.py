@@ -1,4 +1,4 @@
-"""Between visits (issue 20): the journal tied to the doses, the scores, sharing with each
+"""Between visits: the journal tied to the doses, the scores, sharing with each
 specialist, the specialist's flags, the trend charts and the monthly prompt.
 
 Modules: `entries` and `scores` own the writes (with undo, as injections), `sharing` the

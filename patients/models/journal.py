@@ -1,5 +1,5 @@
 """Between visits: the patient's journal (tied to the doses), symptom scores, what they share
-with each specialist, and the flags a specialist sees (issue 20).
+with each specialist, and the flags a specialist sees.
 
 The scores are in the project's own words and only of the free, generic kind (reference
 peers-and-standards.md, section d): itch over the last 24 hours (0-10), how the skin is overall

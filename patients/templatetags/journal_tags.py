@@ -1,4 +1,4 @@
-"""The journal in the PDF data report (issue 20): `{% journal_of user as journal %}`."""
+"""The journal in the PDF data report : `{% journal_of user as journal %}`."""
 
 from django import template
 

@@ -1,4 +1,4 @@
-"""The journal and scores (issue 20): the patient's pages, the dashboard's quick taps, and the
+"""The journal and scores: the patient's pages, the dashboard's quick taps, and the
 specialist's "mark as seen"; the clinic pages' journal blocks are built here too."""
 
 from __future__ import annotations

@@ -208,11 +208,11 @@ class Command(BaseCommand):
                 "/clinic/",
                 None,
             ),
-            (  # issue 20: the same page, read for its journal flags (all 500 share and flag)
+            (  # the same page, read for its journal flags (all 500 share and flag)
                 f"clinician dashboard with journal flags ({LINKED_PATIENTS} patients, "
                 "2 years of monthly scores each)",
                 clinician_client,
-                "/clinic/",  # the row above, measured again under the name issue 20 asks for
+                "/clinic/",  # the row above, measured again under the journal's name
                 None,
             ),
             (

@@ -130,7 +130,7 @@ class Command(BaseCommand):
                 f"| {max(samples) * 1000:.0f} | {statistics.median(samples) / ref:.2f} "
                 f"| {peak / 2**20:.1f} |"
             )
-        lines += visit_summary_lines(repeat)  # issue 21: the visit summary's PDF, same method
+        lines += visit_summary_lines(repeat)  # the visit summary's PDF, same method
         write_section(output, "letters", lines)
         self.stdout.write(
             f"letter PDF: app {app * 1000:.0f} ms, bare WeasyPrint {ref * 1000:.0f} ms, "
@@ -180,7 +180,7 @@ class Command(BaseCommand):
         return trip
 
 
-# --- The visit summary's PDF (issue 21), next to bare WeasyPrint of the same HTML ---------------
+# --- The visit summary's PDF, next to bare WeasyPrint of the same HTML ---------------
 
 SUMMARY_PATIENT = "bench-summary@bench.example"
 
