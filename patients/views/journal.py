@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.care import linked_patients, record_access
 from patients.forms.journal import (
@@ -67,25 +68,25 @@ SHOWN = 50
 # --- Fetching for this user: another person's row answers 404 ------------------------------------
 
 
-def get_entry_for_user(request, pk: int, *, deleted: bool = False) -> JournalEntry:
+def get_entry_for_user(request: HtmxHttpRequest, pk: int, *, deleted: bool = False) -> JournalEntry:
     entries = JournalEntry.objects.select_related("treatment__drug", "injection", "patient").filter(
         patient=request.user, deleted_at__isnull=not deleted
     )
     return get_object_or_404(entries, pk=pk)
 
 
-def get_scores_for_user(request, pk: int, *, deleted: bool = False) -> ScoreSet:
+def get_scores_for_user(request: HtmxHttpRequest, pk: int, *, deleted: bool = False) -> ScoreSet:
     sets = ScoreSet.objects.select_related("patient").filter(
         patient=request.user, deleted_at__isnull=not deleted
     )
     return get_object_or_404(sets, pk=pk)
 
 
-def _today(request):
+def _today(request: HtmxHttpRequest):
     return timeutils.local_today(request.user.zone)
 
 
-def _pop(request, key, model):
+def _pop(request: HtmxHttpRequest, key, model):
     pk = request.session.pop(key, None)
     if pk is None:
         return None
@@ -97,7 +98,7 @@ def _pop(request, key, model):
 
 @require_GET
 @patient_required
-def journal(request):
+def journal(request: HtmxHttpRequest) -> HttpResponse:
     today = _today(request)
     context = {
         "entries": JournalEntry.objects.live()
@@ -112,7 +113,7 @@ def journal(request):
     return render(request, "patients/journal/journal.html", context)
 
 
-def _after_save(request, entry: JournalEntry | None, notice: str):
+def _after_save(request: HtmxHttpRequest, entry: JournalEntry | None, notice: str):
     """Guidance first when the entry calls for it; the sharing question after a first entry."""
     messages.success(request, notice)
     if entry is not None and guidance_for(entry) is not None:
@@ -122,7 +123,7 @@ def _after_save(request, entry: JournalEntry | None, notice: str):
     return redirect("patients:journal")
 
 
-def _treatment_of(request, injection: Injection | None) -> Treatment | None:
+def _treatment_of(request: HtmxHttpRequest, injection: Injection | None) -> Treatment | None:
     if injection is not None:
         return injection.treatment
     return Treatment.objects.active().filter(patient=request.user).order_by("pk").first()
@@ -130,7 +131,7 @@ def _treatment_of(request, injection: Injection | None) -> Treatment | None:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def new_entry(request):
+def new_entry(request: HtmxHttpRequest) -> HttpResponse:
     """Anytime, or from a logged dose (`?injection=<pk>`: the patient's own, or 404)."""
     injection = None
     asked = request.GET.get("injection", "")
@@ -162,7 +163,7 @@ def new_entry(request):
 
 @require_GET
 @patient_required
-def entry(request, pk: int):
+def entry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for_user(request, pk)
     context = {"entry": entry, "guidance": guidance_for(entry)}
     return render(request, "patients/journal/entry.html", context)
@@ -170,7 +171,7 @@ def entry(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def edit_entry(request, pk: int):
+def edit_entry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for_user(request, pk)
     today = _today(request)
     if request.method == "POST":
@@ -189,7 +190,7 @@ def edit_entry(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def delete_entry_view(request, pk: int):
+def delete_entry_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     entry = get_entry_for_user(request, pk)
     if request.method == "POST":
         delete_entry(entry=entry)
@@ -200,7 +201,7 @@ def delete_entry_view(request, pk: int):
 
 @require_POST
 @patient_required
-def restore_entry_view(request, pk: int):
+def restore_entry_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     restore_entry(entry=get_entry_for_user(request, pk, deleted=True))
     messages.success(request, _("Entry restored."))
     return redirect("patients:journal")
@@ -228,7 +229,7 @@ def _scores_initial(score_set: ScoreSet | None, day) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def new_scores(request):
+def new_scores(request: HtmxHttpRequest) -> HttpResponse:
     """On demand, or from the monthly prompt; a day already scored is completed, not doubled."""
     today = _today(request)
     if request.method == "POST":
@@ -248,7 +249,7 @@ def new_scores(request):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def edit_scores(request, pk: int):
+def edit_scores(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     score_set = get_scores_for_user(request, pk)
     today = _today(request)
     if request.method == "POST":
@@ -275,7 +276,7 @@ def edit_scores(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def delete_scores_view(request, pk: int):
+def delete_scores_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     score_set = get_scores_for_user(request, pk)
     if request.method == "POST":
         delete_scores(score_set=score_set)
@@ -286,7 +287,7 @@ def delete_scores_view(request, pk: int):
 
 @require_POST
 @patient_required
-def restore_scores_view(request, pk: int):
+def restore_scores_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     score_set = get_scores_for_user(request, pk, deleted=True)
     try:
         restore_scores(score_set=score_set)
@@ -304,7 +305,7 @@ def restore_scores_view(request, pk: int):
 
 @require_POST
 @patient_required
-def quick_itch_view(request):
+def quick_itch_view(request: HtmxHttpRequest) -> HttpResponse:
     form = QuickItchForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an itch score from 0 to 10."))
@@ -321,7 +322,7 @@ def quick_itch_view(request):
 
 @require_POST
 @patient_required
-def quick_reaction_view(request):
+def quick_reaction_view(request: HtmxHttpRequest) -> HttpResponse:
     form = QuickReactionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose none, mild or marked."))
@@ -344,7 +345,7 @@ def quick_reaction_view(request):
     return _after_quick(request, entry, notice)
 
 
-def _after_quick(request, entry, notice):
+def _after_quick(request: HtmxHttpRequest, entry, notice):
     messages.success(request, notice)
     if entry is not None and guidance_for(entry) is not None:
         return redirect("patients:journal_entry", entry.pk)
@@ -358,7 +359,7 @@ def _after_quick(request, entry, notice):
 
 @require_http_methods(["GET", "POST"])
 @patient_required
-def sharing(request):
+def sharing(request: HtmxHttpRequest) -> HttpResponse:
     clinicians = linked_clinicians(request.user)
     if request.method == "POST":
         form = ShareForm(request.POST)
@@ -384,7 +385,7 @@ def sharing(request):
 # --- Blocks of other pages (one call each from the dashboard and the clinic views) ---------------
 
 
-def dashboard_journal_context(request, overviews, today) -> dict:
+def dashboard_journal_context(request: HtmxHttpRequest, overviews, today) -> dict:
     """The dashboard's journal block: the itch trend (dose dates from the overviews already
     read), the quick taps, and the sharing question once the patient has a first entry."""
     rows = list(
@@ -413,7 +414,7 @@ def dashboard_journal_context(request, overviews, today) -> dict:
     }
 
 
-def clinic_patient_journal_context(request, patient, overviews) -> dict:
+def clinic_patient_journal_context(request: HtmxHttpRequest, patient, overviews) -> dict:
     """The specialist's page of a patient: the journal and charts if the patient shares them
     with this specialist (the view is then recorded in the patient's access log)."""
     if not is_shared_with(patient=patient, clinician=request.user):
@@ -431,7 +432,7 @@ def clinic_patient_journal_context(request, patient, overviews) -> dict:
     }
 
 
-def clinic_dashboard_flags(request, today) -> dict:
+def clinic_dashboard_flags(request: HtmxHttpRequest, today) -> dict:
     """The flags, and a record in each patient's access log of the journal flags shown (once
     an hour per patient and specialist, as the list of patients does)."""
     now = timezone.now()
@@ -444,7 +445,7 @@ def clinic_dashboard_flags(request, today) -> dict:
 
 @require_POST
 @approved_clinician_required
-def flag_seen(request, pk: int):
+def flag_seen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     flag = get_object_or_404(
         JournalFlag.objects.filter(
             clinician=request.user, patient__in=linked_patients(request.user)

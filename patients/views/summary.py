@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.care import record_access
 from patients.forms.summary import PeriodForm, PreparationForm
@@ -24,7 +25,7 @@ from patients.views.guards import (
 )
 
 
-def _summary(request, patient: User) -> tuple[VisitSummary, PeriodForm]:
+def _summary(request: HtmxHttpRequest, patient: User) -> tuple[VisitSummary, PeriodForm]:
     """The summary of the period asked for in the query string, else of the default period."""
     now = timezone.now()
     today = timeutils.local_today(patient.zone, now)
@@ -39,7 +40,15 @@ def _summary(request, patient: User) -> tuple[VisitSummary, PeriodForm]:
     return build_summary(patient=patient, period=period, now=now), form
 
 
-def _page(request, summary, period_form, *, clinic: bool, preparation_form=None, status=200):
+def _page(
+    request: HtmxHttpRequest,
+    summary,
+    period_form,
+    *,
+    clinic: bool,
+    preparation_form=None,
+    status=200,
+):
     patient = summary.patient
     context = {"s": summary, "made_by": request.user, "period_form": period_form, "clinic": clinic}
     if clinic:
@@ -54,7 +63,7 @@ def _page(request, summary, period_form, *, clinic: bool, preparation_form=None,
     return render(request, "patients/summary/summary.html", context, status=status)
 
 
-def _pdf(request, summary: VisitSummary) -> HttpResponse:
+def _pdf(request: HtmxHttpRequest, summary: VisitSummary) -> HttpResponse:
     language = translation.get_language() or "fr"
     pdf = document.summary_pdf(summary, language=language, made_by=request.user)
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -65,20 +74,20 @@ def _pdf(request, summary: VisitSummary) -> HttpResponse:
 @never_cache
 @require_GET
 @patient_required
-def summary(request):
+def summary(request: HtmxHttpRequest) -> HttpResponse:
     return _page(request, *_summary(request, request.user), clinic=False)
 
 
 @never_cache
 @require_GET
 @patient_required
-def summary_pdf(request):
+def summary_pdf(request: HtmxHttpRequest) -> HttpResponse:
     return _pdf(request, _summary(request, request.user)[0])
 
 
 @require_POST
 @patient_required
-def prepare(request):
+def prepare(request: HtmxHttpRequest) -> HttpResponse:
     preparation = VisitPreparation.objects.filter(patient=request.user).first()
     today = timeutils.local_today(request.user.zone)
     form = PreparationForm(request.POST, instance=preparation, today=today)
@@ -92,7 +101,7 @@ def prepare(request):
 
 @require_POST
 @patient_required
-def share(request):
+def share(request: HtmxHttpRequest) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     form = PeriodForm(request.POST, today=today)
     if not form.is_valid():
@@ -104,7 +113,7 @@ def share(request):
     return redirect(reverse("patients:visit_summary") + query)
 
 
-def _patient_summary(request, pk: int) -> tuple[VisitSummary, PeriodForm]:
+def _patient_summary(request: HtmxHttpRequest, pk: int) -> tuple[VisitSummary, PeriodForm]:
     patient = get_patient_for_clinician(request, pk)
     result = _summary(request, patient)
     record_access(
@@ -116,21 +125,21 @@ def _patient_summary(request, pk: int) -> tuple[VisitSummary, PeriodForm]:
 @never_cache
 @require_GET
 @approved_clinician_required
-def clinic_summary(request, pk: int):
+def clinic_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _page(request, *_patient_summary(request, pk), clinic=True)
 
 
 @never_cache
 @require_GET
 @approved_clinician_required
-def clinic_summary_pdf(request, pk: int):
+def clinic_summary_pdf(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _pdf(request, _patient_summary(request, pk)[0])
 
 
 @never_cache
 @require_GET
 @patient_required
-def export_fhir(request):
+def export_fhir(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     bundle = fhir.build_bundle(patient=request.user, now=now)
     response = HttpResponse(fhir.bundle_json(bundle), content_type=fhir.CONTENT_TYPE)
