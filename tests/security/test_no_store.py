@@ -112,6 +112,8 @@ ALLOWED_QUERY_PARAMETERS = {
     "own patients by name; no log line holds a query string (config/logs.py, no gunicorn "
     "access log) and the pages are no-store",
     "show": "a clinician's filter: overdue, due soon, open checklists",
+    "injection": "the id of one of the patient's own logged doses, to tie a journal entry to it "
+    "(an opaque number, answered 404 for anyone else's), not a drug, date or site",
 }
 # Moved out of URLs (the values are health data): the trip form POSTs the chosen country to get
 # its time zones (was ?destination=JP); the therapy page POSTs the medicine to preselect (was
