@@ -7,6 +7,7 @@ from patients.views import (
     dashboard,
     injections,
     journal,
+    journal_blocks,
     privacy,
     reminders,
     summary,
@@ -130,5 +131,5 @@ urlpatterns = [
     path("journal/quick/itch/", journal.quick_itch_view, name="journal_quick_itch"),
     path("journal/quick/reaction/", journal.quick_reaction_view, name="journal_quick_reaction"),
     path("journal/sharing/", journal.sharing, name="journal_sharing"),
-    path("clinic/flags/<int:pk>/seen/", journal.flag_seen, name="clinic_flag_seen"),
+    path("clinic/flags/<int:pk>/seen/", journal_blocks.flag_seen, name="clinic_flag_seen"),
 ]

@@ -59,7 +59,7 @@ from patients.views.guards import (
     get_item_for_clinician,
     get_patient_for_clinician,
 )
-from patients.views.journal import clinic_dashboard_flags, clinic_patient_journal_context
+from patients.views.journal_blocks import clinic_dashboard_flags, clinic_patient_journal_context
 
 PATIENTS_PAGE_SIZE = 50
 

@@ -10,7 +10,7 @@ from patients.models import ChecklistItem, Trip
 from patients.treatments.reads import overview, treatments_with_care_data
 from patients.views.guards import patient_required
 from patients.views.injections import pop_undo
-from patients.views.journal import dashboard_journal_context
+from patients.views.journal_blocks import dashboard_journal_context
 
 
 @require_GET

@@ -4,7 +4,6 @@ specialist's "mark as seen"; the clinic pages' journal blocks are built here too
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.care import linked_patients, record_access
 from patients.forms.journal import (
     EntryForm,
     QuickItchForm,
@@ -30,12 +28,6 @@ from patients.journal.entries import (
     restore_entry,
     update_entry,
 )
-from patients.journal.flags import (
-    mark_seen,
-    open_flags,
-    raise_overdue_flags,
-    record_flags_seen,
-)
 from patients.journal.guidance import guidance_for
 from patients.journal.scores import (
     BODY_REGIONS,
@@ -46,23 +38,18 @@ from patients.journal.scores import (
     restore_scores,
     update_scores,
 )
-from patients.journal.sharing import is_shared_with, linked_clinicians, set_sharing
+from patients.journal.sharing import linked_clinicians, set_sharing
 from patients.models import (
-    AccessAction,
-    CareLink,
-    FlagReason,
     Injection,
     JournalEntry,
-    JournalFlag,
-    JournalShare,
     ScoreSet,
     SiteReaction,
     Treatment,
 )
-from patients.views.guards import approved_clinician_required, patient_required
+from patients.views.guards import patient_required
 
 UNDO_ENTRY, UNDO_SCORES = "undo_journal_entry", "undo_score_set"
-SHOWN = 50
+SHOWN = 50  # the newest entries and score sets on the journal page
 
 
 # --- Fetching for this user: another person's row answers 404 ------------------------------------
@@ -380,78 +367,3 @@ def sharing(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("patients:journal_sharing")
         messages.error(request, _("Choose whether to share or not."))
     return render(request, "patients/journal/sharing.html", {"clinicians": clinicians})
-
-
-# --- Blocks of other pages (one call each from the dashboard and the clinic views) ---------------
-
-
-def dashboard_journal_context(request: HtmxHttpRequest, overviews, today) -> dict:
-    """The dashboard's journal block: the itch trend (dose dates from the overviews already
-    read), the quick taps, and the sharing question once the patient has a first entry."""
-    rows = list(
-        ScoreSet.objects.live()
-        .filter(patient=request.user, recorded_on__gte=today - charts.PERIOD)
-        .values("recorded_on", "itch", "skin_overall", "skin_palms", "joint_pain_score")
-    )
-    doses = [d.taken_on for ov in overviews for d in getattr(ov.treatment, "live_injections", [])]
-    has_entries = bool(rows) or JournalEntry.objects.live().filter(patient=request.user).exists()
-    unanswered = []
-    if has_entries:
-        answered = JournalShare.objects.filter(
-            patient=request.user, clinician=OuterRef("clinician")
-        )
-        unanswered = list(
-            CareLink.objects.active()
-            .filter(patient=request.user)
-            .exclude(Exists(answered))
-            .select_related("clinician")
-        )
-    return {
-        "journal_charts": charts.trend_charts(rows=rows, dose_dates=doses, today=today)[:1],
-        "itch_values": range(11),
-        "reactions": SiteReaction.choices,
-        "unanswered_links": unanswered,
-    }
-
-
-def clinic_patient_journal_context(request: HtmxHttpRequest, patient, overviews) -> dict:
-    """The specialist's page of a patient: the journal and charts if the patient shares them
-    with this specialist (the view is then recorded in the patient's access log)."""
-    if not is_shared_with(patient=patient, clinician=request.user):
-        return {"journal_shared": False}
-    today = timeutils.local_today(patient.zone)
-    record_access(
-        patient=patient, actor=request.user, action=AccessAction.VIEWED_JOURNAL, now=timezone.now()
-    )
-    return {
-        "journal_shared": True,
-        "journal_charts": charts.trend_data(patient, today=today),
-        "journal_entries": JournalEntry.objects.live()
-        .filter(patient=patient)
-        .select_related("treatment__drug")[:SHOWN],
-    }
-
-
-def clinic_dashboard_flags(request: HtmxHttpRequest, today) -> dict:
-    """The flags, and a record in each patient's access log of the journal flags shown (once
-    an hour per patient and specialist, as the list of patients does)."""
-    now = timezone.now()
-    raise_overdue_flags(clinician=request.user, today=today, now=now)
-    flags = list(open_flags(request.user))
-    journal_ids = [f.patient_id for f in flags if f.reason != FlagReason.OVERDUE]
-    record_flags_seen(patient_ids=journal_ids, actor=request.user, now=now)
-    return {"flags": flags}
-
-
-@require_POST
-@approved_clinician_required
-def flag_seen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    flag = get_object_or_404(
-        JournalFlag.objects.filter(
-            clinician=request.user, patient__in=linked_patients(request.user)
-        ),
-        pk=pk,
-    )
-    mark_seen(flag=flag, now=timezone.now())
-    messages.success(request, _("Marked as seen."))
-    return redirect(f"{reverse('patients:clinic')}#flags")
