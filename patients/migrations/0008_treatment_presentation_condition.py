@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='treatment',
             name='presentation_key',
-            field=models.CharField(blank=True, max_length=40, verbose_name='device'),
+            field=models.CharField(blank=True, max_length=40, verbose_name='device used'),
         ),
         migrations.RunPython(default_to_the_single_presentation, migrations.RunPython.noop),
     ]

@@ -32,7 +32,7 @@ class Treatment(models.Model):
     prescriber_name = models.CharField(_("prescriber's name"), max_length=120, blank=True)
     # The device the patient uses (a key of Drug.presentations, e.g. "pen-40mg"): the devices of
     # each dose follow its strength. Empty until the patient says (the catalogue's usual count).
-    presentation_key = models.CharField(_("device"), max_length=40, blank=True)
+    presentation_key = models.CharField(_("device used"), max_length=40, blank=True)
     # The condition the patient is treated for, as they said when starting; empty for treatments
     # started before it was asked (the regimen's own indication is then shown).
     condition = models.CharField(
