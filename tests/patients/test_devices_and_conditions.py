@@ -17,6 +17,7 @@ from content.loading import load_content
 from patients.emails import send_templated_email
 from patients.models import CareLink, Channel, Kind, Reminder, Treatment
 from patients.reminders.delivery import email_context
+from patients.reminders.registry import KINDS
 from patients.travel.letters import letter_content
 from patients.travel.plan import trip_plan
 from patients.travel.trips import plan_trip
@@ -395,3 +396,31 @@ def test_the_dashboard_and_the_overdue_email_say_where_the_missed_dose_rule_come
     (message,) = mail.outbox
     assert advice in message.body and source in message.body
     assert advice in unescape(message.alternatives[0][0])
+
+
+def test_the_dose_reminders_count_the_devices_of_the_patients_device(patient):
+    treatment = start(patient, "secukinumab", "pen-150mg")
+    reminder = Reminder(
+        patient=patient, kind=Kind.UPCOMING_DOSE, treatment=treatment, dose_number=1
+    )
+    assert KINDS[Kind.UPCOMING_DOSE].context(reminder)["devices"] == 2
+
+
+def test_the_letters_give_the_specialists_plan_when_the_catalogue_has_none(patient):
+    treatment = start(patient, "tocilizumab", "pen-162mg", condition="crohns_disease")
+    assert treatment.plan_is_for_another_condition
+    trip = plan_trip(
+        patient=patient,
+        now=BEFORE,
+        departs_on=date(2027, 1, 2),
+        returns_on=date(2027, 1, 12),
+        destination="JP",
+        destination_time_zone="Asia/Tokyo",
+        traveller_name="Camille Martin",
+        means="plane",
+    )
+    content = letter_content(
+        trip, "prescription", issued_on=date(2026, 12, 1), plan=trip_plan(trip)
+    )
+    [printed] = content["medicines"]
+    assert printed["schedule"] == "as prescribed by the treating specialist"
