@@ -1,5 +1,6 @@
 """Treatments: starting one, logging a dose, stock, a clinician moving a dose."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django import forms
@@ -17,7 +18,7 @@ from patients.models import (
 )
 from patients.treatments.reads import SiteUse
 from therapies import dosing
-from therapies.models import Drug, Indication, Regimen
+from therapies.models import Drug, Indication, Presentation, Regimen
 
 
 def condition_choices() -> list[tuple[str, str]]:
@@ -37,6 +38,25 @@ class RegimenChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Regimen) -> str:
         note = f" ({obj.weight_note})" if obj.weight_note else ""
         return f"{obj.label}{note}"
+
+
+def _without_devices(spec: dosing.RegimenSpec) -> dosing.RegimenSpec:
+    return replace(spec, loading=tuple(replace(d, devices=1) for d in spec.loading), devices=1)
+
+
+def device_twin(regimen: Regimen, presentation: Presentation) -> Regimen | None:
+    """Where the catalogue writes one regimen per device (Cosentyx 300 mg: one 300 mg pen, or
+    two 150 mg pens), the regimen of the same schedule written for `presentation`, when the
+    patient chose the other one (its label would name the wrong device)."""
+    spec = regimen.spec()
+    if regimen.spec(presentation=presentation) == spec:
+        return None
+    for other in regimen.drug.regimens.filter(indication=regimen.indication).exclude(pk=regimen.pk):
+        same = _without_devices(other.spec()) == _without_devices(spec)
+        written_for_it = other.spec(presentation=presentation) == other.spec()
+        if same and written_for_it and other.weight_note == regimen.weight_note:
+            return other
+    return None
 
 
 class StartTreatmentForm(forms.Form):
@@ -134,6 +154,13 @@ class StartTreatmentForm(forms.Form):
             )
         else:
             cleaned["presentation_key"] = key
+            twin = device_twin(regimen, drug.presentation(key))
+            if twin is not None:
+                self.add_error(
+                    "regimen",
+                    _("With this device, choose the regimen written for it: %(label)s")
+                    % {"label": twin.label},
+                )
 
     def _clean_condition(self, regimen: Regimen, condition: str, cleaned: dict) -> None:
         """A regimen for another condition: point to the drug's plan for this condition, or,

@@ -424,3 +424,25 @@ def test_the_letters_give_the_specialists_plan_when_the_catalogue_has_none(patie
     )
     [printed] = content["medicines"]
     assert printed["schedule"] == "as prescribed by the treating specialist"
+
+
+def test_where_a_regimen_is_written_per_device_the_one_for_the_patients_device_is_asked(
+    patient_client,
+):
+    """Cosentyx 300 mg is written twice (one 300 mg pen, or two 150 mg pens): a 150 mg pen
+    with the 300 mg-pen regimen is sent to the other, whose label names the right device."""
+    one_pen = Regimen.objects.get(drug__inn="secukinumab", name="standard-1x300mg")
+    two_pens = Regimen.objects.get(drug__inn="secukinumab", name="standard-2x150mg")
+    data = {
+        "regimen": one_pen.pk,
+        "condition": "plaque_psoriasis_adult",
+        "presentation": "secukinumab:pen-150mg",
+        "first_dose_on": "2027-01-04",
+    }
+    page = page_text(patient_client.post(url_in("en", "patients:start_treatment"), data))
+    assert f"With this device, choose the regimen written for it: {two_pens.label_en}" in page
+    assert not Treatment.objects.exists()
+    response = patient_client.post(
+        url_in("en", "patients:start_treatment"), {**data, "regimen": two_pens.pk}
+    )
+    assert response.status_code == 302
