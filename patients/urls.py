@@ -23,6 +23,7 @@ urlpatterns = [
     path("treatments/<int:pk>/history/", treatments.history, name="history"),
     path("treatments/<int:pk>/stock/", treatments.add_stock, name="add_stock"),
     path("treatments/<int:pk>/stop/", treatments.stop, name="stop_treatment"),
+    path("treatments/<int:pk>/device/", treatments.set_device, name="treatment_device"),
     path("treatments/<int:pk>/injections/new/", injections.log, name="log_injection"),
     path("injections/<int:pk>/edit/", injections.edit, name="edit_injection"),
     path("injections/<int:pk>/delete/", injections.delete, name="delete_injection"),

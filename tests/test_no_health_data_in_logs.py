@@ -169,7 +169,13 @@ def test_a_whole_journey_logs_no_health_data_and_sends_only_ids(
         patient = User.objects.get(email="louise@example.com")
         regimen = Regimen.objects.get(drug__inn="ixekizumab", is_default=True)
         response = patient_client.post(
-            "/treatments/new/", {"regimen": regimen.pk, "first_dose_on": "2027-01-04"}
+            "/treatments/new/",
+            {
+                "regimen": regimen.pk,
+                "condition": "plaque_psoriasis_adult",
+                "presentation": "ixekizumab:pen-80mg",
+                "first_dose_on": "2027-01-04",
+            },
         )
         assert response.status_code == 302
         treatment = Treatment.objects.get(patient=patient)

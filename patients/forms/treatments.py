@@ -1,5 +1,6 @@
 """Treatments: starting one, logging a dose, stock, a clinician moving a dose."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django import forms
@@ -17,13 +18,45 @@ from patients.models import (
 )
 from patients.treatments.reads import SiteUse
 from therapies import dosing
-from therapies.models import Regimen
+from therapies.models import Drug, Indication, Presentation, Regimen
+
+
+def condition_choices() -> list[tuple[str, str]]:
+    """The conditions a patient may say they are treated for ("other" in the patient's words)."""
+    return [
+        (value, _("another condition") if value == Indication.OTHER else label)
+        for value, label in Indication.choices
+    ]
+
+
+def presentation_choices(regimen: Regimen) -> list[tuple[str, str]]:
+    """The devices that give every dose of `regimen` (key, "pre-filled pen 40 mg")."""
+    return [(p.key, str(p)) for p in regimen.presentations()]
 
 
 class RegimenChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Regimen) -> str:
         note = f" ({obj.weight_note})" if obj.weight_note else ""
         return f"{obj.label}{note}"
+
+
+def _without_devices(spec: dosing.RegimenSpec) -> dosing.RegimenSpec:
+    return replace(spec, loading=tuple(replace(d, devices=1) for d in spec.loading), devices=1)
+
+
+def device_twin(regimen: Regimen, presentation: Presentation) -> Regimen | None:
+    """Where the catalogue writes one regimen per device (Cosentyx 300 mg: one 300 mg pen, or
+    two 150 mg pens), the regimen of the same schedule written for `presentation`, when the
+    patient chose the other one (its label would name the wrong device)."""
+    spec = regimen.spec()
+    if regimen.spec(presentation=presentation) == spec:
+        return None
+    for other in regimen.drug.regimens.filter(indication=regimen.indication).exclude(pk=regimen.pk):
+        same = _without_devices(other.spec()) == _without_devices(spec)
+        written_for_it = other.spec(presentation=presentation) == other.spec()
+        if same and written_for_it and other.weight_note == regimen.weight_note:
+            return other
+    return None
 
 
 class StartTreatmentForm(forms.Form):
@@ -37,6 +70,25 @@ class StartTreatmentForm(forms.Form):
         widget=date_input(),
         help_text=_("Week 0 of the regimen. It may be in the past or planned."),
     )
+    condition = forms.ChoiceField(
+        label=_("Condition this treatment is for"),
+        help_text=_("Each regimen is for the condition its label names."),
+    )
+    presentation = forms.ChoiceField(
+        label=_("Device you use"),
+        required=False,
+        help_text=_(
+            "Pen or syringe, and its strength, as on the box. It sets how many devices each dose "
+            "takes. Leave empty only if the medicine comes in one device."
+        ),
+    )
+    specialist_plan = forms.BooleanField(
+        label=_(
+            "My specialist gave me a plan for my condition: start with these dates, my "
+            "specialist will set the right ones."
+        ),
+        required=False,
+    )
     prescriber_name = forms.CharField(
         label=_("Prescriber's name (optional)"), max_length=120, required=False
     )
@@ -44,6 +96,14 @@ class StartTreatmentForm(forms.Form):
     def __init__(self, *args, patient: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
+        self.uncovered: tuple[Drug, str] | None = None
+        self.fields["condition"].choices = [("", "---------"), *condition_choices()]
+        # Presentation keys repeat across drugs ("pen-80mg"): the value names the drug too.
+        devices: dict[str, list[tuple[str, str]]] = {}
+        for drug in Drug.objects.order_by("inn"):
+            group = f"{drug.inn} ({drug.brands})"
+            devices[group] = [(f"{drug.inn}:{p.key}", str(p)) for p in drug.presentations]
+        self.fields["presentation"].choices = [("", "---------"), *devices.items()]
         # Group the regimens under their medicine so that a select without JavaScript is enough.
         groups: dict[str, list[tuple[int, str]]] = {}
         field = self.fields["regimen"]
@@ -55,18 +115,89 @@ class StartTreatmentForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         regimen = cleaned.get("regimen")
-        if (
-            regimen
-            and Treatment.objects.active()
-            .filter(patient=self.patient, drug=regimen.drug_id)
-            .exists()
-        ):
+        if regimen is None:
+            return cleaned
+        if Treatment.objects.active().filter(patient=self.patient, drug=regimen.drug_id).exists():
             self.add_error(
                 "regimen",
                 _("You already follow a treatment with %(inn)s. Stop it first to start again.")
                 % {"inn": regimen.drug.inn},
             )
+        self._clean_presentation(regimen, cleaned)
+        condition = cleaned.get("condition")
+        if condition and condition != regimen.indication:
+            self._clean_condition(regimen, condition, cleaned)
         return cleaned
+
+    def _clean_presentation(self, regimen: Regimen, cleaned: dict) -> None:
+        drug, value = regimen.drug, cleaned.get("presentation") or ""
+        cleaned["presentation_key"] = ""
+        if not value:
+            if len(drug.presentation_rows) > 1:
+                self.add_error(
+                    "presentation",
+                    _("%(inn)s comes in several devices: choose the one you use.")
+                    % {"inn": drug.inn},
+                )
+            return
+        inn, _sep, key = value.partition(":")
+        if inn != drug.inn:
+            self.add_error(
+                "presentation",
+                _("This device is not one of %(inn)s's: choose one listed under %(inn)s.")
+                % {"inn": drug.inn},
+            )
+        elif key not in dict(presentation_choices(regimen)):
+            self.add_error(
+                "presentation",
+                _("This device cannot give every dose of this regimen in whole devices."),
+            )
+        else:
+            cleaned["presentation_key"] = key
+            twin = device_twin(regimen, drug.presentation(key))
+            if twin is not None:
+                self.add_error(
+                    "regimen",
+                    _("With this device, choose the regimen written for it: %(label)s")
+                    % {"label": twin.label},
+                )
+
+    def _clean_condition(self, regimen: Regimen, condition: str, cleaned: dict) -> None:
+        """A regimen for another condition: point to the drug's plan for this condition, or,
+        when the catalogue holds none, start only if the patient says the specialist's plan
+        applies (the specialist then sets the dates: they can move each planned dose)."""
+        wanted = Indication(condition).label
+        if regimen.drug.regimens.filter(indication=condition).exists():
+            self.add_error(
+                "regimen",
+                _("This regimen is for %(for)s. Choose the %(inn)s regimen for %(condition)s.")
+                % {
+                    "for": regimen.get_indication_display(),
+                    "inn": regimen.drug.inn,
+                    "condition": wanted,
+                },
+            )
+        elif not cleaned.get("specialist_plan"):
+            self.uncovered = (regimen.drug, str(wanted))
+            self.add_error(
+                "specialist_plan",
+                _(
+                    "We hold no %(inn)s plan for %(condition)s: the regimens here are for other "
+                    "conditions. Tick this box to start with your specialist's plan; they can "
+                    "then set your dates."
+                )
+                % {"inn": regimen.drug.inn, "condition": wanted},
+            )
+
+
+class PresentationForm(forms.Form):
+    """Which device a patient uses, for a treatment started before it was asked."""
+
+    presentation = forms.ChoiceField(label=_("Device you use"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, treatment: Treatment, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["presentation"].choices = presentation_choices(treatment.regimen)
 
 
 class InjectionForm(forms.Form):

@@ -3,7 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from therapies.models import Drug, Regimen
+from therapies import dosing
+from therapies.models import Drug, Indication, Presentation, Regimen
 
 
 class TreatmentQuerySet(models.QuerySet):
@@ -29,6 +30,14 @@ class Treatment(models.Model):
     regimen = models.ForeignKey(Regimen, on_delete=models.PROTECT, related_name="+", db_index=False)
     first_dose_on = models.DateField(_("date of the first injection"))
     prescriber_name = models.CharField(_("prescriber's name"), max_length=120, blank=True)
+    # The device the patient uses (a key of Drug.presentations, e.g. "pen-40mg"): the devices of
+    # each dose follow its strength. Empty until the patient says (the catalogue's usual count).
+    presentation_key = models.CharField(_("device used"), max_length=40, blank=True)
+    # The condition the patient is treated for, as they said when starting; empty for treatments
+    # started before it was asked (the regimen's own indication is then shown).
+    condition = models.CharField(
+        _("condition treated"), max_length=30, choices=Indication.choices, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     stopped_on = models.DateField(null=True, blank=True)
     # Kept by patients.reminders.plan_reminders whenever the plan, the log or the settings
@@ -61,6 +70,43 @@ class Treatment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.drug.inn} since {self.first_dose_on}"
+
+    @property
+    def presentation(self) -> Presentation | None:
+        """The device the patient uses, if they said and the catalogue still lists it."""
+        if not self.presentation_key:
+            return None
+        try:
+            return self.drug.presentation(self.presentation_key)
+        except KeyError:
+            return None
+
+    @property
+    def needs_presentation(self) -> bool:
+        """The patient has not said which device they use and the drug has several."""
+        return self.presentation is None and len(self.drug.presentation_rows) > 1
+
+    def dose_spec(self) -> dosing.RegimenSpec:
+        """The regimen's plan, the devices of each dose following the patient's device (an 80 mg
+        dose is two 40 mg pens); the catalogue's usual counts until the device is known."""
+        presentation = self.presentation
+        if presentation is not None:
+            try:
+                return self.regimen.spec(presentation=presentation)
+            except ValueError:  # a device that cannot give this plan's doses
+                pass
+        return self.regimen.spec()
+
+    @property
+    def treated_condition(self) -> str:
+        """The condition's name: the one the patient gave, else the regimen's indication."""
+        return Indication(self.condition or self.regimen.indication).label
+
+    @property
+    def plan_is_for_another_condition(self) -> bool:
+        """The catalogue holds no plan for the patient's condition: the dates shown are those of
+        the regimen they chose, and the specialist's plan applies (they can move each dose)."""
+        return bool(self.condition) and self.condition != self.regimen.indication
 
 
 class DoseOverride(models.Model):

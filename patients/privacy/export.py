@@ -194,6 +194,8 @@ def _treatment(treatment: Treatment, zone: zoneinfo.ZoneInfo) -> dict:
         "id": treatment.pk,
         "drug": {"inn": treatment.drug.inn, "brand_names": treatment.drug.brand_names},
         "regimen": {"name": treatment.regimen.name, "label": treatment.regimen.label_en},
+        "condition": treatment.condition,
+        "device": treatment.presentation_key,
         "first_dose_on": day(treatment.first_dose_on),
         "prescriber_name": treatment.prescriber_name,
         "created_at": utc(treatment.created_at),

@@ -81,17 +81,27 @@ def letter_content(
     with translation.override("en"):
         medicines = []
         for medicine in plan.medicines:
-            drug, spec = medicine.treatment.drug, medicine.treatment.regimen.spec()
-            per_device = spec.dose_mg // spec.devices if spec.dose_mg % spec.devices == 0 else None
+            drug, spec = medicine.treatment.drug, medicine.treatment.dose_spec()
+            presentation = medicine.treatment.presentation
+            if presentation is not None:  # the device the patient carries
+                per_device, device_kinds = presentation.strength_mg, [presentation.kind]
+            else:
+                whole = spec.dose_mg % spec.devices == 0
+                per_device = spec.dose_mg // spec.devices if whole else None
+                device_kinds = drug.device_kinds
             medicines.append(
                 {
                     "inn": drug.inn,
                     "brands": ", ".join(drug.brand_names),
                     "strength": f"{per_device} mg per device" if per_device else "",
                     "dose": f"{spec.dose_mg} mg",
-                    "schedule": medicine.treatment.regimen.label_en,
+                    "schedule": (
+                        "as prescribed by the treating specialist"
+                        if medicine.treatment.plan_is_for_another_condition
+                        else medicine.treatment.regimen.label_en
+                    ),
                     "route": "subcutaneous injection",
-                    "device": " or ".join(DEVICE_NAMES[k] for k in drug.device_kinds),
+                    "device": " or ".join(DEVICE_NAMES[k] for k in device_kinds),
                     "devices_carried": medicine.devices_to_carry,
                     "spare_devices": medicine.spare_devices,
                     "doses": [

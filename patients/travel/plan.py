@@ -96,7 +96,7 @@ def medicine_plan(
     planned = doses_until(treatment, until=trip.returns_on, taken=taken)
     untaken = [d for d in planned if d.number not in taken and d.date <= trip.returns_on]
     during = [d for d in untaken if d.date >= trip.departs_on]
-    spec = treatment.regimen.spec()
+    spec = treatment.dose_spec()
     spare = trip.spare_doses * spec.devices
     return MedicinePlan(
         treatment=treatment,

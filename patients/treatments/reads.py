@@ -114,7 +114,7 @@ def live_injections_of(treatment: Treatment) -> list[Injection]:
 
 def planned_dose(treatment: Treatment, number: int) -> dosing.PlannedDose:
     doses = dosing.planned_doses(
-        treatment.regimen.spec(), treatment.first_dose_on, overrides=overrides_of(treatment)
+        treatment.dose_spec(), treatment.first_dose_on, overrides=overrides_of(treatment)
     )
     for dose in doses:
         if dose.number == number:
@@ -127,7 +127,7 @@ def doses_until(
 ) -> list[dosing.PlannedDose]:
     """The treatment's planned doses up to `until`, and at least one past the last logged."""
     return dosing.doses_through(
-        treatment.regimen.spec(),
+        treatment.dose_spec(),
         treatment.first_dose_on,
         until=until,
         at_least=max(taken, default=0) + 1,

@@ -129,7 +129,7 @@ def _treatment_active(reminder: Reminder, today: date) -> bool:
 
 
 def _dose_context(reminder: Reminder) -> dict:
-    spec = reminder.treatment.regimen.spec()
+    spec = reminder.treatment.dose_spec()
     return {
         "drug": reminder.treatment.drug,
         "devices": dosing.devices_of_dose(spec, reminder.dose_number),

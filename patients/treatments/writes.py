@@ -25,9 +25,17 @@ def start_treatment(
     regimen: Regimen,
     first_dose_on: date,
     prescriber_name: str = "",
+    presentation_key: str = "",
+    condition: str = "",
 ) -> Treatment:
+    """`presentation_key` is the device the patient uses (defaults to the drug's only one);
+    `condition` the one they are treated for (the regimen's indication when not said)."""
     if regimen.drug_id != drug.pk:
         raise TreatmentError("The regimen does not belong to this drug.")
+    if not presentation_key and len(drug.presentation_rows) == 1:
+        presentation_key = drug.presentation_rows[0]["key"]
+    if presentation_key:
+        _check_presentation(regimen, presentation_key)
     try:
         with transaction.atomic():
             treatment = Treatment.objects.create(
@@ -36,11 +44,28 @@ def start_treatment(
                 regimen=regimen,
                 first_dose_on=first_dose_on,
                 prescriber_name=prescriber_name.strip(),
+                presentation_key=presentation_key,
+                condition=condition,
             )
             plan_reminders(treatment=treatment, now=timezone.now())
             return treatment
     except IntegrityError:
         raise TreatmentError("already_active") from None
+
+
+def _check_presentation(regimen: Regimen, key: str) -> None:
+    if key not in {p.key for p in regimen.presentations()}:
+        raise TreatmentError("This device cannot give the doses of this regimen.")
+
+
+def set_presentation(*, treatment: Treatment, presentation_key: str) -> None:
+    """The patient says which device they use: the devices of each dose, the stock and the
+    low-stock reminder follow it from now on (doses already logged keep their count)."""
+    _check_presentation(treatment.regimen, presentation_key)
+    treatment.presentation_key = presentation_key
+    with transaction.atomic():
+        treatment.save(update_fields=["presentation_key"])
+        plan_reminders(treatment=treatment, now=timezone.now())
 
 
 def stop_treatment(*, treatment: Treatment, on: date) -> None:

@@ -4,7 +4,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from config.http import HtmxHttpRequest
-from content.suggestions import suggest_articles
+from content.suggestions import safety_articles_for, suggest_articles
 from patients import timeutils
 from patients.models import ChecklistItem, Trip
 from patients.treatments.reads import overview, treatments_with_care_data
@@ -26,6 +26,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         "undo": pop_undo(request),
         "next_trip": next_trip,
         "suggestions": _suggested_reading(request, overviews, trip_planned=next_trip is not None),
+        "safety_articles": _safety_reading(overviews),
     }
     context.update(dashboard_journal_context(request, overviews, today))
     return render(request, "patients/dashboard.html", context)
@@ -42,3 +43,13 @@ def _suggested_reading(request: HtmxHttpRequest, overviews, *, trip_planned: boo
         before_first_injection=open_checklist or any(not ov.logged_count for ov in overviews),
         trip_planned=trip_planned,
     )
+
+
+def _safety_reading(overviews) -> list:
+    """The safety articles that apply to the patient's products (one query per medicine)."""
+    language = (get_language() or "fr")[:2]
+    seen: dict[str, object] = {}
+    for drug in {ov.treatment.drug.inn: ov.treatment.drug for ov in overviews}.values():
+        for article in safety_articles_for(drug, language=language):
+            seen.setdefault(article.slug, article)
+    return sorted(seen.values(), key=lambda article: (article.order, article.slug))

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms.treatments import StartTreatmentForm, StockForm
+from patients.forms.treatments import PresentationForm, StartTreatmentForm, StockForm
 from patients.treatments.writes import (
     TreatmentError,
     record_delivery,
+    set_presentation,
     start_treatment,
     stop_treatment,
 )
@@ -38,6 +39,8 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
                     regimen=regimen,
                     first_dose_on=form.cleaned_data["first_dose_on"],
                     prescriber_name=form.cleaned_data["prescriber_name"],
+                    presentation_key=form.cleaned_data["presentation_key"],
+                    condition=form.cleaned_data["condition"],
                 )
             except TreatmentError:
                 form.add_error("regimen", _("You already follow a treatment with this medicine."))
@@ -48,15 +51,35 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
         initial = {"first_dose_on": timeutils.local_today(request.user.zone)}
         inn = request.POST.get("preselect", "")
         # An INN is a slug; anything else (a NUL, which PostgreSQL refuses in a query) is no INN.
-        preselected = (
-            Regimen.objects.filter(drug__inn=inn, is_default=True).first()
-            if slug_re.fullmatch(inn)
-            else None
-        )
-        if preselected:
-            initial["regimen"] = preselected.pk
+        # Preselected only when the medicine has a single regimen and a single device: where the
+        # label has options (weight, condition, strength), the patient chooses them explicitly.
+        regimens = list(Regimen.objects.filter(drug__inn=inn)[:2]) if slug_re.fullmatch(inn) else []
+        if len(regimens) == 1:
+            initial["regimen"] = regimens[0].pk
+            initial["condition"] = regimens[0].indication
+        if regimens and len(regimens[0].drug.presentation_rows) == 1:
+            initial["presentation"] = f"{inn}:{regimens[0].drug.presentation_rows[0]['key']}"
         form = StartTreatmentForm(patient=request.user, initial=initial)
     return render(request, "patients/start_treatment.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def set_device(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A treatment started before the app asked which device: the patient says it once."""
+    treatment = get_treatment_for_user(request, pk)
+    form = PresentationForm(request.POST or None, treatment=treatment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_presentation(
+                treatment=treatment, presentation_key=form.cleaned_data["presentation"]
+            )
+        except TreatmentError:
+            form.add_error("presentation", _("This device cannot give the doses of your plan."))
+        else:
+            messages.success(request, _("Your device is saved: each dose now counts its devices."))
+            return redirect("patients:dashboard")
+    return render(request, "patients/device_form.html", {"form": form, "treatment": treatment})
 
 
 @require_http_methods(["GET", "POST"])

@@ -68,6 +68,8 @@ def start_guselkumab(page, first_dose_on) -> Regimen:
     )
     assert "guselkumab" in group.get_attribute("label")
     page.select_option("select[name=regimen]", value=str(regimen.pk))
+    page.select_option("select[name=condition]", value="plaque_psoriasis_adult")
+    page.select_option("select[name=presentation]", value="guselkumab:pen-100mg")
     page.fill("input[name=first_dose_on]", first_dose_on.isoformat())
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/dashboard/$"))

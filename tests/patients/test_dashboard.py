@@ -101,11 +101,12 @@ def weekly_treatment_with_history(patient, history_length: int):
 # Each page also counts the unread notifications for the header (one query).
 # Issue 20: the dashboard's journal block adds the scores of the year and whether there is an
 # entry (two queries; a third, the specialists not asked yet, once there is journal data).
+# Issue 16: the safety articles that apply to the medicine (one query per medicine).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
-        ("/en/dashboard/", 12),
+        ("/en/dashboard/", 13),
         ("/en/treatments/{pk}/history/", 6),
         ("/en/treatments/{pk}/injections/new/", 7),
     ],

@@ -184,6 +184,7 @@ def test_the_json_export_holds_all_of_the_patients_data_in_the_documented_shape(
 
     [treatment] = data["treatments"]
     assert treatment["drug"] == {"inn": "guselkumab", "brand_names": ["Tremfya"]}
+    assert {"condition", "device"} <= set(treatment)  # issue 16: the condition and the device
     first, second = treatment["injections"]
     # 08:30 in Paris in winter is 07:30 UTC: both are given.
     assert first["taken_at"] == "2027-01-04T07:30:00Z"

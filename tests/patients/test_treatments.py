@@ -10,11 +10,21 @@ def test_starting_a_treatment_leads_to_its_plan(patient_client, patient):
     regimen = Regimen.objects.get(drug__inn="ixekizumab", is_default=True)
     response = patient_client.post(
         "/en/treatments/new/",
-        {"regimen": regimen.pk, "first_dose_on": "2026-11-02", "prescriber_name": "Dr Martin"},
+        {
+            "regimen": regimen.pk,
+            "condition": "plaque_psoriasis_adult",
+            "presentation": "ixekizumab:pen-80mg",
+            "first_dose_on": "2026-11-02",
+            "prescriber_name": "Dr Martin",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/en/dashboard/"
     treatment = Treatment.objects.get(patient=patient)
     assert (treatment.drug.inn, treatment.prescriber_name) == ("ixekizumab", "Dr Martin")
+    assert (treatment.presentation_key, treatment.condition) == (
+        "pen-80mg",
+        "plaque_psoriasis_adult",
+    )
 
 
 def test_the_regimens_are_grouped_by_medicine_and_a_drug_can_be_preselected(patient_client):
@@ -58,7 +68,13 @@ def test_stopping_a_treatment_keeps_its_history_and_allows_a_new_start(patient_c
     assert treatment.injections.count() == 1
     assert patient_client.get("/en/dashboard/")["Location"] == "/en/treatments/new/"
     response = patient_client.post(
-        "/en/treatments/new/", {"regimen": treatment.regimen.pk, "first_dose_on": "2026-11-01"}
+        "/en/treatments/new/",
+        {
+            "regimen": treatment.regimen.pk,
+            "condition": "plaque_psoriasis_adult",
+            "presentation": "guselkumab:pen-100mg",
+            "first_dose_on": "2026-11-01",
+        },
     )
     assert response.status_code == 302
     assert Treatment.objects.filter(patient=treatment.patient).count() == 2

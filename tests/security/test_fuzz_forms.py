@@ -313,7 +313,8 @@ POSTS = [
         "patients:start_treatment",
         None,
         "other_patient",
-        ["regimen", "first_dose_on", "prescriber_name", "preselect"],
+        ["regimen", "condition", "presentation", "specialist_plan", "first_dose_on"]
+        + ["prescriber_name", "preselect"],
         {"first_dose_on": DATES, "preselect": ["guselkumab", "risankizumab"]},
     ),
     (
@@ -331,6 +332,14 @@ POSTS = [
         "patient",
         INJECTION_FIELDS,
         INJECTION_VALID,
+    ),
+    (
+        "treatment device",
+        "patients:treatment_device",
+        "treatment",
+        "patient",
+        ["presentation"],
+        {"presentation": ["pen-100mg", "prefilled-syringe-100mg"]},
     ),
     (
         "stock",

@@ -274,6 +274,7 @@ CASES: list[Case] = [
     *mine("patients:history", "treatment", "other_treatment", get=200),
     *mine("patients:add_stock", "treatment", "other_treatment", get=200, post=200),
     *mine("patients:stop_treatment", "treatment", "other_treatment", get=200, post=302),
+    *mine("patients:treatment_device", "treatment", "other_treatment", get=200, post=200),
     *mine("patients:log_injection", "treatment", "other_treatment", get=200, post=200),
     *mine("patients:edit_injection", "injection", "other_injection", get=200, post=200),
     *mine("patients:delete_injection", "injection", "other_injection", get=200, post=302),
