@@ -302,7 +302,7 @@ def test_the_migration_gives_existing_treatments_their_drugs_single_device(patie
     single = start(patient, "brodalumab")
     several = start(other_patient, "guselkumab", "pen-100mg")
     Treatment.objects.update(presentation_key="")  # as before the migration
-    migration = importlib.import_module("patients.migrations.0008_treatment_presentation_condition")
+    migration = importlib.import_module("patients.migrations.0009_treatment_presentation_condition")
     migration.default_to_the_single_presentation(apps, None)
     single.refresh_from_db()
     several.refresh_from_db()
