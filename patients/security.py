@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import segno
-from axes.helpers import get_cool_off
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib.auth import login, update_session_auth_hash
@@ -369,11 +369,7 @@ def lockout_response(request, original_response, credentials):
     pair = attempts.filter(ip_address=client_ip(request))
     pair_failures = pair.aggregate(total=Sum("failures_since_start"))["total"] or 0
     locking = pair if pair_failures >= settings.AXES_FAILURE_LIMIT else attempts
-    last = (
-        locking.order_by("-attempt_time")
-        .values_list("attempt_time", flat=True)
-        .first()
-    )
+    last = locking.order_by("-attempt_time").values_list("attempt_time", flat=True).first()
     now = timezone.now()
     seconds = max(1, math.ceil(((last or now) + cool_off - now).total_seconds()))
     context = {"minutes": math.ceil(seconds / 60)}
