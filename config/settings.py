@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "config.middleware.RequestTooLargeMiddleware",  # before anything reads the body
     "config.middleware.RejectNulMiddleware",
+    "config.middleware.RejectForeignCharsetMiddleware",  # before the first read of request.POST
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
