@@ -315,6 +315,33 @@ def login_username(request, credentials: dict | None) -> str:
     return canonical_email(value)[:AXES_USERNAME_LENGTH]
 
 
+# Caches whose counters each process keeps alone: with them every rate limit is multiplied by the
+# number of web processes (issue 17, item 4).
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+)
+
+
+def shared_cache_check(app_configs=None, **kwargs) -> list:
+    """`check --deploy`: the rate limits (the public verification page's) count in the default
+    cache, which must be shared by every web process: Redis (CACHE_URL) in production."""
+    from django.core import checks
+
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend in PROCESS_LOCAL_CACHES:
+        return [
+            checks.Error(
+                "The default cache is kept by each process alone: rate limits would count per "
+                "process, not per client.",
+                hint="Set CACHE_URL to a redis:// URL shared by every web process.",
+                id="patients.E017",
+            )
+        ]
+    return []
+
+
 def account_failures(username: str, *, since) -> int:
     """Failures on one account from every address since a moment."""
     total = AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(

@@ -18,6 +18,7 @@ from patients import pdf, timeutils
 from patients.care import has_approved_clinician, record_access
 from patients.forms.travel import TripForm
 from patients.models import AccessAction, Letter, LetterKind, Trip
+from patients.security import client_ip
 from patients.travel import letters
 from patients.travel.letters import LetterView
 from patients.travel.plan import trip_plan
@@ -237,9 +238,10 @@ def clinic_revoke_letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpRe
 
 
 def _too_many(request: HtmxHttpRequest) -> bool:
-    key = (
-        f"verify-rate:{request.META.get('REMOTE_ADDR', '')}:{int(timezone.now().timestamp() // 60)}"
-    )
+    # The client the app trusts (behind TRUSTED_PROXY_COUNT proxies, the address they saw), as
+    # for log-ins: not the connection's, which behind a proxy is the proxy for everyone.
+    minute = int(timezone.now().timestamp() // 60)
+    key = f"verify-rate:{client_ip(request) or ''}:{minute}"
     cache.add(key, 0, timeout=120)
     try:
         return cache.incr(key) > VERIFY_RATE

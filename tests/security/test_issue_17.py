@@ -5,6 +5,8 @@ item 13 too (test_gunicorn_conf.py). Each test says what the code did before."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from patients.privacy import erasure
 
@@ -115,3 +117,73 @@ def test_in_production_a_utf_16_form_body_answers_400(tmp_path):
     from tests.security.production import run_json
 
     assert run_json(PRODUCTION_CHARSET, tmp_path) == {"status": 400}
+
+
+# --- 4. The public verification limit: per trusted client address, in a shared cache -----------
+
+
+@pytest.fixture
+def verification_url(patient, treatment, clinician, care_link):
+    from datetime import date
+
+    from patients.travel.letters import approve_letter
+    from patients.travel.trips import plan_trip
+
+    trip = plan_trip(
+        patient=patient,
+        now=timezone.now(),
+        destination="JP",
+        destination_time_zone="Asia/Tokyo",
+        departs_on=date(2027, 3, 20),
+        returns_on=date(2027, 4, 2),
+        traveller_name="Camille Martin",
+    )
+    letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=timezone.now())
+    return reverse("verify_letter", args=[letter.token])
+
+
+def test_behind_the_trusted_proxy_each_client_has_its_own_verification_limit(
+    settings, verification_url
+):
+    # Before: the key was REMOTE_ADDR, the proxy's: every client behind it shared one bucket.
+    from django.test import Client
+
+    from patients.views.travel import VERIFY_RATE
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    greedy = {"X-Forwarded-For": "203.0.113.66"}
+    statuses = [
+        proxy.get(verification_url, headers=greedy).status_code for _ in range(VERIFY_RATE + 1)
+    ]
+    assert statuses[-1] == 429
+    other = proxy.get(verification_url, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert other.status_code == 200
+    # A client writing its own X-Forwarded-For before the proxy's entry changes nothing.
+    forged = {"X-Forwarded-For": "192.0.2.1, 203.0.113.66"}
+    assert proxy.get(verification_url, headers=forged).status_code == 429
+
+
+def test_without_a_trusted_proxy_a_forged_header_does_not_reset_the_verification_limit(
+    client, verification_url
+):
+    from patients.views.travel import VERIFY_RATE
+
+    for n in range(VERIFY_RATE):
+        client.get(verification_url, headers={"X-Forwarded-For": f"192.0.2.{n}"})
+    forged = client.get(verification_url, headers={"X-Forwarded-For": "192.0.2.250"})
+    assert forged.status_code == 429
+
+
+def test_the_shared_cache_check_names_a_process_local_cache(settings):
+    from patients.security import shared_cache_check
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [error.id for error in shared_cache_check()] == ["patients.E017"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        }
+    }
+    assert shared_cache_check() == []
