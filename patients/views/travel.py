@@ -66,7 +66,9 @@ def _trip_form(request: HtmxHttpRequest, trip: Trip | None = None):
     today = timeutils.local_today(request.user.zone)
     if request.method == "POST" and not _zone_only(request):
         return TripForm(request.POST, instance=trip, today=today)
-    initial = {"traveller_name": request.user.display_name}
+    # A new trip starts from the account's name; an edited one shows what is stored (issue 17,
+    # item 5: the display name replaced the passport name and revoked the approved letters).
+    initial = {"traveller_name": request.user.display_name} if trip is None else {}
     last = (
         Trip.objects.filter(patient=request.user).order_by("-pk").first() if trip is None else None
     )

@@ -187,3 +187,29 @@ def test_the_shared_cache_check_names_a_process_local_cache(settings):
         }
     }
     assert shared_cache_check() == []
+
+
+# --- 5. Editing a trip without change changes nothing --------------------------------------------
+
+
+def test_the_trip_form_shows_the_stored_passport_name_and_a_plain_save_revokes_nothing(
+    patient_client, patient, verification_url
+):
+    # Before: the form showed the account's display name ("Camille") instead of the stored
+    # "Camille Martin"; saving it unchanged replaced the name and revoked the approved letter.
+    from patients.models import Letter, Trip
+
+    trip = Trip.objects.get()
+    page = patient_client.get(f"/en/trips/{trip.pk}/edit/")
+    form = page.context["form"]
+    assert form["traveller_name"].value() == "Camille Martin"
+    assert 'value="Camille Martin"' in page.content.decode()
+    data = {
+        name: ("" if form[name].value() is None else form[name].value()) for name in form.fields
+    }
+    before = Trip.objects.values().get()
+    response = patient_client.post(f"/en/trips/{trip.pk}/edit/", data)
+    assert response.status_code == 302
+    assert Trip.objects.values().get() == before
+    assert Letter.objects.get().revoked_at is None
+    assert patient_client.get(verification_url).status_code == 200
