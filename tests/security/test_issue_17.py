@@ -213,3 +213,47 @@ def test_the_trip_form_shows_the_stored_passport_name_and_a_plain_save_revokes_n
     assert Trip.objects.values().get() == before
     assert Letter.objects.get().revoked_at is None
     assert patient_client.get(verification_url).status_code == 200
+
+
+# --- 6. One Message-ID per reminder, for all its attempts ----------------------------------------
+
+
+def test_every_attempt_of_one_reminder_carries_the_same_message_id(
+    treatment, django_capture_on_commit_callbacks
+):
+    # Before: Django gave each attempt a new Message-ID, so a reminder re-sent after a worker
+    # died mid-send arrived as two distinct messages (42 for 40 reminders).
+    from datetime import UTC, date, datetime
+
+    from django.core import mail
+
+    from patients.models import Reminder, State
+    from patients.reminders.channels.email import message_id_of
+    from patients.reminders.delivery import deliver_reminders, dispatch_reminders
+    from patients.reminders.scan import queue_due_reminders
+    from tests.factories import log_dose
+
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 1))
+    now = datetime(2027, 3, 27, 8, 1, tzinfo=UTC)
+    queue_due_reminders(now=now)
+    with django_capture_on_commit_callbacks(execute=False):
+        dispatch_reminders(now=now)
+    reminder = Reminder.objects.get(channel="email")
+    assert deliver_reminders(reminder_ids=[reminder.pk], now=now) == ["sent"]
+    # The worker died before writing "sent": the claim times out and the reminder goes again.
+    Reminder.objects.filter(pk=reminder.pk).update(state=State.SENDING)
+    deliver_reminders(reminder_ids=[reminder.pk], now=now)
+    ids = [message.extra_headers.get("Message-ID") for message in mail.outbox]
+    assert len(ids) == 2 and ids[0] == ids[1] == message_id_of(reminder)
+    assert ids[0] in mail.outbox[0].message().as_string()
+
+
+def test_two_reminders_have_two_opaque_message_ids(patient):
+    from patients.models import Reminder
+    from patients.reminders.channels.email import message_id_of
+
+    first, second = Reminder(pk=1, patient=patient), Reminder(pk=2, patient=patient)
+    assert message_id_of(first) != message_id_of(second)
+    assert message_id_of(first).startswith("<reminder.") and "@" in message_id_of(first)
+    assert ".1@" not in message_id_of(first)
