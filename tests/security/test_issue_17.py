@@ -257,3 +257,42 @@ def test_two_reminders_have_two_opaque_message_ids(patient):
     assert message_id_of(first) != message_id_of(second)
     assert message_id_of(first).startswith("<reminder.") and "@" in message_id_of(first)
     assert ".1@" not in message_id_of(first)
+
+
+# --- 10. The admin: staff reading health data is recorded; the access record is append-only ---
+
+
+def test_staff_opening_a_treatment_in_the_admin_is_in_the_patients_access_record(
+    admin_client, admin_user, patient, treatment
+):
+    # Before: the admin read the treatment and the patient's record said nothing.
+    from patients.models import AccessAction, AccessEvent
+
+    assert admin_client.get(f"/admin/patients/treatment/{treatment.pk}/change/").status_code == 200
+    event = AccessEvent.objects.get(patient=patient)
+    assert (event.actor, event.action) == (admin_user, AccessAction.VIEWED_RECORD)
+    assert admin_client.get("/admin/patients/treatment/").status_code == 200
+    assert AccessEvent.objects.filter(patient=patient, action=AccessAction.LISTED).count() == 1
+    page = admin_client.get("/admin/patients/injection/")
+    assert page.status_code == 200
+
+
+def test_not_even_a_superuser_deletes_or_changes_the_access_record(admin_client, patient):
+    # Before: a superuser could delete entries (one by one or with the list's action).
+    from patients.models import AccessAction, AccessEvent
+
+    event = AccessEvent.objects.create(
+        patient=patient, actor_name="Dr X", action=AccessAction.VIEWED_RECORD, at=timezone.now()
+    )
+    assert admin_client.get(f"/admin/patients/accessevent/{event.pk}/delete/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/patients/accessevent/{event.pk}/delete/", {"post": "yes"})
+    ).status_code == 403
+    bulk = admin_client.post(
+        "/admin/patients/accessevent/",
+        {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302)
+    assert AccessEvent.objects.filter(pk=event.pk).exists()
+    listing = admin_client.get("/admin/patients/accessevent/").content.decode()
+    assert "delete_selected" not in listing
