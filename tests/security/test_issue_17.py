@@ -296,3 +296,49 @@ def test_not_even_a_superuser_deletes_or_changes_the_access_record(admin_client,
     assert AccessEvent.objects.filter(pk=event.pk).exists()
     listing = admin_client.get("/admin/patients/accessevent/").content.decode()
     assert "delete_selected" not in listing
+
+
+# --- 9. The GDPR export: drafts, share links, log-in records -------------------------------------
+
+
+def test_the_export_holds_draft_checklists_share_links_and_log_in_records(
+    client, patient, clinician, catalogue
+):
+    # Before: only shared checklists, no share links, no log-in records.
+    import json
+
+    from axes.models import AccessAttempt
+
+    from patients.checklists import create_checklist, create_share_link, share_checklist
+    from therapies.models import Drug
+
+    now = timezone.now()
+    draft = create_checklist(
+        patient=patient, drug=Drug.objects.get(inn="guselkumab"), clinician=clinician, now=now
+    )
+    shared = create_checklist(
+        patient=patient, drug=Drug.objects.get(inn="secukinumab"), clinician=clinician, now=now
+    )
+    share_checklist(checklist=shared, actor=clinician, now=now)
+    create_share_link(checklist=shared, days=7, actor=patient, now=now)
+    client.post("/en/accounts/login/", {"username": "camille@example.com", "password": "wrong"})
+    browser = {"User-Agent": "Camille's browser"}
+    response = client.post(
+        "/en/accounts/login/",
+        {"username": "camille@example.com", "password": "a-long-test-password"},
+        headers=browser,
+    )
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()  # reset on success (AXES_RESET_ON_SUCCESS)
+    client.post(
+        "/en/accounts/login/", {"username": "Camille@example.com", "password": "wrong"}
+    )  # signed in already: the form still counts
+    data = json.loads(client.get("/en/my-data/export.json").content)
+    by_id = {c["id"]: c for c in data["checklists"]}
+    assert by_id[draft.pk]["draft"] is True and by_id[shared.pk]["draft"] is False
+    [link] = by_id[shared.pk]["share_links"]
+    assert set(link) == {"created_at", "expires_at", "revoked_at"}
+    [record] = data["login_records"]
+    assert record["ip_address"] == "127.0.0.1"
+    assert record["user_agent"] == "Camille's browser" and record["at"]
+    assert all(key in data for key in ("failed_logins",))
