@@ -342,3 +342,21 @@ def test_the_export_holds_draft_checklists_share_links_and_log_in_records(
     assert record["ip_address"] == "127.0.0.1"
     assert record["user_agent"] == "Camille's browser" and record["at"]
     assert all(key in data for key in ("failed_logins",))
+
+
+# --- 8. Erasing a clinician: the delete page says what stays, and why ---------------------------
+
+
+def test_a_clinicians_delete_page_says_their_name_stays_on_approved_letters(client, clinician):
+    # Before: the page listed only what is erased; the verification page went on naming the
+    # erased clinician without the page having said so.
+    from tests.support import sign_in
+
+    page = sign_in(client, clinician).get("/en/accounts/delete/").content.decode()
+    assert 'id="kept-in-letters"' in page
+    assert "registration number" in page and "public verification page" in page
+
+
+def test_a_patients_delete_page_does_not_speak_of_letters_they_signed(patient_client):
+    page = patient_client.get("/en/accounts/delete/").content.decode()
+    assert 'id="kept-in-letters"' not in page
