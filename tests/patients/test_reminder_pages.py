@@ -255,9 +255,13 @@ def test_the_calendar_feed_lists_a_year_of_unlogged_doses_with_alarms(client, tr
     ]
     first = events[0]
     assert str(first["summary"]) == "Injection de Tremfya (guselkumab)"
-    assert str(first["uid"]) == f"dose-{treatment.pk}-2@interleukin-care"
+    assert str(first["uid"]).endswith("@interleukin-care")  # opaque: see tests/security
     triggers = sorted(a.decoded("trigger") for a in first.walk("VALARM"))
-    assert triggers == [timedelta(days=-2, hours=9), timedelta(hours=9)]
+    # 09:00 in Paris (the home zone), as absolute UTC moments (issue 17, item 12).
+    assert triggers == [
+        datetime(2027, 1, 30, 8, tzinfo=UTC),
+        datetime(2027, 2, 1, 8, tzinfo=UTC),
+    ]
     assert str(calendar["version"]) == "2.0" and calendar["prodid"]
     assert "\r\n" in body  # RFC 5545 line endings
     assert all(e["dtstamp"] for e in events)

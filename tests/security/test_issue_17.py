@@ -2,6 +2,8 @@
 Items 1 and 2 have their own files (tests/patients/test_security_auth.py, test_date_bombs.py),
 item 13 too (test_gunicorn_conf.py). Each test says what the code did before."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -360,3 +362,63 @@ def test_a_clinicians_delete_page_says_their_name_stays_on_approved_letters(clie
 def test_a_patients_delete_page_does_not_speak_of_letters_they_signed(patient_client):
     page = patient_client.get("/en/accounts/delete/").content.decode()
     assert 'id="kept-in-letters"' not in page
+
+
+# --- 12. The calendar feed ------------------------------------------------------------------------
+
+
+def calendar_of(client, patient, method="get"):
+    from patients.models import ReminderSettings
+
+    token = ReminderSettings.objects.get_or_create(patient=patient)[0].calendar_token
+    return getattr(client, method)(f"/calendar/{token}.ics")
+
+
+@pytest.mark.now(datetime(2027, 2, 10, 12, tzinfo=UTC))
+def test_the_calendar_alarms_fire_at_the_home_zone_hour_and_the_overdue_dose_is_there(
+    client, treatment
+):
+    # Before: floating all-day events with relative triggers (09:00 wherever the device is),
+    # no overdue dose, "dose-<treatment id>-<n>" as UID.
+    from icalendar import Calendar
+
+    from tests.factories import log_dose
+
+    treatment.patient.time_zone = "America/New_York"
+    treatment.patient.save()
+    log_dose(treatment, 1, date(2027, 1, 4))  # dose 2 (1 February) is overdue on 10 February
+    response = calendar_of(client, treatment.patient)
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    assert events[0].decoded("dtstart") == date(2027, 2, 1)  # the overdue dose
+    assert list(events[0].walk("VALARM")) == []  # its alarms are past
+    dose_3 = events[1]
+    assert dose_3.decoded("dtstart") == date(2027, 3, 29)
+    triggers = sorted(a.decoded("trigger") for a in dose_3.walk("VALARM"))
+    # 09:00 in New York: 14:00 UTC before 14 March (EST), 13:00 UTC after (EDT).
+    assert triggers == [
+        datetime(2027, 3, 27, 13, tzinfo=UTC),
+        datetime(2027, 3, 29, 13, tzinfo=UTC),
+    ]
+    assert "TRIGGER;VALUE=DATE-TIME:20270327T130000Z" in response.content.decode()
+    uids = [str(e["uid"]) for e in events]
+    assert all(f"-{treatment.pk}-" not in uid and "dose" not in uid for uid in uids)
+    assert len(set(uids)) == len(uids)
+    again = Calendar.from_ical(calendar_of(client, treatment.patient).content).walk("VEVENT")
+    assert [str(e["uid"]) for e in again] == uids  # stable from one fetch to the next
+
+
+def test_head_on_the_calendar_feed_answers_like_get_without_a_body(client, treatment):
+    # Before: 405.
+    get, head = (
+        calendar_of(client, treatment.patient),
+        calendar_of(client, treatment.patient, "head"),
+    )
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == get["Content-Type"] == "text/calendar; charset=utf-8"
+    assert int(head["Content-Length"]) > 0
+
+
+def test_the_settings_page_tells_iphone_users_how_to_keep_the_alarms(patient_client):
+    page = patient_client.get("/en/reminders/").content.decode()
+    assert 'id="iphone-alerts"' in page and "Remove Alerts" in page
