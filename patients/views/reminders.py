@@ -72,7 +72,11 @@ def notifications(request: HtmxHttpRequest) -> HttpResponse:
     unseen = [r.pk for r in page if r.read_at is None]
     if unseen:  # shown once as new, then marked as seen
         Reminder.objects.filter(pk__in=unseen).update(read_at=timezone.now())
-    return render(request, "patients/notifications.html", {"page": page, "unseen": set(unseen)})
+    discreet = ReminderSettings.objects.filter(
+        patient=request.user, calendar_discreet=True
+    ).exists()  # one "discreet" choice for every channel (issue 17, item 11)
+    context = {"page": page, "unseen": set(unseen), "discreet": discreet}
+    return render(request, "patients/notifications.html", context)
 
 
 @require_GET

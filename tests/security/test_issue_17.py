@@ -450,3 +450,61 @@ def test_a_password_reset_does_the_same_work_for_a_known_and_an_unknown_address(
     assert known[2] == unknown[2]  # templates, the e-mail's included
     assert "registration/password_reset_email.html" in unknown[2]
     assert (known[3], unknown[3]) == (1, 0)  # only the owner receives a message
+
+
+# --- 11. One "discreet" choice covers every channel ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind_at",
+    [("upcoming", datetime(2027, 3, 27, 8, 1, tzinfo=UTC)), ("overdue", None)],
+)
+def test_discreet_reminder_e_mails_and_notifications_name_no_medicine(
+    patient_client, treatment, kind_at
+):
+    # Before: the e-mail bodies and the notifications named Tremfya (guselkumab) whatever the
+    # discreet choice, which covered the calendar only.
+    from django.core import mail
+
+    from patients.models import Reminder, ReminderSettings
+    from patients.reminders.delivery import email_context
+    from patients.reminders.scan import queue_due_reminders
+    from tests.factories import log_dose
+
+    ReminderSettings.objects.update_or_create(
+        patient=treatment.patient, defaults={"calendar_discreet": True}
+    )
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 1))
+    now = kind_at[1] or datetime(2027, 3, 30, 8, 1, tzinfo=UTC)
+    queue_due_reminders(now=now)
+    from patients.emails import send_templated_email
+    from patients.reminders.registry import kind_spec
+
+    for reminder in Reminder.objects.filter(channel="email"):
+        context = email_context(reminder, today=now.date())
+        assert context["discreet"] is True
+        send_templated_email(
+            to="camille@example.com", name=kind_spec(reminder.kind).template, context=context
+        )
+    assert mail.outbox
+    for message in mail.outbox:
+        text = message.subject + message.body + message.alternatives[0].content
+        assert "Tremfya" not in text and "guselkumab" not in text
+        assert "your treatment" in text or "votre traitement" in text
+    page = patient_client.get("/en/notifications/").content.decode()
+    assert "Tremfya" not in page and "guselkumab" not in page
+    assert "of your treatment" in page
+
+
+def test_without_discreet_the_e_mail_names_the_medicine(treatment):
+    from patients.models import Reminder
+    from patients.reminders.delivery import email_context
+    from patients.reminders.scan import queue_due_reminders
+    from tests.factories import log_dose
+
+    log_dose(treatment, 1, date(2027, 1, 4))
+    log_dose(treatment, 2, date(2027, 2, 1))
+    queue_due_reminders(now=datetime(2027, 3, 27, 8, 1, tzinfo=UTC))
+    reminder = Reminder.objects.filter(channel="email").first()
+    assert email_context(reminder, today=date(2027, 3, 27))["discreet"] is False
