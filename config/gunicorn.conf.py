@@ -35,3 +35,9 @@ if os.environ.get("LOG_FORMAT") == "json" or (
             "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
         },
     }
+
+# Gunicorn 25's control socket (gunicornc) defaults to one path per user
+# ($XDG_RUNTIME_DIR/gunicorn.ctl): several masters on one host would replace each other's.
+# Off unless GUNICORN_CONTROL_SOCKET names a path for this instance (issue 17, item 13).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket

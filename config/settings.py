@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "config.middleware.RequestTooLargeMiddleware",  # before anything reads the body
     "config.middleware.RejectNulMiddleware",
+    "config.middleware.RejectForeignCharsetMiddleware",  # before the first read of request.POST
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -192,6 +193,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
+# And a ceiling per account across addresses (patients.security.account_ceiling_reached): this
+# many failures on one account within the cool-off lock it for addresses that never signed in
+# to it lately; its owner's usual addresses stay open (SECURITY.md, "Log-in throttling").
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)
+AXES_HANDLER = "patients.security.AccountCeilingHandler"
 AXES_LOCKOUT_CALLABLE = "patients.security.lockout_response"  # 429 + Retry-After, translated
 # X-Forwarded-For is believed only as far as the proxies we run: with none, anyone can write it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

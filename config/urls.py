@@ -5,6 +5,7 @@ from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
 from config import views
+from patients.forms.accounts import EvenPasswordResetForm
 from patients.views import accounts, care, checklists, reminders, security, travel
 
 # The admin opens only to staff whose session was verified by a second factor (django-otp).
@@ -49,6 +50,12 @@ urlpatterns += i18n_patterns(
     path("accounts/profile/", accounts.profile, name="profile"),
     path("accounts/delete/", accounts.delete, name="delete_account"),
     path("privacy/", views.privacy, name="privacy"),
+    # The same work for an unknown address as for a known one (issue 17, item 3).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=EvenPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("therapies/", include("therapies.urls")),
     path("", include("content.urls")),

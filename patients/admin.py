@@ -3,8 +3,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 from django.utils import timezone
 
-from patients.care import review_clinician
+from patients.care import record_access, record_listing, review_clinician
 from patients.models import (
+    AccessAction,
     AccessEvent,
     CareLink,
     ClinicianProfile,
@@ -17,6 +18,43 @@ from patients.models import (
     User,
 )
 from patients.treatments.reminders import plan_reminders
+
+
+class RecordsPatientReading:
+    """Staff reading a patient's health data here is in that patient's access record, as a
+    clinician's reading is (issue 17, item 10): a change page records "viewed your treatment
+    and history", a list records "saw your treatment summary in their list" for each patient
+    on the page (at most once an hour per patient, as for clinicians)."""
+
+    patient_path = "patient"
+
+    def patient_id_of(self, obj) -> int | None:
+        for part in self.patient_path.split("__")[:-1]:
+            obj = getattr(obj, part, None)
+        return getattr(obj, self.patient_path.split("__")[-1] + "_id", None)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "GET":
+            patient_id = self.patient_id_of(obj)
+            if patient_id is not None:
+                record_access(
+                    patient=patient_id,
+                    actor=request.user,
+                    action=AccessAction.VIEWED_RECORD,
+                    now=timezone.now(),
+                )
+        return obj
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            ids = {self.patient_id_of(obj) for obj in changelist.result_list}
+            ids.discard(None)
+            if ids:
+                record_listing(patient_ids=sorted(ids), actor=request.user, now=timezone.now())
+        return response
 
 
 @admin.register(User)
@@ -44,7 +82,7 @@ class DoseOverrideInline(admin.TabularInline):
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(admin.ModelAdmin):
+class TreatmentAdmin(RecordsPatientReading, admin.ModelAdmin):
     list_display = ["patient", "drug", "regimen", "first_dose_on", "stopped_on"]
     list_select_related = ["patient", "drug", "regimen"]
     raw_id_fields = ["patient"]
@@ -59,20 +97,24 @@ class TreatmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Injection)
-class InjectionAdmin(admin.ModelAdmin):
+class InjectionAdmin(RecordsPatientReading, admin.ModelAdmin):
+    patient_path = "treatment__patient"
+
     list_display = ["treatment", "dose_number", "taken_at", "site", "deleted_at"]
     list_select_related = ["treatment__drug", "treatment__patient"]
     raw_id_fields = ["treatment"]
 
 
 @admin.register(StockDelivery)
-class StockDeliveryAdmin(admin.ModelAdmin):
+class StockDeliveryAdmin(RecordsPatientReading, admin.ModelAdmin):
+    patient_path = "treatment__patient"
+
     list_display = ["treatment", "received_on", "devices"]
     raw_id_fields = ["treatment"]
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(RecordsPatientReading, admin.ModelAdmin):
     """The outbox: failed e-mails are listed here (filter by state)."""
 
     list_display = ["pk", "kind", "channel", "state", "due_at", "attempts", "last_error"]
@@ -115,14 +157,15 @@ class ClinicianProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareLink)
-class CareLinkAdmin(admin.ModelAdmin):
+class CareLinkAdmin(RecordsPatientReading, admin.ModelAdmin):
     list_display = ["patient", "clinician", "created_at", "revoked_at"]
     raw_id_fields = ["patient", "clinician"]
 
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(admin.ModelAdmin):
-    """The record is evidence: nobody edits it here."""
+    """The record is evidence: append-only here, even for superusers (no add, change or
+    delete permission, hence no delete action either)."""
 
     list_display = ["at", "patient", "actor_name", "action"]
     list_filter = ["action"]
@@ -131,4 +174,7 @@ class AccessEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -22,9 +22,11 @@ class PatientsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: they import the models, which are not ready before now.
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
-        from patients.security import stamp_login
+        from patients.security import shared_cache_check, stamp_login
 
         user_logged_in.connect(stamp_login, dispatch_uid="patients.security.stamp_login")
+        checks.register(shared_cache_check, checks.Tags.security, deploy=True)
         for module in REGISTERING_MODULES:
             import_module(module)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from patients.models import ReminderSettings, Treatment
+from patients.timeutils import local_moment
 from patients.treatments.reads import PLAN_HORIZON, doses_until, live_injections_of
 from therapies import dosing
 
@@ -17,10 +19,21 @@ UID_DOMAIN = "interleukin-care"
 
 
 def planned_unlogged(treatment: Treatment, *, today: date) -> list[dosing.PlannedDose]:
-    """Doses from today to a year ahead that are not logged yet."""
+    """Doses from today to a year ahead that are not logged yet, and the next dose when it is
+    overdue (planned before today, not logged: the one the dashboard calls late)."""
     taken = {i.dose_number for i in live_injections_of(treatment)}
     doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
-    return [d for d in doses if d.number not in taken and today <= d.date <= today + PLAN_HORIZON]
+    last_taken = max(taken, default=0)
+    overdue = [d for d in doses if d.number > last_taken and d.date < today][:1]
+    ahead = [d for d in doses if d.number not in taken and today <= d.date <= today + PLAN_HORIZON]
+    return overdue + ahead
+
+
+def event_uid(treatment: Treatment, dose_number: int) -> str:
+    """Stable for a dose (a calendar app updates the event in place) and opaque: an HMAC, so
+    that a shared event tells nothing of the treatment's row number (issue 17, item 12)."""
+    key = f"{treatment.pk}:{dose_number}"
+    return f"{salted_hmac('patients.calendar.uid', key).hexdigest()[:32]}@{UID_DOMAIN}"
 
 
 def dose_calendar(
@@ -32,8 +45,12 @@ def dose_calendar(
 ) -> bytes:
     """All-day events (the plan is in days), each with one alarm per chosen reminder day.
 
+    The alarms fire at the reminder hour in the patient's home zone, wherever the device is:
+    each trigger is an absolute UTC moment (a trigger relative to a floating all-day date
+    fires at the device's local hour). Alarms already past are left out.
     Discreet titles say "Treatment" and nothing else, for calendars other people can see.
     """
+    zone = prefs.patient.zone
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -56,7 +73,7 @@ def dose_calendar(
                     "devices": dose.devices,
                 }
             event = Event()
-            event.add("uid", f"dose-{treatment.pk}-{dose.number}@{UID_DOMAIN}")
+            event.add("uid", event_uid(treatment, dose.number))
             event.add("dtstamp", now)
             event.add("dtstart", dose.date)
             event.add("dtend", dose.date + timedelta(days=1))
@@ -65,11 +82,14 @@ def dose_calendar(
                 event.add("description", description)
             event.add("transp", "TRANSPARENT")
             for lead in prefs.lead_days:
+                moment = local_moment(dose.date - timedelta(days=lead), prefs.hour, zone)
+                if moment <= now:
+                    continue
                 alarm = Alarm()
                 alarm.add("action", "DISPLAY")
                 alarm.add("description", summary)
-                # Relative to the start of an all-day event: `hour` o'clock, `lead` days before.
-                alarm.add("trigger", timedelta(days=-lead, hours=prefs.hour))
+                # RFC 5545 3.8.6.3: an absolute trigger says VALUE=DATE-TIME and is in UTC.
+                alarm.add("trigger", moment.astimezone(UTC), parameters={"VALUE": "DATE-TIME"})
                 event.add_component(alarm)
             calendar.add_component(event)
     return calendar.to_ical()

@@ -89,19 +89,42 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+# A plan ends after this many doses, or where the calendar ends (year 9999), whichever comes
+# first. Forms take first doses from 2000 on (patients.forms.fields.EARLIEST_DATE): a dose every
+# two weeks from then reaches 2038 within this count, so no real plan is cut, while a first dose
+# stored as year 1 (written straight into the database) costs at most this many steps per walk
+# instead of one per week since the year 1 (issue 17, item 2).
+MAX_PLAN_DOSES = 1000
+
+
 def _maintenance_dates(spec: RegimenSpec, first_dose: date) -> Iterator[date]:
-    if spec.start_week is not None:
-        anchor, first_step = first_dose + timedelta(weeks=spec.start_week), 0
-    else:
-        last_loading_week = spec.loading[-1].week if spec.loading else 0
-        anchor, first_step = first_dose + timedelta(weeks=last_loading_week), 1
-    for step in itertools.count(first_step):
-        # Always count from the anchor, never from the previous date, so that month-end
-        # clamping (31 Jan -> 28 Feb) does not drift the whole plan to the 28th.
-        if spec.unit == IntervalUnit.MONTHS:
-            yield add_months(anchor, step * spec.every)
+    try:
+        if spec.start_week is not None:
+            anchor, first_step = first_dose + timedelta(weeks=spec.start_week), 0
         else:
-            yield anchor + timedelta(weeks=step * spec.every)
+            last_loading_week = spec.loading[-1].week if spec.loading else 0
+            anchor, first_step = first_dose + timedelta(weeks=last_loading_week), 1
+        for step in itertools.count(first_step):
+            # Always count from the anchor, never from the previous date, so that month-end
+            # clamping (31 Jan -> 28 Feb) does not drift the whole plan to the 28th.
+            if spec.unit == IntervalUnit.MONTHS:
+                yield add_months(anchor, step * spec.every)
+            else:
+                yield anchor + timedelta(weeks=step * spec.every)
+    except (
+        OverflowError,
+        ValueError,
+    ):  # past 31 December 9999: the calendar ends, so does the plan
+        return
+
+
+def _loading_dates(spec: RegimenSpec, first_dose: date) -> Iterator[tuple]:
+    for dose in spec.loading:
+        try:
+            day = first_dose + timedelta(weeks=dose.week)
+        except OverflowError:
+            return
+        yield (day, dose.dose_mg, dose.devices, Phase.LOADING)
 
 
 def devices_of_dose(spec: RegimenSpec, number: int) -> int:
@@ -117,19 +140,16 @@ def devices_of_dose(spec: RegimenSpec, number: int) -> int:
 def planned_doses(
     spec: RegimenSpec, first_dose: date, *, overrides: Mapping[int, date] | None = None
 ) -> Iterator[PlannedDose]:
-    """Every planned dose, in order, without end. `overrides` maps a dose number to a new date."""
+    """Every planned dose, in order, up to MAX_PLAN_DOSES (or the end of the calendar).
+    `overrides` maps a dose number to a new date."""
     overrides = overrides or {}
-    loading = (
-        (first_dose + timedelta(weeks=dose.week), dose.dose_mg, dose.devices, Phase.LOADING)
-        for dose in spec.loading
-    )
+    loading = _loading_dates(spec, first_dose)
     maintenance = (
         (day, spec.dose_mg, spec.devices, Phase.MAINTENANCE)
         for day in _maintenance_dates(spec, first_dose)
     )
-    for number, (day, dose_mg, devices, phase) in enumerate(
-        itertools.chain(loading, maintenance), start=1
-    ):
+    every_dose = itertools.islice(itertools.chain(loading, maintenance), MAX_PLAN_DOSES)
+    for number, (day, dose_mg, devices, phase) in enumerate(every_dose, start=1):
         moved = overrides.get(number)
         yield PlannedDose(
             number=number,
@@ -236,7 +256,7 @@ def adherence(
 ) -> Adherence:
     on_time = counted = 0
     for dose in doses:
-        window_closed = dose.date + timedelta(days=window_days) < today
+        window_closed = (today - dose.date).days > window_days  # no date arithmetic to overflow
         if dose.number not in taken and not window_closed:
             if dose.date > today:
                 break

@@ -1,7 +1,11 @@
 """Sign-up, log-in, second factor, profile and account deletion."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sites.shortcuts import get_current_site
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms.fields import time_zone_choices
@@ -83,3 +87,45 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."))
         return password
+
+
+class EvenPasswordResetForm(PasswordResetForm):
+    """The password reset does the same work for an unknown address as for a known one (issue
+    17, item 3: 19 ms against 11 ms told who has an account): the same lookup, the same token,
+    the same templates rendered and the same mail backend opened; only the message, having no
+    recipient, is not transmitted."""
+
+    def get_users(self, email):
+        """Looked up once (save asks twice)."""
+        if not hasattr(self, "_users"):
+            self._users = list(super().get_users(email))
+        return iter(self._users)
+
+    def save(self, *args, **kwargs) -> None:
+        email = self.cleaned_data["email"]
+        if any(True for _user in self.get_users(email)):
+            super().save(*args, **kwargs)
+            return
+        nobody = User(pk=0, email=email, password="!")
+        domain = site_name = kwargs.get("domain_override")
+        if not domain:  # as Django's save does, query included
+            site = get_current_site(kwargs.get("request"))
+            domain, site_name = site.domain, site.name
+        context = {
+            "email": email,
+            "domain": domain,
+            "site_name": site_name,
+            "uid": urlsafe_base64_encode(force_bytes(nobody.pk)),
+            "user": nobody,
+            "token": (kwargs.get("token_generator") or default_token_generator).make_token(nobody),
+            "protocol": "https" if kwargs.get("use_https") else "http",
+            **(kwargs.get("extra_email_context") or {}),
+        }
+        self.send_mail(
+            kwargs.get("subject_template_name", "registration/password_reset_subject.txt"),
+            kwargs.get("email_template_name", "registration/password_reset_email.html"),
+            context,
+            kwargs.get("from_email"),
+            "",  # no recipient: the backend opens its connection and transmits nothing
+            html_email_template_name=kwargs.get("html_email_template_name"),
+        )

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import date_input, not_in_future
+from patients.forms.fields import PlausibleDateField, not_in_future
 from patients.models import (
     Result,
 )
@@ -24,15 +24,15 @@ class ChecklistItemForm(forms.Form):
     records_result = forms.BooleanField(
         label=_("A result is recorded (normal, abnormal, follow-up needed)"), required=False
     )
-    due_on = forms.DateField(label=_("Due date (optional)"), required=False, widget=date_input())
+    due_on = PlausibleDateField(label=_("Due date (optional)"), required=False, years_ahead=2)
 
 
 class DueDateForm(forms.Form):
-    due_on = forms.DateField(label=_("Due date"), required=False, widget=date_input())
+    due_on = PlausibleDateField(label=_("Due date"), required=False, years_ahead=2)
 
 
 class ItemDoneForm(forms.Form):
-    done_on = forms.DateField(label=_("Done on"), widget=date_input())
+    done_on = PlausibleDateField(label=_("Done on"))
     done_note = forms.CharField(
         label=_("Note (optional)"),
         max_length=500,
@@ -46,7 +46,7 @@ class ItemDoneForm(forms.Form):
 
 
 class VerifyItemForm(forms.Form):
-    done_on = forms.DateField(label=_("Done on"), widget=date_input())
+    done_on = PlausibleDateField(label=_("Done on"))
     result = forms.ChoiceField(
         label=_("Result"), choices=[("", "—"), *Result.choices], required=False
     )

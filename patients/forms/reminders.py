@@ -27,6 +27,14 @@ class ReminderSettingsForm(forms.ModelForm):
     class Meta:
         model = ReminderSettings
         fields = ("lead_days", "hour", "by_email", "in_app", "paused", "calendar_discreet")
+        # One choice for every channel (issue 17, item 11); the column keeps its old name.
+        labels = {"calendar_discreet": _("Discreet: no medicine name")}  # noqa: RUF012
+        help_texts = {  # noqa: RUF012
+            "calendar_discreet": _(
+                "Calendar events, reminder e-mails and notifications say “your treatment” "
+                "instead of the medicine's name."
+            )
+        }
 
     def clean_lead_days(self) -> list[int]:
         return sorted(set(self.cleaned_data["lead_days"]), reverse=True)

@@ -5,7 +5,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import date_input
+from patients.forms.fields import TripDateField, TripReturnDateField, date_input
 from patients.models import (
     Trip,
 )
@@ -44,6 +44,10 @@ class TripForm(forms.ModelForm):
             "passport_number",
             "diagnosis",
         )
+        field_classes = {  # noqa: RUF012
+            "departs_on": TripDateField,
+            "returns_on": TripReturnDateField,
+        }
         widgets = {
             "departs_on": date_input(),
             "returns_on": date_input(),

@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients import timeutils
-from patients.forms.fields import date_input
+from patients.forms.fields import PlausibleDateField, date_input
 from patients.models import (
     Injection,
     InjectionSite,
@@ -65,7 +65,7 @@ class StartTreatmentForm(forms.Form):
         label=_("Medicine and regimen"),
         help_text=_("As written on your prescription. Ask your specialist if unsure."),
     )
-    first_dose_on = forms.DateField(
+    first_dose_on = PlausibleDateField(
         label=_("Date of the first injection"),
         widget=date_input(),
         help_text=_("Week 0 of the regimen. It may be in the past or planned."),
@@ -203,7 +203,7 @@ class PresentationForm(forms.Form):
 class InjectionForm(forms.Form):
     """Date and time are entered in the patient's home zone and checked against DST changes."""
 
-    taken_date = forms.DateField(label=_("Date"), widget=date_input())
+    taken_date = PlausibleDateField(label=_("Date"), widget=date_input())
     taken_time = forms.TimeField(
         label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -341,7 +341,7 @@ class InjectionForm(forms.Form):
 
 
 class StockForm(forms.Form):
-    received_on = forms.DateField(label=_("Received on"), widget=date_input())
+    received_on = PlausibleDateField(label=_("Received on"), widget=date_input())
     devices = forms.IntegerField(
         label=_("Number of devices (pens or syringes)"), min_value=1, max_value=100
     )

@@ -1,3 +1,4 @@
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -20,6 +21,16 @@ class Role(models.TextChoices):
     CLINICIAN = "clinician", _("Clinician")
 
 
+def canonical_email(value: str) -> str:
+    """The one spelling of an address typed at log-in: NFKC (a fullwidth "ｃ" is a "c"), no
+    surrounding spaces, lower case as stored. The account lookup compares it with the stored
+    address lowered, and the failure count is kept under it, so every spelling that can sign in
+    to an account shares that account's count; a spelling that lowers to something else (a
+    dotless "ı", which PostgreSQL's case-insensitive match would have taken for an "i") finds
+    no account at all."""
+    return unicodedata.normalize("NFKC", str(value)).strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -28,7 +39,7 @@ class UserManager(BaseUserManager["User"]):
         # database (SQLite refuses a LIKE pattern over 50,000 bytes, a 500 on the log-in page).
         if len(username) > self.model._meta.get_field("email").max_length:
             raise self.model.DoesNotExist
-        return self.get(email__iexact=username)
+        return self.alias(email_lower=Lower("email")).get(email_lower=canonical_email(username))
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:

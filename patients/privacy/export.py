@@ -23,13 +23,18 @@ never change the meaning of one):
         dose_number, treatment_id, checklist_id, trip_id
     care_links[]: clinician {name, specialty, institution}, created_at, revoked_at
     invitations[]: direction, created_at, expires_at, accepted_at, cancelled_at
-    checklists[] (those shared with the patient): id, drug, created_at, shared_at,
+    checklists[] (every checklist about the patient, drafts a clinician has not shared yet
+        included, with "draft": true): id, drug, created_at, shared_at, draft,
         items[]: label_fr, label_en, due_on, done_on, done_note, verified_at, result,
-        events[]: at, actor_name, action, item_label, detail
+        events[]: at, actor_name, action, item_label, detail,
+        share_links[]: created_at, expires_at, revoked_at (the token is a secret: left out)
     trips[]: id, destination, destination_time_zone, departs_on, returns_on, means,
         spare_doses, traveller_name, date_of_birth, passport_number, diagnosis, created_at,
         letters[]: kind, approved_at, valid_until, revoked_at, content (as approved, frozen)
     access_log[]: at, actor_name, action
+    login_records[] (django-axes, under the account's e-mail): at, ip_address, user_agent,
+        logged_out_at
+    failed_logins[]: last_at, ip_address, user_agent, failures
     journal: entries[], scores[], sharing[], flags[] (patients.journal.data)
 
 Secrets are left out: the password hash, the calendar feed's token, letters' verification
@@ -44,6 +49,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from axes.models import AccessAttempt, AccessLog
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -58,6 +64,7 @@ from patients.models import (
     Checklist,
     ChecklistEvent,
     ChecklistItem,
+    ChecklistShareLink,
     ClinicianProfile,
     DoseOverride,
     Injection,
@@ -70,6 +77,7 @@ from patients.models import (
     Trip,
     User,
 )
+from patients.models.users import canonical_email
 
 EXPORT_FORMAT = "interleukin-care-export/1"
 
@@ -91,6 +99,8 @@ class PersonData:
     checklists: list[Checklist] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)
     access_events: list[AccessEvent] = field(default_factory=list)
+    login_records: list[AccessLog] = field(default_factory=list)
+    failed_logins: list[AccessAttempt] = field(default_factory=list)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -107,6 +117,12 @@ class PersonData:
 def collect(*, user: User, now: datetime) -> PersonData:
     """A fixed number of queries: one per kind of row, never one per treatment or trip."""
     data = PersonData(user=user, now=now)
+    # Log-in records are everyone's (issue 17, item 9), under the spelling axes keeps.
+    username = canonical_email(user.email)
+    data.login_records = list(AccessLog.objects.filter(username=username).order_by("attempt_time"))
+    data.failed_logins = list(
+        AccessAttempt.objects.filter(username=username).order_by("attempt_time")
+    )
     if user.is_clinician:
         data.profile = ClinicianProfile.objects.filter(user=user).first()
         data.invitations = list(Invitation.objects.filter(created_by=user).order_by("created_at"))
@@ -132,11 +148,14 @@ def collect(*, user: User, now: datetime) -> PersonData:
     )
     data.invitations = list(Invitation.objects.filter(created_by=user).order_by("created_at"))
     data.checklists = list(
-        Checklist.objects.filter(patient=user, shared_at__isnull=False)
+        Checklist.objects.filter(patient=user)  # drafts too: they are about the patient
         .select_related("drug")
         .prefetch_related(
             Prefetch("items", queryset=ChecklistItem.objects.order_by("position", "pk")),
             Prefetch("events", queryset=ChecklistEvent.objects.order_by("at", "pk")),
+            Prefetch(
+                "share_links", queryset=ChecklistShareLink.objects.order_by("created_at", "pk")
+            ),
         )
         .order_by("created_at", "pk")
     )
@@ -278,6 +297,7 @@ def _checklist(checklist: Checklist) -> dict:
         "drug": checklist.drug.inn,
         "created_at": utc(checklist.created_at),
         "shared_at": utc(checklist.shared_at),
+        "draft": checklist.shared_at is None,
         "items": [
             {
                 "label_fr": item.label_fr,
@@ -299,6 +319,14 @@ def _checklist(checklist: Checklist) -> dict:
                 "detail": event.detail,
             }
             for event in checklist.events.all()
+        ],
+        "share_links": [
+            {
+                "created_at": utc(link.created_at),
+                "expires_at": utc(link.expires_at),
+                "revoked_at": utc(link.revoked_at),
+            }
+            for link in checklist.share_links.all()
         ],
     }
 
@@ -365,6 +393,24 @@ def export_document(data: PersonData) -> dict:
             for e in data.access_events
         ],
         "journal": journal_export(data.user),
+        "login_records": [
+            {
+                "at": utc(record.attempt_time),
+                "ip_address": record.ip_address,
+                "user_agent": record.user_agent,
+                "logged_out_at": utc(record.logout_time),
+            }
+            for record in data.login_records
+        ],
+        "failed_logins": [
+            {
+                "last_at": utc(attempt.attempt_time),
+                "ip_address": attempt.ip_address,
+                "user_agent": attempt.user_agent,
+                "failures": attempt.failures_since_start,
+            }
+            for attempt in data.failed_logins
+        ],
     }
 
 

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import translation
 
-from patients.models import Reminder, State
+from patients.models import Reminder, ReminderSettings, State
 from patients.reminders.channels import CHANNELS
 from patients.reminders.links import open_link
 from patients.reminders.outbox import MAX_ATTEMPTS, backoff, channels_of, settings_of
@@ -94,6 +94,10 @@ def email_context(reminder: Reminder, *, today: date) -> dict:
         "days_late": (today - about).days if about else None,
         "open_url": open_link(reminder),
         "settings_url": settings.SITE_URL + reverse("patients:reminder_settings"),
+        # One "discreet" choice for every channel: no medicine name (issue 17, item 11).
+        "discreet": ReminderSettings.objects.filter(
+            patient_id=reminder.patient_id, calendar_discreet=True
+        ).exists(),
         **kind_spec(reminder.kind).context(reminder),
     }
 

@@ -40,22 +40,17 @@ def _moment_times(
     dose_on: date, lead_days: tuple[int, ...], hour: int, zone: ZoneInfo
 ) -> tuple[tuple[str, str, datetime], ...]:
     # Cached: in a scan, thousands of treatments share a dose date, an hour and a zone.
-    moments = [
-        (
-            Kind.UPCOMING_DOSE,
-            f"lead-{lead}",
-            local_moment(dose_on - timedelta(days=lead), hour, zone),
-        )
-        for lead in lead_days
-    ]
-    moments += [
-        (
-            Kind.OVERDUE_DOSE,
-            f"late-{repeat}",
-            local_moment(dose_on + timedelta(days=1) + (repeat - 1) * OVERDUE_EVERY, hour, zone),
-        )
+    wanted = [(Kind.UPCOMING_DOSE, f"lead-{lead}", -timedelta(days=lead)) for lead in lead_days]
+    wanted += [
+        (Kind.OVERDUE_DOSE, f"late-{repeat}", timedelta(days=1) + (repeat - 1) * OVERDUE_EVERY)
         for repeat in range(1, OVERDUE_REPEATS + 1)
     ]
+    moments = []
+    for kind, name, shift in wanted:
+        try:
+            moments.append((kind, name, local_moment(dose_on + shift, hour, zone)))
+        except OverflowError:  # a moment past the calendar's end (year 9999) never comes
+            continue
     return tuple(sorted(moments, key=lambda m: m[2]))
 
 

@@ -54,7 +54,10 @@ def plan_trip(*, patient: User, now: datetime, **fields) -> Trip:
 
 
 def update_trip(*, trip: Trip, changed: list[str], by: User, now: datetime) -> Trip:
-    """Save the trip's new values; an approved letter no longer matching them is revoked."""
+    """Save the trip's new values; an approved letter no longer matching them is revoked.
+    Nothing changed, nothing is written."""
+    if not changed:
+        return trip
     with transaction.atomic():
         trip.save()
         if set(changed) & set(LETTER_FIELDS):

@@ -8,7 +8,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
@@ -67,7 +72,11 @@ def notifications(request: HtmxHttpRequest) -> HttpResponse:
     unseen = [r.pk for r in page if r.read_at is None]
     if unseen:  # shown once as new, then marked as seen
         Reminder.objects.filter(pk__in=unseen).update(read_at=timezone.now())
-    return render(request, "patients/notifications.html", {"page": page, "unseen": set(unseen)})
+    discreet = ReminderSettings.objects.filter(
+        patient=request.user, calendar_discreet=True
+    ).exists()  # one "discreet" choice for every channel (issue 17, item 11)
+    context = {"page": page, "unseen": set(unseen), "discreet": discreet}
+    return render(request, "patients/notifications.html", context)
 
 
 @require_GET
@@ -98,7 +107,7 @@ def open_reminder(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD (calendar apps check a subscription with it): no longer a 405
 def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The private feed: the token is the only key, so it must be long and unguessable."""
     prefs = get_object_or_404(
@@ -117,4 +126,7 @@ def calendar_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="injections.ics"'
     response["X-Robots-Tag"] = "noindex"
+    if request.method == "HEAD":  # the same answer without its body, whatever the server
+        response["Content-Length"] = str(len(body))
+        response.content = b""
     return response

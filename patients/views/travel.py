@@ -18,6 +18,7 @@ from patients import pdf, timeutils
 from patients.care import has_approved_clinician, record_access
 from patients.forms.travel import TripForm
 from patients.models import AccessAction, Letter, LetterKind, Trip
+from patients.security import client_ip
 from patients.travel import letters
 from patients.travel.letters import LetterView
 from patients.travel.plan import trip_plan
@@ -65,7 +66,9 @@ def _trip_form(request: HtmxHttpRequest, trip: Trip | None = None):
     today = timeutils.local_today(request.user.zone)
     if request.method == "POST" and not _zone_only(request):
         return TripForm(request.POST, instance=trip, today=today)
-    initial = {"traveller_name": request.user.display_name}
+    # A new trip starts from the account's name; an edited one shows what is stored (issue 17,
+    # item 5: the display name replaced the passport name and revoked the approved letters).
+    initial = {"traveller_name": request.user.display_name} if trip is None else {}
     last = (
         Trip.objects.filter(patient=request.user).order_by("-pk").first() if trip is None else None
     )
@@ -237,9 +240,10 @@ def clinic_revoke_letter(request: HtmxHttpRequest, pk: int, kind: str) -> HttpRe
 
 
 def _too_many(request: HtmxHttpRequest) -> bool:
-    key = (
-        f"verify-rate:{request.META.get('REMOTE_ADDR', '')}:{int(timezone.now().timestamp() // 60)}"
-    )
+    # The client the app trusts (behind TRUSTED_PROXY_COUNT proxies, the address they saw), as
+    # for log-ins: not the connection's, which behind a proxy is the proxy for everyone.
+    minute = int(timezone.now().timestamp() // 60)
+    key = f"verify-rate:{client_ip(request) or ''}:{minute}"
     cache.add(key, 0, timeout=120)
     try:
         return cache.incr(key) > VERIFY_RATE

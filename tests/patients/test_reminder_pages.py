@@ -150,10 +150,10 @@ def test_notifications_cost_the_same_queries_however_many(
     patient_client, treatment, count, django_assert_num_queries
 ):
     in_app(treatment, count)
-    # session, user, badge, count, page, mark as seen
-    with django_assert_num_queries(6):
+    # session, user, badge, count, page, mark as seen, the discreet choice (issue 17, item 11)
+    with django_assert_num_queries(7):
         assert patient_client.get("/en/notifications/").status_code == 200
-    with django_assert_num_queries(5):  # nothing left to mark as seen on page 1
+    with django_assert_num_queries(6):  # nothing left to mark as seen on page 1
         patient_client.get("/en/notifications/")
 
 
@@ -255,9 +255,13 @@ def test_the_calendar_feed_lists_a_year_of_unlogged_doses_with_alarms(client, tr
     ]
     first = events[0]
     assert str(first["summary"]) == "Injection de Tremfya (guselkumab)"
-    assert str(first["uid"]) == f"dose-{treatment.pk}-2@interleukin-care"
+    assert str(first["uid"]).endswith("@interleukin-care")  # opaque: see tests/security
     triggers = sorted(a.decoded("trigger") for a in first.walk("VALARM"))
-    assert triggers == [timedelta(days=-2, hours=9), timedelta(hours=9)]
+    # 09:00 in Paris (the home zone), as absolute UTC moments (issue 17, item 12).
+    assert triggers == [
+        datetime(2027, 1, 30, 8, tzinfo=UTC),
+        datetime(2027, 2, 1, 8, tzinfo=UTC),
+    ]
     assert str(calendar["version"]) == "2.0" and calendar["prodid"]
     assert "\r\n" in body  # RFC 5545 line endings
     assert all(e["dtstamp"] for e in events)

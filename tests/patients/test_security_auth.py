@@ -560,3 +560,63 @@ def test_the_demo_clinician_has_a_known_authenticator_and_demo_totp_prints_its_c
 def test_clinician_factory_accounts_are_not_given_an_app_unasked(catalogue):
     """The personas start without a device; `sign_in` gives specialists one."""
     assert not TOTPDevice.objects.filter(user=ClinicianFactory()).exists()
+
+
+# --- issue 17, item 1: every spelling that signs in shares one count; a ceiling per account ----
+
+
+def test_a_fullwidth_spelling_of_the_address_shares_the_lock_of_the_plain_one(client, patient):
+    # Before: the lock was checked on "ｃamille…" as typed and the failures counted on
+    # "camille…", so 40 wrong guesses and then the right password signed in.
+    fullwidth = "\uff43amille@example.com"
+    assert fail(client, fullwidth, times=5)[-1] == 429
+    assert password_step(client, fullwidth).status_code == 429
+    assert password_step(client, "camille@example.com").status_code == 429
+    assert signed_in_as(client) is None
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"camille@example.com"}
+
+
+def test_a_dotless_i_spelling_signs_in_to_nobody(client, patient):
+    # PostgreSQL's case-insensitive match took "ı" for "i": that spelling signed in with a count
+    # of its own. Now it finds no account (on both databases).
+    dotless = "camılle@example.com"
+    assert password_step(client, dotless).status_code == 200
+    assert signed_in_as(client) is None
+    assert User.objects.filter(pk=patient.pk).exists()
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get_by_natural_key(dotless)
+    assert User.objects.get_by_natural_key(" \uff23AMILLE@example.com ") == patient
+
+
+def test_many_addresses_meet_a_ceiling_per_account(settings, patient):
+    # Before: 5 tries per address, so 100 addresses gave 500 tries at one account.
+    limit = settings.AXES_ACCOUNT_FAILURE_LIMIT
+    statuses = []
+    for n in range(limit // 4):
+        statuses += fail(Client(REMOTE_ADDR=f"203.0.113.{n + 1}"), times=4)
+    assert statuses == [200] * (limit - 1) + [429]  # no address reached its own 5
+    newcomer = password_step(Client(REMOTE_ADDR="198.51.100.9"), "camille@example.com")
+    assert newcomer.status_code == 429
+    assert int(newcomer["Retry-After"]) <= settings.AXES_COOLOFF_TIME.total_seconds()
+
+
+def test_the_ceiling_does_not_lock_the_owner_out_at_an_address_they_used(settings, patient):
+    home = Client(REMOTE_ADDR="198.51.100.20")
+    assert password_step(home, "camille@example.com").status_code == 302
+    home.logout()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(settings.AXES_ACCOUNT_FAILURE_LIMIT // 4):
+            fail(Client(REMOTE_ADDR=f"203.0.113.{n + 1}"), times=4)
+        assert password_step(home, "camille@example.com").status_code == 302
+        stranger_place = Client(REMOTE_ADDR="192.0.2.50")
+        assert password_step(stranger_place, "camille@example.com").status_code == 429
+    # Elsewhere, the owner waits only the cool-off after the stranger's last try.
+    with time_machine.travel(start + settings.AXES_COOLOFF_TIME + timedelta(minutes=1), tick=False):
+        assert password_step(stranger_place, "camille@example.com").status_code == 302
+
+
+def test_the_ceiling_counts_per_account_only(settings, patient, other_patient):
+    for n in range(settings.AXES_ACCOUNT_FAILURE_LIMIT // 4):
+        fail(Client(REMOTE_ADDR=f"203.0.113.{n + 1}"), times=4)
+    assert password_step(Client(REMOTE_ADDR="192.0.2.51"), "other@example.com").status_code == 302

@@ -29,11 +29,15 @@ def production_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], var_dir: Path, **kwargs) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], var_dir: Path, *, env: dict[str, str] | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    """`env` adds to (or, with "", empties) the production environment."""
+    environment = production_env(var_dir) | (env or {})
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,
-        env=production_env(var_dir),
+        env={key: value for key, value in environment.items() if value != ""},
         capture_output=True,
         text=True,
         timeout=120,
