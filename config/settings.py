@@ -193,16 +193,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
-# And a ceiling per account across addresses (patients.security.account_ceiling_reached): this
+# And a ceiling per account across addresses (patients.signin_limits.account_ceiling_reached): this
 # many failures on one account within the cool-off lock it for addresses that never signed in
 # to it lately; its owner's usual addresses stay open (SECURITY.md, "Log-in throttling").
 AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)
-AXES_HANDLER = "patients.security.AccountCeilingHandler"
-AXES_LOCKOUT_CALLABLE = "patients.security.lockout_response"  # 429 + Retry-After, translated
+AXES_HANDLER = "patients.signin_limits.AccountCeilingHandler"
+AXES_LOCKOUT_CALLABLE = "patients.signin_limits.lockout_response"  # 429 + Retry-After, translated
 # X-Forwarded-For is believed only as far as the proxies we run: with none, anyone can write it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "patients.security.client_ip"
-AXES_USERNAME_CALLABLE = "patients.security.login_username"  # e-mails: any case, one count
+AXES_CLIENT_IP_CALLABLE = "patients.signin_limits.client_ip"
+AXES_USERNAME_CALLABLE = "patients.signin_limits.login_username"  # e-mails: any case, one count
 # Axes' log-in records hold e-mail, address, browser and time (no health data); the daily privacy
 # task deletes those older than LOGIN_LOG_RETENTION_DAYS, and erasing an account deletes its own.
 # No separate failure log is kept.

@@ -24,7 +24,8 @@ class PatientsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.core import checks
 
-        from patients.security import shared_cache_check, stamp_login
+        from patients.security import stamp_login
+        from patients.signin_limits import shared_cache_check
 
         user_logged_in.connect(stamp_login, dispatch_uid="patients.security.stamp_login")
         checks.register(shared_cache_check, checks.Tags.security, deploy=True)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from config.http import HtmxHttpRequest
 from patients.privacy import export as exports
+from patients.privacy.collect import collect
 
 
 @never_cache
@@ -32,7 +33,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 @require_GET
 @login_required
 def export_json(request: HtmxHttpRequest) -> HttpResponse:
-    data = exports.collect(user=request.user, now=timezone.now())
+    data = collect(user=request.user, now=timezone.now())
     return _attachment(
         exports.export_json(data),
         "application/json; charset=utf-8",
@@ -44,7 +45,7 @@ def export_json(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def export_pdf(request: HtmxHttpRequest) -> HttpResponse:
-    data = exports.collect(user=request.user, now=timezone.now())
+    data = collect(user=request.user, now=timezone.now())
     return _attachment(
         exports.report_pdf(data), "application/pdf", exports.export_filename(data, "pdf")
     )

@@ -18,7 +18,7 @@ from patients import pdf, timeutils
 from patients.care import has_approved_clinician, record_access
 from patients.forms.travel import TripForm
 from patients.models import AccessAction, Letter, LetterKind, Trip
-from patients.security import client_ip
+from patients.signin_limits import client_ip
 from patients.travel import letters
 from patients.travel.letters import LetterView
 from patients.travel.plan import trip_plan

@@ -481,7 +481,8 @@ def test_the_exports_hold_the_journal_and_erasure_removes_it(
     assert document["journal"]["entries"][0]["note"] == "my-note-77"
     assert document["journal"]["scores"][0]["itch"] == 9
     assert document["journal"]["sharing"][0]["shared"] is True
-    from patients.privacy.export import collect, report_html
+    from patients.privacy.collect import collect
+    from patients.privacy.export import report_html
 
     html = report_html(collect(user=patient, now=NOW))
     assert "my-note-77" in html and "Journal" in html

@@ -178,7 +178,7 @@ def test_without_a_trusted_proxy_a_forged_header_does_not_reset_the_verification
 
 
 def test_the_shared_cache_check_names_a_process_local_cache(settings):
-    from patients.security import shared_cache_check
+    from patients.signin_limits import shared_cache_check
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     assert [error.id for error in shared_cache_check()] == ["patients.E017"]
