@@ -3,7 +3,8 @@
 
 htmx 2 reads both spellings; only `data-hx-*` is valid HTML (the Nu Html Checker rejects `hx-*`).
 Idempotent: an attribute already written `data-hx-*` is left alone, so the script can be re-run
-after merging branches. Usage: `python scripts/data_hx.py [--check] [PATH...]` (default: templates/).
+after merging branches.
+Usage: `python scripts/data_hx.py [--check] [PATH...]` (default: templates/).
 With --check it changes nothing and exits 1 if a bare attribute is left.
 """
 

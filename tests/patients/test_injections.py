@@ -81,7 +81,7 @@ def test_with_htmx_the_card_comes_back_updated_without_the_page(
 def test_with_htmx_the_form_opens_inside_the_card(patient_client, treatment):
     html = patient_client.get(url(treatment), headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in html and 'name="taken_date"' in html
-    assert f'hx-post="{url(treatment)}"' in html
+    assert f'data-hx-post="{url(treatment)}"' in html
 
 
 @pytest.mark.parametrize(
