@@ -89,7 +89,9 @@ class InjectionForm(forms.Form):
     )
     dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)
     site = forms.ChoiceField(
-        label=_("Injection site"), choices=InjectionSite.choices, widget=forms.RadioSelect
+        label=_("Injection site"),
+        choices=[(site.value, site.label) for site in InjectionSite.body_sites()],
+        widget=forms.RadioSelect,
     )
     lot_number = forms.CharField(label=_("Lot number (optional)"), max_length=40, required=False)
     reaction = forms.ChoiceField(
@@ -104,6 +106,8 @@ class InjectionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Sent by the confirmation step: the patient has read the date written out and keeps it.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.care import record_access
 from patients.models import AccessAction, DoseOverride, StockDelivery, Treatment, User
+from patients.treatments.injections import log_doses_taken_before
 from patients.treatments.reminders import plan_reminders
 from therapies.models import Drug, Regimen
 
@@ -25,9 +26,14 @@ def start_treatment(
     regimen: Regimen,
     first_dose_on: date,
     prescriber_name: str = "",
+    last_dose_on: date | None = None,
 ) -> Treatment:
+    """Start a treatment; a patient already on it gives `last_dose_on`, and the doses up to
+    that day are logged at once (so the app does not greet them with an overdue dose 1)."""
     if regimen.drug_id != drug.pk:
         raise TreatmentError("The regimen does not belong to this drug.")
+    if last_dose_on is not None and last_dose_on < first_dose_on:
+        raise TreatmentError("The last dose cannot come before the first one.")
     try:
         with transaction.atomic():
             treatment = Treatment.objects.create(
@@ -37,7 +43,10 @@ def start_treatment(
                 first_dose_on=first_dose_on,
                 prescriber_name=prescriber_name.strip(),
             )
-            plan_reminders(treatment=treatment, now=timezone.now())
+            if last_dose_on is not None:
+                log_doses_taken_before(treatment=treatment, last_dose_on=last_dose_on)
+            else:
+                plan_reminders(treatment=treatment, now=timezone.now())
             return treatment
     except IntegrityError:
         raise TreatmentError("already_active") from None
