@@ -40,10 +40,22 @@ class StartTreatmentForm(forms.Form):
     prescriber_name = forms.CharField(
         label=_("Prescriber's name (optional)"), max_length=120, required=False
     )
+    last_dose_on = forms.DateField(
+        label=_("Already on this treatment? Date of your last injection (optional)"),
+        widget=date_input(),
+        required=False,
+        help_text=_(
+            "The doses from the first one to this one are logged in one step, on their planned "
+            "days, so your plan starts from where you are."
+        ),
+    )
+    # Sent by the confirmation step of a first injection long ago (issue 18, item 4).
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, patient: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
+        self.today = timeutils.local_today(patient.zone)
         # Group the regimens under their medicine so that a select without JavaScript is enough.
         groups: dict[str, list[tuple[int, str]]] = {}
         field = self.fields["regimen"]
@@ -65,6 +77,21 @@ class StartTreatmentForm(forms.Form):
                 "regimen",
                 _("You already follow a treatment with %(inn)s. Stop it first to start again.")
                 % {"inn": regimen.drug.inn},
+            )
+        first, last = cleaned.get("first_dose_on"), cleaned.get("last_dose_on")
+        if last is not None and last > self.today:
+            self.add_error(
+                "last_dose_on",
+                _("This date is in the future: give the date of an injection already taken."),
+            )
+        elif first is not None and last is not None and last < first:
+            self.add_error(
+                "last_dose_on",
+                _(
+                    "Your last injection cannot come before your first one (%(date)s): "
+                    "check both dates."
+                )
+                % {"date": formats.date_format(first, "DATE_FORMAT")},
             )
         return cleaned
 

@@ -223,3 +223,56 @@ def test_the_edit_page_says_edit_and_its_confirmation_says_updated(patient_clien
     assert "Dose 1 updated: Tuesday 5 January 2027 at 08:30, Thigh, left." in (
         response.content.decode()
     )
+
+
+# Starting a treatment ---------------------------------------------------------------------------
+
+
+def start_data(**overrides):
+    from therapies.models import Regimen
+
+    regimen = Regimen.objects.get(drug__inn="guselkumab", is_default=True)
+    return {"regimen": regimen.pk, "first_dose_on": "2026-11-02", "prescriber_name": ""} | overrides
+
+
+def test_a_first_injection_long_ago_asks_to_confirm_with_its_date_in_words(patient_client):
+    from patients.models import Treatment
+
+    page = patient_client.post("/en/treatments/new/", start_data()).content.decode()
+    assert "Check the date of your first injection" in page
+    assert "Your first injection was on <strong>Monday 2 November 2026</strong>" in page
+    assert 'name="last_dose_on"' in page and 'name="confirm" value="yes"' in page
+    assert not Treatment.objects.exists()
+
+
+def test_a_recent_first_injection_is_started_at_once_and_the_message_says_what(patient_client):
+    response = patient_client.post(
+        "/en/treatments/new/", start_data(first_dose_on="2027-01-20"), follow=True
+    )
+    assert "Treatment with guselkumab started on Wednesday 20 January 2027." in (
+        response.content.decode()
+    )
+
+
+def test_confirming_with_the_last_dose_logs_the_doses_taken_and_nothing_is_overdue(
+    patient_client, patient
+):
+    # Guselkumab from 2 November 2026: doses on 2 Nov, 30 Nov, 25 Jan 2027 (today 3 Feb 2027).
+    response = patient_client.post(
+        "/en/treatments/new/",
+        start_data(last_dose_on="2027-01-26", confirm="yes"),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Treatment with guselkumab started on Monday 2 November 2026; 3 doses logged." in page
+    taken = Injection.objects.filter(treatment__patient=patient).order_by("dose_number")
+    assert [i.taken_on for i in taken] == [date(2026, 11, 2), date(2026, 11, 30), date(2027, 1, 26)]
+    assert "was planned on" not in page  # no "dose 1 was due ... days ago"
+    assert "Next injection (dose 4)" in page
+
+
+def test_a_last_injection_before_the_first_or_in_the_future_is_explained(patient_client):
+    early = patient_client.post("/en/treatments/new/", start_data(last_dose_on="2026-10-01"))
+    assert "Your last injection cannot come before your first one" in early.content.decode()
+    future = patient_client.post("/en/treatments/new/", start_data(last_dose_on="2027-02-04"))
+    assert "This date is in the future: give the date of an injection" in future.content.decode()

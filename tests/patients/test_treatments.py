@@ -10,7 +10,13 @@ def test_starting_a_treatment_leads_to_its_plan(patient_client, patient):
     regimen = Regimen.objects.get(drug__inn="ixekizumab", is_default=True)
     response = patient_client.post(
         "/en/treatments/new/",
-        {"regimen": regimen.pk, "first_dose_on": "2026-11-02", "prescriber_name": "Dr Martin"},
+        # confirm: a first injection long ago is confirmed (tests/patients/test_dose_plausibility)
+        {
+            "regimen": regimen.pk,
+            "first_dose_on": "2026-11-02",
+            "prescriber_name": "Dr Martin",
+            "confirm": "yes",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/en/dashboard/"
     treatment = Treatment.objects.get(patient=patient)
@@ -58,7 +64,8 @@ def test_stopping_a_treatment_keeps_its_history_and_allows_a_new_start(patient_c
     assert treatment.injections.count() == 1
     assert patient_client.get("/en/dashboard/")["Location"] == "/en/treatments/new/"
     response = patient_client.post(
-        "/en/treatments/new/", {"regimen": treatment.regimen.pk, "first_dose_on": "2026-11-01"}
+        "/en/treatments/new/",
+        {"regimen": treatment.regimen.pk, "first_dose_on": "2026-11-01", "confirm": "yes"},
     )
     assert response.status_code == 302
     assert Treatment.objects.filter(patient=treatment.patient).count() == 2
