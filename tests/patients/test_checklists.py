@@ -389,7 +389,10 @@ def test_the_patient_marks_an_item_done_with_a_date_and_a_note(checklist, patien
     blood = item_of(checklist, "blood_tests")
     client = client_of(patient)
     response = done(client, blood, "2027-03-08", "Laboratoire Cerballiance")
-    assert response["Location"] == f"/en/checklists/{checklist.pk}/#item-{blood.pk}"
+    # The top of the page, where the message says what was saved (not the item, now folded).
+    assert response["Location"] == f"/en/checklists/{checklist.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "“Blood tests” marked done on Monday 8 March 2027." in page
     blood.refresh_from_db()
     assert (blood.done_on, blood.done_note, blood.done_by, blood.done_at) == (
         date(2027, 3, 8),
@@ -725,7 +728,7 @@ def test_the_weekly_reminder_stops_when_every_patient_item_is_done(care_link, pa
     last = item_of(checklist, PATIENT_ITEMS[-1])
     with time_machine.travel(at, tick=False):
         response = done(client_of(patient), last, "2027-03-26")
-    assert response["Location"] == f"/en/checklists/{checklist.pk}/#item-{last.pk}"
+    assert response["Location"] == f"/en/checklists/{checklist.pk}/"
     checklist.refresh_from_db()
     assert checklist.next_reminder_at is None  # the specialist's own items do not count
     assert queue_checklist_reminders(now=utc(2027, 3, 31, 7)) == 0
@@ -1128,3 +1131,16 @@ def test_seed_demo_links_the_demo_clinician_with_a_shared_checklist_partly_done(
     client = Client()  # the demo clinician logs in with the demo app's code (manage.py demo_totp)
     assert log_in_with_code(client, clinician, "demo-biologic-2026").status_code == 302
     assert "Camille (demo)" in page_of(client.get("/en/clinic/"))
+
+
+@pytest.mark.now(NOW)
+def test_open_items_come_first_and_the_done_ones_are_folded(checklist, patient):
+    blood = item_of(checklist, "blood_tests")
+    client = client_of(patient)
+    done(client, blood, "2027-03-08", "")
+    page = client.get(f"/en/checklists/{checklist.pk}/").content.decode()
+    folded = page.index('<details class="details checklist-done"')
+    assert page.index(f'id="item-{blood.pk}"') > folded
+    open_items = [i for i in checklist.items.all() if not i.is_done]
+    assert all(page.index(f'id="item-{i.pk}"') < folded for i in open_items)
+    assert "1 item done</summary>" in page
