@@ -280,7 +280,10 @@ def test_the_clinician_trims_adds_dates_and_shares_and_each_change_is_recorded(
     hiv, blood = item_of(checklist, "hiv_test"), item_of(checklist, "blood_tests")
 
     removed = client.post(f"/en/clinic/items/{hiv.pk}/remove/", headers={"HX-Request": "true"})
-    assert removed.status_code == 200 and removed.content == b""  # htmx drops the row
+    # htmx puts a status line in the row's place; it takes the focus (autofocus) and is announced.
+    assert removed.status_code == 200
+    assert 'role="status" tabindex="-1" autofocus' in removed.content.decode()
+    assert "removed from the checklist." in removed.content.decode()
     added = client.post(
         f"/en/clinic/checklists/{checklist.pk}/items/new/",
         {"label": "Dental check-up", "completed_by": "patient", "due_on": "2027-04-01"},
@@ -300,7 +303,7 @@ def test_the_clinician_trims_adds_dates_and_shares_and_each_change_is_recorded(
             headers={"HX-Request": "true"},
         )
     )
-    assert item_row(fragment, blood) == ["card", "checklist-item"]  # the row alone, not done
+    assert item_row(fragment, blood) == ["checklist-row"]  # the row alone, not done
     assert 'value="2027-04-15"' in fragment
     client.post(f"/en/clinic/checklists/{checklist.pk}/share/")
 
@@ -967,9 +970,23 @@ def test_the_dashboard_answers_htmx_with_the_table_only(clinician, clinic_patien
         "/en/clinic/", {"show": "overdue"}, headers={"HX-Request": "true"}
     )
     fragment = page_of(response)
-    assert fragment.lstrip().startswith('<section id="patients"')
+    # The count first, swapped out of band into the page's status line (announced), then the table.
+    count, table = fragment.split('<section id="patients"', 1)
+    assert (
+        '<p id="patients-count" class="result-count" role="status" data-hx-swap-oob="true">'
+        "1 patient found</p>"
+    ) in count
     assert "<html" not in fragment and "Invite a patient" not in fragment
-    assert names_in(fragment) == ["Alice"]
+    assert names_in(table) == ["Alice"]
+
+
+@pytest.mark.now(TODAY)
+def test_the_dashboards_count_is_a_status_line_outside_the_swapped_table(
+    clinician, clinic_patients
+):
+    page = page_of(client_of(clinician).get("/en/clinic/", {"show": "overdue"}))
+    assert '<p id="patients-count" class="result-count" role="status">1 patient found</p>' in page
+    assert page.index('id="patients-count"') < page.index('<section id="patients"')
 
 
 def test_the_dashboard_shows_fifty_patients_a_page(clinician):
