@@ -47,7 +47,8 @@ def phone(browser):
 def test_on_a_phone_a_mistyped_date_is_caught_and_the_saved_dose_is_confirmed_with_its_date(
     live_server, client, catalogue, patient, browser, javascript
 ):
-    today = timeutils.local_today(patient.zone)
+    moment = timeutils.local_now(patient.zone) - timedelta(minutes=10)  # a time already past
+    today, at = moment.date(), moment.strftime("%H:%M")
     # Dose 1 taken 3 days late, 27 days ago; dose 2 is planned 2 days ago.
     treatment = TreatmentFactory(patient=patient, first_dose_on=today - timedelta(days=30))
     log_dose(treatment, 1, today - timedelta(days=27))
@@ -63,12 +64,12 @@ def test_on_a_phone_a_mistyped_date_is_caught_and_the_saved_dose_is_confirmed_wi
         # A slip: the day before dose 1.
         mistyped = today - timedelta(days=28)
         form.locator("input[name=taken_date]").fill(mistyped.isoformat())
-        form.locator("input[name=taken_time]").fill("09:30")
+        form.locator("input[name=taken_time]").fill(at)
         form.locator("button[type=submit]").click()
 
         confirm = page.locator("form.dose-confirm")
         expect(confirm).to_be_visible()
-        expect(confirm).to_contain_text(f"as taken on {in_words(mistyped)} at 09:30")
+        expect(confirm).to_contain_text(f"as taken on {in_words(mistyped)} at {at}")
         expect(confirm).to_contain_text("That is before dose 1")
         assert sideways_overflow_at(page, PHONE_WIDTH) <= 0
         assert not Injection.objects.filter(dose_number=2).exists()
@@ -80,7 +81,7 @@ def test_on_a_phone_a_mistyped_date_is_caught_and_the_saved_dose_is_confirmed_wi
         form.locator("input[name=taken_date]").fill(today.isoformat())
         form.locator("button[type=submit]").click()
 
-        saved = f"Dose 2 logged: {in_words(today)} at 09:30"
+        saved = f"Dose 2 logged: {in_words(today)} at {at}"
         expect(page.locator("main")).to_contain_text(saved)
         dose = Injection.objects.get(treatment=treatment, dose_number=2)
         assert dose.taken_on == today
