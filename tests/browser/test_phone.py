@@ -53,7 +53,7 @@ def test_on_a_phone_a_mistyped_date_is_caught_and_the_saved_dose_is_confirmed_wi
     treatment = TreatmentFactory(patient=patient, first_dose_on=today - timedelta(days=30))
     log_dose(treatment, 1, today - timedelta(days=27))
     context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a journey of five pages on a shared 2-core machine
     try:
         login_with_session(context, client, live_server, patient)
         page = context.new_page()
