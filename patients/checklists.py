@@ -48,6 +48,11 @@ class Progress:
     verified: int
 
     @property
+    def to_verify(self) -> int:
+        """Items done (by the patient) that no specialist has verified yet."""
+        return self.done - self.verified
+
+    @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
 

@@ -8,7 +8,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import time_zone_choices
+from patients.forms.fields import ZoneSelect, time_zone_choices
 from patients.models import (
     User,
 )
@@ -26,7 +26,7 @@ class SignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("email", "display_name", "time_zone")
-        widgets = {"time_zone": forms.Select(choices=time_zone_choices)}
+        widgets = {"time_zone": ZoneSelect(choices=time_zone_choices)}
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -68,7 +68,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "time_zone", "language")
-        widgets = {"time_zone": forms.Select(choices=time_zone_choices)}
+        widgets = {"time_zone": ZoneSelect(choices=time_zone_choices)}
 
 
 class DeleteAccountForm(forms.Form):

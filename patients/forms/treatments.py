@@ -92,6 +92,17 @@ class StartTreatmentForm(forms.Form):
     prescriber_name = forms.CharField(
         label=_("Prescriber's name (optional)"), max_length=120, required=False
     )
+    last_dose_on = forms.DateField(
+        label=_("Already on this treatment? Date of your last injection (optional)"),
+        widget=date_input(),
+        required=False,
+        help_text=_(
+            "The doses from the first one to this one are logged in one step, on their planned "
+            "days, so your plan starts from where you are."
+        ),
+    )
+    # Sent by the confirmation step of a first injection long ago (issue 18, item 4).
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, patient: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -104,6 +115,7 @@ class StartTreatmentForm(forms.Form):
             group = f"{drug.inn} ({drug.brands})"
             devices[group] = [(f"{drug.inn}:{p.key}", str(p)) for p in drug.presentations]
         self.fields["presentation"].choices = [("", "---------"), *devices.items()]
+        self.today = timeutils.local_today(patient.zone)
         # Group the regimens under their medicine so that a select without JavaScript is enough.
         groups: dict[str, list[tuple[int, str]]] = {}
         field = self.fields["regimen"]
@@ -127,6 +139,21 @@ class StartTreatmentForm(forms.Form):
         condition = cleaned.get("condition")
         if condition and condition != regimen.indication:
             self._clean_condition(regimen, condition, cleaned)
+        first, last = cleaned.get("first_dose_on"), cleaned.get("last_dose_on")
+        if last is not None and last > self.today:
+            self.add_error(
+                "last_dose_on",
+                _("This date is in the future: give the date of an injection already taken."),
+            )
+        elif first is not None and last is not None and last < first:
+            self.add_error(
+                "last_dose_on",
+                _(
+                    "Your last injection cannot come before your first one (%(date)s): "
+                    "check both dates."
+                )
+                % {"date": formats.date_format(first, "DATE_FORMAT")},
+            )
         return cleaned
 
     def _clean_presentation(self, regimen: Regimen, cleaned: dict) -> None:
@@ -220,7 +247,9 @@ class InjectionForm(forms.Form):
     )
     dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)
     site = forms.ChoiceField(
-        label=_("Injection site"), choices=InjectionSite.choices, widget=forms.RadioSelect
+        label=_("Injection site"),
+        choices=[(site.value, site.label) for site in InjectionSite.body_sites()],
+        widget=forms.RadioSelect,
     )
     lot_number = forms.CharField(label=_("Lot number (optional)"), max_length=40, required=False)
     reaction = forms.ChoiceField(
@@ -235,6 +264,8 @@ class InjectionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Sent by the confirmation step: the patient has read the date written out and keeps it.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self,

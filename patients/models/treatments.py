@@ -138,6 +138,13 @@ class InjectionSite(models.TextChoices):
     THIGH_RIGHT = "thigh_right", _("Thigh, right")
     ARM_LEFT = "arm_left", _("Upper arm, left")
     ARM_RIGHT = "arm_right", _("Upper arm, right")
+    # Doses logged in one step when a patient already on treatment starts using the app.
+    NOT_RECORDED = "not_recorded", _("Not recorded")
+
+    @classmethod
+    def body_sites(cls) -> list["InjectionSite"]:
+        """The sites a patient chooses from (the body map), in order."""
+        return [site for site in cls if site != cls.NOT_RECORDED]
 
 
 class Reaction(models.TextChoices):

@@ -185,7 +185,9 @@ def site_uses(injections: Sequence[Injection]) -> list[SiteUse]:
     for injection in injections:
         if injection.site not in last or injection.taken_on > last[injection.site]:
             last[injection.site] = injection.taken_on
-    return [SiteUse(site=site, last_used=last.get(site.value)) for site in InjectionSite]
+    return [
+        SiteUse(site=site, last_used=last.get(site.value)) for site in InjectionSite.body_sites()
+    ]
 
 
 def least_recently_used(uses: Sequence[SiteUse]) -> InjectionSite:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from patients.care import record_access
 from patients.models import AccessAction, DoseOverride, StockDelivery, Treatment, User
+from patients.treatments.injections import log_doses_taken_before
 from patients.treatments.reminders import plan_reminders
 from therapies.models import Drug, Regimen
 
@@ -27,11 +28,16 @@ def start_treatment(
     prescriber_name: str = "",
     presentation_key: str = "",
     condition: str = "",
+    last_dose_on: date | None = None,
 ) -> Treatment:
     """`presentation_key` is the device the patient uses (defaults to the drug's only one);
-    `condition` the one they are treated for (the regimen's indication when not said)."""
+    `condition` the one they are treated for (the regimen's indication when not said). A
+    patient already on it gives `last_dose_on`, and the doses up to that day are logged at once
+    (so the app does not greet them with an overdue dose 1)."""
     if regimen.drug_id != drug.pk:
         raise TreatmentError("The regimen does not belong to this drug.")
+    if last_dose_on is not None and last_dose_on < first_dose_on:
+        raise TreatmentError("The last dose cannot come before the first one.")
     if not presentation_key and len(drug.presentation_rows) == 1:
         presentation_key = drug.presentation_rows[0]["key"]
     if presentation_key:
@@ -47,7 +53,10 @@ def start_treatment(
                 presentation_key=presentation_key,
                 condition=condition,
             )
-            plan_reminders(treatment=treatment, now=timezone.now())
+            if last_dose_on is not None:
+                log_doses_taken_before(treatment=treatment, last_dose_on=last_dose_on)
+            else:
+                plan_reminders(treatment=treatment, now=timezone.now())
             return treatment
     except IntegrityError:
         raise TreatmentError("already_active") from None

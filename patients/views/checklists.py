@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -87,10 +87,13 @@ def item_done(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             if request.htmx:
                 return render(request, ITEM, {"item": item})
-            messages.success(request, _("Marked done. Your specialist will see it."))
-            return redirect(
-                f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}"
+            # What was saved, at the top of the page where the message is (issue 18, item 3).
+            messages.success(
+                request,
+                _("“%(label)s” marked done on %(date)s. Your specialist will see it.")
+                % {"label": item.label, "date": formats.date_format(item.done_on, "l j F Y")},
             )
+            return redirect("patients:checklist", pk=item.checklist_id)
     item.done_form = form
     template = ITEM if request.htmx else "patients/checklist_item_form.html"
     return render(request, template, {"item": item, "checklist": item.checklist})
@@ -115,11 +118,13 @@ def item_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         mark_not_done(item=item, actor=request.user, now=timezone.now())
     except ChecklistError as error:
         messages.error(request, str(error))
+    else:
+        messages.success(request, _("“%(label)s” marked not done.") % {"label": item.label})
     if request.htmx:
         if patient_may_complete(item) and not item.is_done:
             item.done_form = _done_form(item, timeutils.local_today(request.user.zone))
         return render(request, ITEM, {"item": item})
-    return redirect(f"{reverse('patients:checklist', args=[item.checklist_id])}#item-{item.pk}")
+    return redirect("patients:checklist", pk=item.checklist_id)
 
 
 @require_GET

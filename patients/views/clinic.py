@@ -326,11 +326,12 @@ def unverify(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     item = get_item_for_clinician(request, pk)
     now = timezone.now()
-    checklist_id = item.checklist_id
+    checklist_id, label = item.checklist_id, item.label
     remove_item(item=item, actor=request.user, now=now)
     if request.htmx:
-        return HttpResponse("")
-    messages.success(request, _("Item removed."))
+        # A status line in the item's place takes the focus (it would fall to <body>).
+        return render(request, "clinic/checklist_partials.html#removed", {"label": label})
+    messages.success(request, _("“%(label)s” removed from the checklist.") % {"label": label})
     return redirect("patients:clinic_checklist", checklist_id)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -10,7 +11,9 @@ from patients.forms.treatments import InjectionForm
 from patients.models import Injection, Reaction
 from patients.treatments.injections import (
     DoseAlreadyLogged,
+    DoseDoubt,
     delete_injection,
+    doubts_about_dose,
     record_injection,
     restore_injection,
     update_injection,
@@ -40,6 +43,43 @@ def _dose_taken_twice(form: InjectionForm, error: DoseAlreadyLogged) -> None:
     )
 
 
+def saved_notice(injection: Injection, *, updated: bool = False) -> str:
+    """What was saved, in words.
+
+    "Dose 7 logged: Thursday 3 December 2026 at 09:30, Thigh, left."
+    """
+    local = injection.taken_at.astimezone(injection.treatment.patient.zone)
+    values = {
+        "number": injection.dose_number,
+        "date": formats.date_format(local.date(), "l j F Y"),
+        "time": local.strftime("%H:%M"),
+        "site": injection.get_site_display(),
+    }
+    if updated:
+        return _("Dose %(number)s updated: %(date)s at %(time)s, %(site)s.") % values
+    return _("Dose %(number)s logged: %(date)s at %(time)s, %(site)s.") % values
+
+
+def _doubts(form: InjectionForm, *, editing: Injection | None = None) -> list[DoseDoubt]:
+    """What the patient must confirm before a valid form is saved (nothing once confirmed)."""
+    if form.cleaned_data.get("confirm"):
+        return []
+    return doubts_about_dose(
+        treatment=form.treatment,
+        dose_number=form.cleaned_data["dose_number"],
+        taken_at=form.taken_at,
+        editing=editing,
+    )
+
+
+def _confirm_context(form: InjectionForm, doubts: list[DoseDoubt]) -> dict:
+    return {
+        "doubts": doubts,
+        "taken_local": form.taken_at.astimezone(form.zone),
+        "dose_number": form.cleaned_data["dose_number"],
+    }
+
+
 def _dose_asked(request: HtmxHttpRequest, doses) -> int | None:
     """`?dose=N` from a reminder link preselects that dose when it can still be logged."""
     asked = request.GET.get("dose", "")
@@ -58,13 +98,21 @@ def log(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     site_hints = {"sites": card.sites, "suggested_site": card.suggested_site}
     if request.method == "POST":
         form = InjectionForm(request.POST, treatment=treatment, doses=doses, **site_hints)
-        if form.is_valid():
+        # "revise" (from the confirmation step) shows the filled form again, unsaved.
+        valid = form.is_valid() and "revise" not in request.POST
+        doubts = _doubts(form) if valid else []
+        if doubts:
+            context = {"ov": card, "form": form, **_confirm_context(form, doubts)}
+            return render(
+                request, CARD if request.htmx else "patients/injection_form.html", context
+            )
+        elif valid:
             try:
                 injection = record_injection(treatment=treatment, **form.injection_fields())
             except DoseAlreadyLogged as error:
                 _dose_taken_twice(form, error)
             else:
-                notice = _("Dose %(number)s logged.") % {"number": injection.dose_number}
+                notice = saved_notice(injection)
                 if request.htmx:
                     fresh = get_treatment_for_user(request, pk, care_data=True)
                     context = {"ov": overview(fresh, today=today), "notice": notice}
@@ -106,13 +154,20 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = InjectionForm(
             request.POST, treatment=treatment, doses=doses, instance=injection, **site_hints
         )
-        if form.is_valid():
+        valid = form.is_valid() and "revise" not in request.POST
+        doubts = _doubts(form, editing=injection) if valid else []
+        if doubts:
+            context = {"ov": card, "form": form, "injection": injection}
+            return render(
+                request, "patients/injection_form.html", context | _confirm_context(form, doubts)
+            )
+        elif valid:
             try:
                 update_injection(injection=injection, **form.injection_fields())
             except DoseAlreadyLogged as error:
                 _dose_taken_twice(form, error)
             else:
-                messages.success(request, _("Entry updated."))
+                messages.success(request, saved_notice(injection, updated=True))
                 return redirect("patients:history", pk=treatment.pk)
     else:
         local = injection.taken_at.astimezone(request.user.zone)

@@ -3,12 +3,16 @@ from django.core.paginator import Paginator
 from django.core.validators import slug_re
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.forms.treatments import PresentationForm, StartTreatmentForm, StockForm
+from patients.models import Treatment
+from patients.treatments.injections import first_dose_is_long_ago
 from patients.treatments.writes import (
     TreatmentError,
     record_delivery,
@@ -23,6 +27,38 @@ from therapies.models import Regimen
 HISTORY_PAGE_SIZE = 50
 
 
+def started_notice(treatment: Treatment) -> str:
+    """What was saved: the medicine, the first injection and the doses logged at once."""
+    values = {
+        "inn": treatment.drug.inn,
+        "date": formats.date_format(treatment.first_dose_on, "l j F Y"),
+        "count": treatment.injections.live().count(),
+    }
+    if values["count"]:
+        return (
+            ngettext(
+                "Treatment with %(inn)s started on %(date)s; %(count)s dose logged.",
+                "Treatment with %(inn)s started on %(date)s; %(count)s doses logged.",
+                values["count"],
+            )
+            % values
+        )
+    return _("Treatment with %(inn)s started on %(date)s. Here is your plan.") % values
+
+
+def stock_notice(*, devices: int, received_on, **_fields) -> str:
+    """What was saved: "3 devices received on Wednesday 2 December 2026, added to your stock"."""
+    values = {"count": devices, "date": formats.date_format(received_on, "l j F Y")}
+    return (
+        ngettext(
+            "%(count)s device received on %(date)s, added to your stock.",
+            "%(count)s devices received on %(date)s, added to your stock.",
+            devices,
+        )
+        % values
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @patient_required
 def start(request: HtmxHttpRequest) -> HttpResponse:
@@ -30,10 +66,17 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     opens with that medicine chosen, and a drug name never appears in a URL or a log."""
     if request.method == "POST" and "preselect" not in request.POST:
         form = StartTreatmentForm(request.POST, patient=request.user)
-        if form.is_valid():
+        # "revise" (from the confirmation step) shows the filled form again, unsaved.
+        valid = form.is_valid() and "revise" not in request.POST
+        if valid and not form.cleaned_data["confirm"]:
+            first_dose_on = form.cleaned_data["first_dose_on"]
+            if first_dose_is_long_ago(first_dose_on=first_dose_on, today=form.today):
+                context = {"form": form, "confirm_first_dose": first_dose_on}
+                return render(request, "patients/start_treatment.html", context)
+        if valid:
             regimen = form.cleaned_data["regimen"]
             try:
-                start_treatment(
+                treatment = start_treatment(
                     patient=request.user,
                     drug=regimen.drug,
                     regimen=regimen,
@@ -41,11 +84,12 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
                     prescriber_name=form.cleaned_data["prescriber_name"],
                     presentation_key=form.cleaned_data["presentation_key"],
                     condition=form.cleaned_data["condition"],
+                    last_dose_on=form.cleaned_data["last_dose_on"],
                 )
             except TreatmentError:
                 form.add_error("regimen", _("You already follow a treatment with this medicine."))
             else:
-                messages.success(request, _("Your treatment is set up. Here is your plan."))
+                messages.success(request, started_notice(treatment))
                 return redirect("patients:dashboard")
     else:
         initial = {"first_dose_on": timeutils.local_today(request.user.zone)}
@@ -91,7 +135,7 @@ def add_stock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = StockForm(request.POST, today=today)
         if form.is_valid():
             record_delivery(treatment=treatment, **form.cleaned_data)
-            messages.success(request, _("Devices added to your stock."))
+            messages.success(request, stock_notice(**form.cleaned_data))
             return redirect("patients:dashboard")
     else:
         form = StockForm(today=today, initial={"received_on": today})

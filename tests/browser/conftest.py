@@ -12,10 +12,12 @@ import pytest
 from tests.support.browser import (
     AXE_PATH,
     CHROMIUM_ARGS,
+    PAGES_TO_VALIDATE,
     ConsoleErrors,
     make_care_data,
     make_care_team_data,
     new_context,
+    vnu_errors,
 )
 from tests.support.services import chromium_path, need_service
 
@@ -37,6 +39,20 @@ def browser():
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def valid_html():
+    """The Nu Html Checker on every page `check_page` saw in this module, in one Java call at the
+    module's end (issue 18, item 7): zero errors. A failure shows as an error of the module's
+    last test."""
+    PAGES_TO_VALIDATE.clear()
+    yield
+    pages = list(PAGES_TO_VALIDATE)
+    PAGES_TO_VALIDATE.clear()
+    if pages:
+        errors = vnu_errors(pages)
+        assert not errors, f"Nu Html Checker, {len(errors)} errors:\n" + "\n".join(errors[:60])
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from patients import timeutils
 from patients.journal.scores import record_scores
 from patients.journal.sharing import set_sharing
 from patients.models import CareLink, FlagReason, JournalEntry, JournalFlag, ScoreSet
-from tests.browser.conftest import format_violations, login_with_session, run_axe
+from tests.support.browser import format_violations, login_with_session, run_axe
 
 pytestmark = pytest.mark.browser
 

@@ -133,6 +133,17 @@ def assert_logged_once(treatment) -> None:
     assert injections[0].taken_on == timeutils.local_today(PARIS)
 
 
+def confirm_the_late_dose(page, dose1) -> None:
+    """Dose 1, logged 25 days after its planned day (more than half an interval), asks to confirm
+    with the date written out (issue 18, item 4); the patient keeps it."""
+    confirm = page.locator("form.dose-confirm")
+    expect(confirm).to_be_visible()
+    with translation.override("fr"):
+        planned_in_words = formats.date_format(dose1.date, "l j F Y")
+    expect(confirm).to_contain_text(planned_in_words)
+    confirm.locator("button[name=confirm]").click()
+
+
 def assert_no_console_errors(console_errors) -> None:
     assert not console_errors, "\n".join(console_errors)
 
@@ -151,6 +162,8 @@ def test_journey_with_javascript(live_server, catalogue, page, console_errors):
 
     with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
         form.locator("button[type=submit]").click()
+    with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
+        confirm_the_late_dose(page, dose1)
     expect(form).to_have_count(0)
     card = page.locator(f"#treatment-{treatment.pk}")
     expect(card.locator("[role=status]")).to_contain_text("1")
@@ -178,6 +191,7 @@ def test_journey_without_javascript(live_server, catalogue, nojs_context, consol
     assert_defaults_filled(form)
 
     form.locator("button[type=submit]").click()
+    confirm_the_late_dose(page, dose1)
     page.wait_for_url(re.compile(r"/dashboard/$"))
     expect(page.locator("main .messages")).to_contain_text("1")
     assert_next_is_dose_2(page, dose1, dose2)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import format_violations, login_with_session, run_axe
+from tests.support.browser import format_violations, login_with_session, run_axe
 
 try:
     from playwright.sync_api import expect

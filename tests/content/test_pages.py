@@ -22,7 +22,7 @@ def test_the_list_groups_the_articles_of_the_reader_language(client, small_conte
     assert treatment < html.index("living-with-treatment (en)") < classes
     assert classes < html.index("class-anti-il17 (en)")
     assert "(fr)" not in html
-    assert 'action="/en/search/"' in html and 'hx-get="/en/search/"' in html
+    assert 'action="/en/search/"' in html and 'data-hx-get="/en/search/"' in html
 
 
 def test_french_is_the_default_language(client, small_content):

@@ -119,5 +119,5 @@ def test_bad_input_gets_a_clear_answer_never_an_error(client, small_content, que
 def test_the_live_search_field_keeps_a_plain_form(client, small_content):
     html = client.get("/en/search/").content.decode()
     assert 'method="get" action="/en/search/"' in html
-    assert 'hx-trigger="input changed delay:300ms, search"' in html
-    assert 'hx-target="#search-results"' in html
+    assert 'data-hx-trigger="input changed delay:300ms, search"' in html
+    assert 'data-hx-target="#search-results"' in html

@@ -207,7 +207,10 @@ def test_a_clinician_invites_a_patient_who_sees_who_invites_then_accepts(clinici
 
     care = page_of(patient_client.get("/en/care/"))
     assert "You are now linked with Dr House." in care
-    assert "<td>Dr House</td><td>Dermatology</td><td>Hôpital Saint-Louis</td>" in care
+    assert (
+        '<td data-label="Name">Dr House</td><td data-label="Specialty">Dermatology</td>'
+        '<td data-label="Institution">Hôpital Saint-Louis</td>'
+    ) in care
     assert "Camille" in page_of(client_of(clinician).get("/en/clinic/"))
 
 

@@ -280,7 +280,10 @@ def test_the_clinician_trims_adds_dates_and_shares_and_each_change_is_recorded(
     hiv, blood = item_of(checklist, "hiv_test"), item_of(checklist, "blood_tests")
 
     removed = client.post(f"/en/clinic/items/{hiv.pk}/remove/", headers={"HX-Request": "true"})
-    assert removed.status_code == 200 and removed.content == b""  # htmx drops the row
+    # htmx puts a status line in the row's place; it takes the focus (autofocus) and is announced.
+    assert removed.status_code == 200
+    assert 'role="status" tabindex="-1" autofocus' in removed.content.decode()
+    assert "removed from the checklist." in removed.content.decode()
     added = client.post(
         f"/en/clinic/checklists/{checklist.pk}/items/new/",
         {"label": "Dental check-up", "completed_by": "patient", "due_on": "2027-04-01"},
@@ -300,7 +303,7 @@ def test_the_clinician_trims_adds_dates_and_shares_and_each_change_is_recorded(
             headers={"HX-Request": "true"},
         )
     )
-    assert item_row(fragment, blood) == ["card", "checklist-item"]  # the row alone, not done
+    assert item_row(fragment, blood) == ["checklist-row"]  # the row alone, not done
     assert 'value="2027-04-15"' in fragment
     client.post(f"/en/clinic/checklists/{checklist.pk}/share/")
 
@@ -389,7 +392,10 @@ def test_the_patient_marks_an_item_done_with_a_date_and_a_note(checklist, patien
     blood = item_of(checklist, "blood_tests")
     client = client_of(patient)
     response = done(client, blood, "2027-03-08", "Laboratoire Cerballiance")
-    assert response["Location"] == f"/en/checklists/{checklist.pk}/#item-{blood.pk}"
+    # The top of the page, where the message says what was saved (not the item, now folded).
+    assert response["Location"] == f"/en/checklists/{checklist.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "“Blood tests” marked done on Monday 8 March 2027." in page
     blood.refresh_from_db()
     assert (blood.done_on, blood.done_note, blood.done_by, blood.done_at) == (
         date(2027, 3, 8),
@@ -725,7 +731,7 @@ def test_the_weekly_reminder_stops_when_every_patient_item_is_done(care_link, pa
     last = item_of(checklist, PATIENT_ITEMS[-1])
     with time_machine.travel(at, tick=False):
         response = done(client_of(patient), last, "2027-03-26")
-    assert response["Location"] == f"/en/checklists/{checklist.pk}/#item-{last.pk}"
+    assert response["Location"] == f"/en/checklists/{checklist.pk}/"
     checklist.refresh_from_db()
     assert checklist.next_reminder_at is None  # the specialist's own items do not count
     assert queue_checklist_reminders(now=utc(2027, 3, 31, 7)) == 0
@@ -964,9 +970,23 @@ def test_the_dashboard_answers_htmx_with_the_table_only(clinician, clinic_patien
         "/en/clinic/", {"show": "overdue"}, headers={"HX-Request": "true"}
     )
     fragment = page_of(response)
-    assert fragment.lstrip().startswith('<section id="patients"')
+    # The count first, swapped out of band into the page's status line (announced), then the table.
+    count, table = fragment.split('<section id="patients"', 1)
+    assert (
+        '<p id="patients-count" class="result-count" role="status" data-hx-swap-oob="true">'
+        "1 patient found</p>"
+    ) in count
     assert "<html" not in fragment and "Invite a patient" not in fragment
-    assert names_in(fragment) == ["Alice"]
+    assert names_in(table) == ["Alice"]
+
+
+@pytest.mark.now(TODAY)
+def test_the_dashboards_count_is_a_status_line_outside_the_swapped_table(
+    clinician, clinic_patients
+):
+    page = page_of(client_of(clinician).get("/en/clinic/", {"show": "overdue"}))
+    assert '<p id="patients-count" class="result-count" role="status">1 patient found</p>' in page
+    assert page.index('id="patients-count"') < page.index('<section id="patients"')
 
 
 def test_the_dashboard_shows_fifty_patients_a_page(clinician):
@@ -1128,3 +1148,16 @@ def test_seed_demo_links_the_demo_clinician_with_a_shared_checklist_partly_done(
     client = Client()  # the demo clinician logs in with the demo app's code (manage.py demo_totp)
     assert log_in_with_code(client, clinician, "demo-biologic-2026").status_code == 302
     assert "Camille (demo)" in page_of(client.get("/en/clinic/"))
+
+
+@pytest.mark.now(NOW)
+def test_open_items_come_first_and_the_done_ones_are_folded(checklist, patient):
+    blood = item_of(checklist, "blood_tests")
+    client = client_of(patient)
+    done(client, blood, "2027-03-08", "")
+    page = client.get(f"/en/checklists/{checklist.pk}/").content.decode()
+    folded = page.index('<details class="details checklist-done"')
+    assert page.index(f'id="item-{blood.pk}"') > folded
+    open_items = [i for i in checklist.items.all() if not i.is_done]
+    assert all(page.index(f'id="item-{i.pk}"') < folded for i in open_items)
+    assert "1 item done</summary>" in page

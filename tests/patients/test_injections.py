@@ -74,14 +74,14 @@ def test_with_htmx_the_card_comes_back_updated_without_the_page(
     assert response.status_code == 200
     assert "<html" not in html
     assert f'id="treatment-{treatment.pk}"' in html
-    assert "Dose 2 logged." in html
+    assert "Dose 2 logged: Wednesday 3 February 2027 at 08:30, Thigh, left." in html
     assert "Next injection (dose 3)" in html
 
 
 def test_with_htmx_the_form_opens_inside_the_card(patient_client, treatment):
     html = patient_client.get(url(treatment), headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in html and 'name="taken_date"' in html
-    assert f'hx-post="{url(treatment)}"' in html
+    assert f'data-hx-post="{url(treatment)}"' in html
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,10 @@ def test_a_time_repeated_by_the_autumn_change_asks_which_one(patient):
     treatment = TreatmentFactory(patient=patient, first_dose_on=date(2027, 10, 1))
     with time_machine.travel(datetime(2027, 11, 1, 12, tzinfo=UTC), tick=False):
         client = _client_for(patient)
-        data = form_data(taken_date="2027-10-31", taken_time="02:30", dose_number="1")
+        # A month after its planned day: confirmed, as the patient would after reading the date.
+        data = form_data(
+            taken_date="2027-10-31", taken_time="02:30", dose_number="1", confirm="yes"
+        )
         response = client.post(url(treatment), data)
         assert response.status_code == 200, response
         assert "happened twice" in response.context["form"].errors["dst_fold"][0]
@@ -153,7 +156,7 @@ def test_the_date_is_read_in_the_patients_home_zone(catalogue):
     treatment = TreatmentFactory(patient=tokyo, first_dose_on=date(2027, 1, 4))
     client = _client_for(tokyo)
     # 18:00 in Tokyo on 3 February is 09:00 UTC: exactly "now", so it is accepted.
-    client.post(url(treatment), form_data(dose_number="1", taken_time="18:00"))
+    client.post(url(treatment), form_data(dose_number="1", taken_time="18:00", confirm="yes"))
     injection = Injection.objects.get()
     assert injection.taken_at == NOW and injection.taken_on == date(2027, 2, 3)
 

@@ -16,6 +16,7 @@ def test_starting_a_treatment_leads_to_its_plan(patient_client, patient):
             "presentation": "ixekizumab:pen-80mg",
             "first_dose_on": "2026-11-02",
             "prescriber_name": "Dr Martin",
+            "confirm": "yes",  # a first injection long ago is confirmed
         },
     )
     assert response.status_code == 302 and response["Location"] == "/en/dashboard/"
@@ -74,6 +75,7 @@ def test_stopping_a_treatment_keeps_its_history_and_allows_a_new_start(patient_c
             "condition": "plaque_psoriasis_adult",
             "presentation": "guselkumab:pen-100mg",
             "first_dose_on": "2026-11-01",
+            "confirm": "yes",
         },
     )
     assert response.status_code == 302

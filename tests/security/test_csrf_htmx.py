@@ -17,7 +17,7 @@ from tests.support.matrix import CASES, PERSONAS, expected, outcome_of, respond
 
 pytestmark = pytest.mark.django_db
 
-HX_HEADERS = re.compile(r"<body\b[^>]*\bhx-headers='([^']*)'")
+HX_HEADERS = re.compile(r"<body\b[^>]*\bdata-hx-headers='([^']*)'")
 
 
 def allowed_persona(case):

@@ -46,8 +46,8 @@ def test_every_response_to_someone_signed_in_is_no_store(walk):
                 if method == "GET" and response.status == 200 and html and not admin:
                     body = BODY_TAG.search(response.content)
                     pages += 1
-                    if body is None or 'hx-history="false"' not in body.group():
-                        problems.append(f'{where}: <body> without hx-history="false"')
+                    if body is None or 'data-hx-history="false"' not in body.group():
+                        problems.append(f'{where}: <body> without data-hx-history="false"')
     assert not problems, "\n".join(problems)
     assert pages > 100  # the walk reached the pages, not only redirects
 

@@ -4,6 +4,11 @@ See DESIGN.md, "Browser tests: a set-up known to work on these machines". Never 
 `playwright install`. The fixtures that use these are in tests/browser/conftest.py.
 """
 
+import json
+import re
+import shutil
+import subprocess
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +17,9 @@ from tests.support.auth import authenticator_of, code_of, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_PATH = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_PATH = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE_WIDTH = 320
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -147,11 +155,131 @@ def open_as(live_server, client, context, page, user, language, path, *, secrets
 
 
 def check_page(page, console_errors, *, language: str, ignore: tuple[str, ...] = ()) -> None:
+    """axe, the console, and (issue 18, item 8) no sideways scrolling at 320 px, a focus ring
+    of 3:1 or more; the page's HTML is kept for the module's one Nu Html Checker run."""
     assert page.evaluate("document.documentElement.lang") == language
     violations = run_axe(page)
     assert not violations, f"axe violations on {page.url}:\n{format_violations(violations)}"
     errors = [e for e in console_errors if not any(text in e for text in ignore)]
     assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
+    overflow = sideways_overflow_at(page, PHONE_WIDTH)
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px at {PHONE_WIDTH} px"
+    weak = weak_focus_rings(page)
+    assert not weak, f"focus ring under 3:1 on {page.url}: {weak}"
+    PAGES_TO_VALIDATE.append((page.url, page.content()))
+
+
+# --- Reflow, focus ring, Nu Html Checker, screenshots (issue 18, item 8) -------------------------
+
+
+def sideways_overflow_at(page, width: int) -> int:
+    """How far the page scrolls sideways at `width` CSS px (WCAG 1.4.10 wants 0 at 320 px); the
+    viewport is put back afterwards."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 700})
+    try:
+        return page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        page.set_viewport_size(before)
+
+
+def relative_luminance(rgb) -> float:
+    def channel(value: float) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first, second) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def rgb_of(css: str) -> tuple[float, ...]:
+    return tuple(float(n) for n in re.findall(r"[\d.]+", css)[:3])
+
+
+# Focus a few of the page's own controls (in main, else anywhere) the way the keyboard does, and
+# read each one's outline and the first opaque background behind it.
+FOCUS_RINGS = r"""(count) => {
+    const controls = [...document.querySelectorAll(
+        "main a[href], main button, main input:not([type=hidden]), main select, main textarea, "
+        + "a[href], button")].filter((el) => el.offsetParent !== null).slice(0, count);
+    return controls.map((el) => {
+        el.focus({focusVisible: true});
+        const style = getComputedStyle(el);
+        let node = el.parentElement, background = "rgb(255, 255, 255)";
+        while (node) {
+            const bg = getComputedStyle(node).backgroundColor;
+            if (bg && bg !== "transparent" && !/rgba\(.*,\s*0\)$/.test(bg)) {
+                background = bg;
+                break;
+            }
+            node = node.parentElement;
+        }
+        return {element: el.outerHTML.slice(0, 100), style: style.outlineStyle,
+                width: parseFloat(style.outlineWidth), color: style.outlineColor, background,
+                visible: el.matches(":focus-visible")};
+    });
+}"""
+
+
+def weak_focus_rings(page, count: int = 4) -> list[str]:
+    """The controls whose focus ring is missing or under 3:1 against what is behind it. Tab
+    first (so :focus-visible applies, as for a keyboard user), then focus a few controls."""
+    page.keyboard.press("Tab")
+    rings = page.evaluate(FOCUS_RINGS, count)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    weak = [f"{r['element']} (not :focus-visible)" for r in rings if not r["visible"]]
+    for ring in rings:
+        ratio = contrast(rgb_of(ring["color"]), rgb_of(ring["background"]))
+        if ring["style"] == "none" or ring["width"] < 2 or ratio < 3:
+            weak.append(f"{ring['element']} ({ratio:.2f}:1)")
+    return weak
+
+
+# The HTML of every page check_page saw in the current module; tests/browser/conftest.py runs the
+# Nu Html Checker once on all of them at the module's end (one Java start, not one per page).
+PAGES_TO_VALIDATE: list[tuple[str, str]] = []
+
+
+def vnu_errors(pages: list[tuple[str, str]]) -> list[str]:
+    """The Nu Html Checker's errors on `pages` ((url, html) pairs), one call for all."""
+    java = shutil.which("java")
+    assert java and VNU_PATH.is_file(), f"the Nu Html Checker needs Java and {VNU_PATH} (npm ci)"
+    with tempfile.TemporaryDirectory() as folder:
+        names, files = {}, []
+        for number, (url, html) in enumerate(pages):
+            path = Path(folder) / f"page-{number}.html"
+            path.write_text(html, encoding="utf-8")
+            names[path.name] = url
+            files.append(str(path))
+        result = subprocess.run(
+            [java, "-jar", str(VNU_PATH), "--format", "json", "--stdout", *files],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        messages = json.loads(result.stdout or "{}").get("messages", [])
+    return [
+        f"{names.get(Path(m.get('url', '')).name, m.get('url'))}:{m.get('lastLine')}: "
+        f"{m.get('message')} "
+        f"[{(m.get('extract') or '').strip()[:80]}]"
+        for m in messages
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
+
+
+def save_screenshot(page, name: str) -> Path:
+    """A full-page screenshot in test-artifacts/screenshots/ (gitignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def make_care_data(patient) -> dict:

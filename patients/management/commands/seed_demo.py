@@ -41,7 +41,7 @@ CLINICIAN_EMAIL = "clinician@demo.example"
 # anyone trying the demo can get its codes (`manage.py demo_totp`). Demo only: seed_demo refuses
 # to run in production.
 DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
-SITES = list(InjectionSite)
+SITES = InjectionSite.body_sites()
 
 
 def demo_authenticator(clinician: User) -> TOTPDevice:
