@@ -26,14 +26,26 @@ class ReminderSettingsForm(forms.ModelForm):
 
     class Meta:
         model = ReminderSettings
-        fields = ("lead_days", "hour", "by_email", "in_app", "paused", "calendar_discreet")
+        fields = (
+            "lead_days",
+            "hour",
+            "by_email",
+            "in_app",
+            "by_push",
+            "paused",
+            "calendar_discreet",
+            "usual_time",
+        )
+        widgets = {"usual_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def clean_lead_days(self) -> list[int]:
         return sorted(set(self.cleaned_data["lead_days"]), reverse=True)
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("paused") and not (cleaned.get("by_email") or cleaned.get("in_app")):
+        if not cleaned.get("paused") and not any(
+            cleaned.get(flag) for flag in ("by_email", "in_app", "by_push")
+        ):
             self.add_error(
                 "by_email",
                 _("Choose at least one way to be reminded, or pause the reminders."),

@@ -24,6 +24,7 @@ from patients.models.journal import (
     ScoreSet,
     SiteReaction,
 )
+from patients.models.push import MAX_DEVICES, PushSubscription
 from patients.models.reminders import (
     LEAD_DAY_CHOICES,
     Channel,
@@ -44,6 +45,8 @@ from patients.models.treatments import (
 from patients.models.users import Role, User
 
 __all__ = [
+    "MAX_DEVICES",
+    "PushSubscription",
     "LEAD_DAY_CHOICES",
     "FlagReason",
     "HeldReason",
