@@ -6,7 +6,6 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from config.http import HtmxHttpRequest
@@ -15,7 +14,6 @@ SHELL_VERSION = "1"  # bump when sw.js changes what it keeps
 
 
 @require_GET
-@cache_control(max_age=3600, public=True)
 def manifest(request: HtmxHttpRequest) -> HttpResponse:
     icons = [
         {
@@ -55,7 +53,6 @@ def manifest(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_control(no_cache=True)  # the browser checks for a new worker on every navigation
 def service_worker(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "version": SHELL_VERSION,
@@ -69,7 +66,10 @@ def service_worker(request: HtmxHttpRequest) -> HttpResponse:
         "allowed_url": "/offline/allowed.json",
         "debug": settings.DEBUG,
     }
+    # Never cached (config.middleware for anyone signed in; here for everyone): the browser
+    # checks for a new worker on each navigation.
     response = render(request, "pwa/sw.js", context, content_type="text/javascript")
+    response["Cache-Control"] = "no-cache, no-store, max-age=0"
     response["Service-Worker-Allowed"] = "/"
     return response
 
