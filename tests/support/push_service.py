@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,6 +65,8 @@ class PushService:
                         open(service.stall_file + ".stalled", "w").close()
                     while os.path.exists(service.stall_file):
                         time.sleep(0.05)
+                    if self._sender_gone():
+                        return  # killed mid-send: this message was never accepted
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
@@ -73,6 +77,15 @@ class PushService:
                     entry.answered = True
                 except OSError:
                     pass
+
+            def _sender_gone(self) -> bool:
+                readable, _w, _x = select.select([self.connection], [], [], 0)
+                if not readable:
+                    return False
+                try:
+                    return self.connection.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    return True
 
             def log_message(self, *args) -> None:
                 pass
