@@ -34,9 +34,7 @@ class ReminderSettingsForm(forms.ModelForm):
             "by_push",
             "paused",
             "calendar_discreet",
-            "usual_time",
         )
-        widgets = {"usual_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def clean_lead_days(self) -> list[int]:
         return sorted(set(self.cleaned_data["lead_days"]), reverse=True)

@@ -53,13 +53,6 @@ class ReminderSettings(models.Model):
     by_push = models.BooleanField(_("by notification on my devices"), default=False)
     # The devices a push service said were gone (404/410), shown once on the settings page.
     push_removed = models.JSONField(default=list, blank=True)
-    # When the patient usually injects (their home zone): the "get ready" notice comes before.
-    usual_time = models.TimeField(
-        _("usual injection time"),
-        null=True,
-        blank=True,
-        help_text=_("Optional. We remind you to take the pen out of the fridge before it."),
-    )
     paused = models.BooleanField(_("pause all reminders"), default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     calendar_discreet = models.BooleanField(
@@ -91,7 +84,6 @@ class Kind(models.TextChoices):
     CHECKLIST_OPEN = "checklist_open", _("Checklist items to do")
     TRIP_SOON = "trip_soon", _("Trip coming up")
     JOURNAL_PROMPT = "journal_prompt", _("How are you? (monthly scores)")
-    GET_READY = "get_ready", _("Take the pen out of the fridge")
 
 
 class Channel(models.TextChoices):

@@ -414,7 +414,7 @@ def test_the_test_notification_button_reaches_every_device(
 def test_choosing_push_plans_push_rows_beside_the_emails(catalogue, patient_client, patient):
     response = patient_client.post(
         reverse("patients:reminder_settings"),
-        {"lead_days": [2, 0], "hour": 9, "by_email": "on", "by_push": "on", "usual_time": ""},
+        {"lead_days": [2, 0], "hour": 9, "by_email": "on", "by_push": "on"},
     )
     assert response.status_code == 302
     prefs = ReminderSettings.objects.get(patient=patient)

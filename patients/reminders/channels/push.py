@@ -37,7 +37,7 @@ from patients.reminders.channels.base import ReminderChannel
 
 # Dose reminders: high urgency, and one Topic per dose so the day-before, day-of and overdue
 # messages replace each other on the phone. A dose reminder older than half a day is stale.
-DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE, Kind.GET_READY)
+DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE)
 DOSE_TTL = 12 * 3600
 OTHER_TTL = 3 * 24 * 3600
 TIMEOUT = 10  # seconds per push service request
