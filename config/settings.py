@@ -6,6 +6,7 @@ Importing it has no side effect: the folders under VAR_DIR are made where they a
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -340,6 +341,26 @@ if _email_backend.endswith("smtp.EmailBackend"):
 MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Interleukin Care <no-reply@localhost>")
 
+# --- Web Push (reminders on the phone) ----------------------------------------------------------
+# VAPID keys (RFC 8292), URL-safe base64: the public key is the browser's applicationServerKey,
+# the private key the raw 32-byte P-256 scalar. `make run` writes development keys to
+# var/vapid.env once (`manage.py vapid_keys`). Apple's push service refuses a `sub` that is not a
+# real address (403 BadJwtToken), so production wants a mailto: with a real domain.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:dev@interleukin-care.invalid")
+# Push services are HTTPS; plain http://127.0.0.1 endpoints only for the tests' local service.
+PUSH_ALLOW_HTTP_ENDPOINTS = env_bool("PUSH_ALLOW_HTTP_ENDPOINTS", False)
+if PRODUCTION:
+    if not (VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY):
+        raise ImproperlyConfigured("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are required.")
+    if not re.fullmatch(r"mailto:[^@\s]+@[^@\s]+\.[a-z]{2,}", VAPID_SUBJECT, re.IGNORECASE) or (
+        VAPID_SUBJECT.lower().endswith((".invalid", ".test", ".example", ".localhost", ".local"))
+    ):
+        raise ImproperlyConfigured("VAPID_SUBJECT must be mailto: an address with a real domain.")
+    if PUSH_ALLOW_HTTP_ENDPOINTS:
+        raise ImproperlyConfigured("PUSH_ALLOW_HTTP_ENDPOINTS is for tests only.")
+
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -348,6 +369,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The service worker (/sw.js, same origin) and the web app manifest.
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django_otp.admin import OTPAdminSite
 
-from config import views
+from config import pwa, views
 from patients.forms.accounts import EvenPasswordResetForm
 from patients.views import accounts, care, checklists, reminders, security, travel
 
@@ -17,6 +17,11 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     # Fetched by calendar apps, without a session: the secret token is the key.
     path("calendar/<str:token>.ics", reminders.calendar_feed, name="calendar_feed"),
+    # The installable app: the service worker must be at the root for its scope to be the site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("offline/allowed.json", travel.offline_allowed, name="offline_allowed"),
 ]
 
 # French pages have no prefix; English ones live under /en/.
@@ -33,7 +38,11 @@ urlpatterns += i18n_patterns(
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/two-step/", security.login_verify, name="login_verify"),
     path("accounts/two-step/setup/", security.login_enrol, name="login_enrol"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/logout/",
+        pwa.clears_offline_papers(auth_views.LogoutView.as_view()),
+        name="logout",
+    ),
     path("accounts/security/", security.security_page, name="security"),
     path("accounts/security/two-step/on/", security.enable_two_factor, name="enable_two_factor"),
     path("accounts/security/two-step/off/", security.disable_two_factor, name="disable_two_factor"),

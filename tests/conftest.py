@@ -26,7 +26,11 @@ FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Test modules that run on one xdist worker, one test at a time: they take PostgreSQL row locks
 # from several connections and start Celery workers and beats of their own (CPU-bound timings).
-SERIAL_MODULES = ("tests/patients/test_reminder_worker.py", "tests/patients/test_two_workers.py")
+SERIAL_MODULES = (
+    "tests/patients/test_reminder_worker.py",
+    "tests/patients/test_two_workers.py",
+    "tests/patients/test_push_worker.py",
+)
 # The modules that read the walk of the access matrix: on one worker, so it is walked once.
 WALK_MODULES = (
     "tests/patients/test_access_matrix.py",

@@ -26,8 +26,16 @@ class ReminderSettingsForm(forms.ModelForm):
 
     class Meta:
         model = ReminderSettings
-        fields = ("lead_days", "hour", "by_email", "in_app", "paused", "calendar_discreet")
-        # One choice for every channel (issue 17, item 11); the column keeps its old name.
+        fields = (
+            "lead_days",
+            "hour",
+            "by_email",
+            "in_app",
+            "by_push",
+            "paused",
+            "calendar_discreet",
+        )
+        # One choice for every channel; the column keeps its old name.
         labels = {"calendar_discreet": _("Discreet: no medicine name")}  # noqa: RUF012
         help_texts = {  # noqa: RUF012
             "calendar_discreet": _(
@@ -41,7 +49,9 @@ class ReminderSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("paused") and not (cleaned.get("by_email") or cleaned.get("in_app")):
+        if not cleaned.get("paused") and not any(
+            cleaned.get(flag) for flag in ("by_email", "in_app", "by_push")
+        ):
             self.add_error(
                 "by_email",
                 _("Choose at least one way to be reminded, or pause the reminders."),

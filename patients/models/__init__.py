@@ -24,6 +24,7 @@ from patients.models.journal import (
     ScoreSet,
     SiteReaction,
 )
+from patients.models.push import MAX_DEVICES, PushSubscription
 from patients.models.reminders import (
     LEAD_DAY_CHOICES,
     Channel,
@@ -45,6 +46,8 @@ from patients.models.users import Role, User
 from patients.models.visits import VisitPreparation
 
 __all__ = [
+    "MAX_DEVICES",
+    "PushSubscription",
     "LEAD_DAY_CHOICES",
     "FlagReason",
     "HeldReason",

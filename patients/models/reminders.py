@@ -49,6 +49,10 @@ class ReminderSettings(models.Model):
     )
     by_email = models.BooleanField(_("by e-mail"), default=True)
     in_app = models.BooleanField(_("in the app"), default=True)
+    # Push goes to every device in `patient.push_subscriptions`; off until the patient asks.
+    by_push = models.BooleanField(_("by notification on my devices"), default=False)
+    # The devices a push service said were gone (404/410), shown once on the settings page.
+    push_removed = models.JSONField(default=list, blank=True)
     paused = models.BooleanField(_("pause all reminders"), default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     calendar_discreet = models.BooleanField(
@@ -69,7 +73,7 @@ class ReminderSettings(models.Model):
 
     @property
     def active(self) -> bool:
-        return not self.paused and (self.by_email or self.in_app)
+        return not self.paused and (self.by_email or self.in_app or self.by_push)
 
 
 class Kind(models.TextChoices):
@@ -85,6 +89,7 @@ class Kind(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     IN_APP = "in_app", _("In the app")
+    PUSH = "push", _("Notification on my devices")
 
 
 class State(models.TextChoices):

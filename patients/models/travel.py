@@ -42,6 +42,9 @@ class Trip(models.Model):
     )
     traveller_name = models.CharField(_("full name as on your passport"), max_length=120)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    # Opt-in: this trip's page and its approved letters kept by the service worker for use
+    # without a network (deleted at log-out, at the trip's end, when a letter is revoked).
+    offline = models.BooleanField(_("keep the papers on my devices for offline use"), default=False)
     passport_number = models.CharField(_("passport number"), max_length=20, blank=True)
     diagnosis = models.CharField(
         _("diagnosis to name in the letters"),

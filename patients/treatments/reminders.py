@@ -100,7 +100,10 @@ def _retire_moved(treatment: Treatment, dose: dosing.PlannedDose) -> None:
 def _revive(treatment: Treatment, **lookup) -> None:
     """Cancelled e-mails that apply again go back to pending (they were never sent)."""
     Reminder.objects.filter(
-        treatment=treatment, channel=Channel.EMAIL, state=State.CANCELLED, **lookup
+        treatment=treatment,
+        channel__in=[Channel.EMAIL, Channel.PUSH],
+        state=State.CANCELLED,
+        **lookup,
     ).update(state=State.PENDING)
 
 

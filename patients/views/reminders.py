@@ -1,5 +1,6 @@
 """Reminder settings, the notifications list, the signed e-mail link and the calendar feed."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -20,7 +21,7 @@ from patients import timeutils
 from patients.accounts import update_reminder_settings
 from patients.calendar import dose_calendar
 from patients.forms.reminders import ReminderSettingsForm
-from patients.models import Kind, Reminder, ReminderSettings
+from patients.models import MAX_DEVICES, Kind, Reminder, ReminderSettings
 from patients.models.reminders import new_calendar_token
 from patients.reminders.links import reminder_from_link
 from patients.treatments.reads import treatments_with_care_data
@@ -47,7 +48,18 @@ def reminder_settings(request: HtmxHttpRequest) -> HttpResponse:
     else:
         form = ReminderSettingsForm(instance=prefs)
     feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[prefs.calendar_token]))
-    return render(request, "patients/reminder_settings.html", {"form": form, "feed_url": feed_url})
+    removed = prefs.push_removed
+    if removed and request.method == "GET":  # said once
+        ReminderSettings.objects.filter(pk=prefs.pk).update(push_removed=[])
+    context = {
+        "form": form,
+        "feed_url": feed_url,
+        "devices": list(request.user.push_subscriptions.all()),
+        "removed_devices": removed,
+        "max_devices": MAX_DEVICES,
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+    }
+    return render(request, "patients/reminder_settings.html", context)
 
 
 @require_POST

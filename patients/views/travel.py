@@ -6,7 +6,7 @@ Letters carry a passport number when the patient gives one: every letter respons
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from patients.models import AccessAction, Letter, LetterKind, Trip
 from patients.signin_limits import client_ip
 from patients.travel import letters
 from patients.travel.letters import LetterView
+from patients.travel.offline import keep_offline, offline_urls
 from patients.travel.plan import trip_plan
 from patients.travel.trips import letter_rows, plan_trip, revoke_letters, update_trip
 from patients.views.guards import (
@@ -133,11 +134,13 @@ def delete_trip(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @patient_required
 def trip(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     trip = get_trip_for_patient(request, pk)
+    today = timeutils.local_today(trip.patient.zone)
     context = {
         "trip": trip,
         "plan": trip_plan(trip),
         "letter_rows": letter_rows(trip),
         "has_clinician": has_approved_clinician(request.user),
+        "offline_urls": offline_urls(request.user, today=today).get(str(trip.pk), []),
     }
     return render(request, "patients/trip.html", context)
 
@@ -265,3 +268,31 @@ def verify_letter(request: HtmxHttpRequest, token: str) -> HttpResponse:
         "validity": letters.validity(letter, today=today),
     }
     return render(request, "letters/verify.html", context)
+
+
+# --- Offline papers (the service worker's list) --------------------------------------------------
+
+
+@never_cache
+@require_GET
+def offline_allowed(request: HtmxHttpRequest) -> HttpResponse:
+    """What the service worker may keep: nothing for someone signed out (it then deletes all)."""
+    user = request.user
+    patient = user if user.is_authenticated and user.is_patient else None
+    today = timeutils.local_today(patient.zone) if patient else timezone.localdate()
+    return JsonResponse({"trips": offline_urls(patient, today=today)})
+
+
+@require_POST
+@patient_required
+def trip_offline(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    trip = get_trip_for_patient(request, pk)
+    keep = request.POST.get("keep") == "1"
+    keep_offline(trip=trip, keep=keep)
+    if keep:
+        messages.success(
+            request, _("This trip's papers will be kept on the devices where you open this site.")
+        )
+    else:
+        messages.success(request, _("This trip's papers will be deleted from your devices."))
+    return redirect("patients:trip", trip.pk)

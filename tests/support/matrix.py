@@ -50,6 +50,7 @@ from patients.models import (
     ChecklistItem,
     ClinicianStatus,
     Kind,
+    PushSubscription,
     Reminder,
     ReminderSettings,
     State,
@@ -283,6 +284,10 @@ CASES: list[Case] = [
     for_each_patient("patients:regenerate_calendar", post=302),
     *mine("patients:open_reminder", "reminder_token", "other_reminder_token", get=302),
     for_each_patient("patients:notifications", get=200),
+    # --- Push devices (issue 19): POST only; an empty body is a malformed subscription (400).
+    for_each_patient("patients:push_subscribe", post=400),
+    for_each_patient("patients:push_test", post=302),
+    *mine("patients:push_remove", "push_device", "other_push_device", post=302),
     # --- The care team, as the patient sees it.
     for_each_patient("patients:care_team", get=200),
     *mine("patients:revoke_link", "care_link", "other_link", get=200, post=302),
@@ -375,6 +380,13 @@ CASES: list[Case] = [
     *mine("patients:trip", "trip", "other_trip", get=200),
     *mine("patients:edit_trip", "trip", "other_trip", get=200, post=200),
     *mine("patients:delete_trip", "trip", "other_trip", get=200, post=302),
+    *mine(
+        "patients:trip_offline",
+        "trip",
+        "other_trip",
+        post=302,
+        data=lambda world, _: {"keep": "1"},
+    ),
     *mine("patients:letter", "certificate", "other_certificate", get=200),
     nobodys(
         "patients:letter", "no_such_letter", "a kind that does not exist", get=True, post=False
@@ -480,6 +492,13 @@ CASES: list[Case] = [
     # The health check: 503 when the broker is down (it names no one either way).
     Case("healthz", "public", get=dict.fromkeys(PERSONAS, frozenset({200, 503})), public=True),
     Case("readyz", "public", get=dict.fromkeys(PERSONAS, frozenset({200, 503})), public=True),
+    # The installable app (issue 19): the same for everyone, no health data.
+    Case("manifest", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
+    Case("service_worker", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
+    Case("offline", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
+    # The offline papers' list: each asker gets their own opted-in trips' URLs (ids, no data),
+    # everyone else an empty list.
+    Case("offline_allowed", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
     Case(
         "set_language",  # POST only; remembered on the profile of whoever is signed in
         "public",
@@ -825,6 +844,16 @@ def build_world() -> SimpleNamespace:
     trip = plan_trip(patient=patient, now=now, traveller_name="Camille", **TRIP)
     other_trip = plan_trip(patient=other_patient, now=now, traveller_name="Ondine", **TRIP)
     letter = approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
+    push_device, other_push_device = (
+        PushSubscription.objects.create(
+            patient=owner,
+            endpoint=f"https://push.example.com/send/{owner.pk}",
+            p256dh="B" + "A" * 86,
+            auth="A" * 22,
+            label="Phone",
+        )
+        for owner in (patient, other_patient)
+    )
     approve_letter(trip=other_trip, kind="certificate", clinician=stranger_clinician, now=now)
 
     _, expired_share_token = create_share_link(
@@ -886,6 +915,8 @@ def build_world() -> SimpleNamespace:
         share_token=share_token,
         trip=trip,
         other_trip=other_trip,
+        push_device=push_device,
+        other_push_device=other_push_device,
         certificate=(trip.pk, "certificate"),
         other_certificate=(other_trip.pk, "certificate"),
         prescription=(trip.pk, "prescription"),

@@ -42,8 +42,20 @@ from bench import celery_workers
 from bench.celery_workers import CeleryProcess
 from bench.fill import column, insert_select, table
 from bench.management.commands.bench import machine, write_section
-from patients.models import Channel, Kind, Reminder, ReminderSettings, Role, State, Treatment, User
+from bench.push_service import Phone, PushService
+from patients.models import (
+    Channel,
+    Kind,
+    PushSubscription,
+    Reminder,
+    ReminderSettings,
+    Role,
+    State,
+    Treatment,
+    User,
+)
 from patients.models.reminders import DEFAULT_HOUR, DEFAULT_LEAD_DAYS
+from patients.reminders.channels.push import new_vapid_keys
 from patients.reminders.delivery import SEND_BATCH, deliver_reminder, dispatch_reminders
 from patients.reminders.scan import SCAN_BATCH, queue_due_reminders
 from therapies import dosing
@@ -702,10 +714,17 @@ class Command(BaseCommand):
         queue = self._queue()
         count, repeat = self.options["send_count"], self.options["send_repeat"]
         self._purge(queue)
+        self.vapid = new_vapid_keys()
+        self.push_service = PushService([201], keep=False).__enter__()
         worker = self._start_worker(queue)
         worker.wait_ready(WORKER_READY_TIMEOUT)
         log = worker.log
-        samples: dict[str, list[float]] = {"noop": [], "reminders": [], "noop-batch": []}
+        samples: dict[str, list[float]] = {
+            "noop": [],
+            "reminders": [],
+            "push": [],
+            "noop-batch": [],
+        }
         try:
             with override_settings(REMINDERS_QUEUE=queue):
 
@@ -731,14 +750,21 @@ class Command(BaseCommand):
                 for run in range(repeat):
                     samples["noop"].append(noops(count, 1))
                     samples["reminders"].append(self._send_reminders(count, worker, log))
+                    samples["push"].append(
+                        self._send_reminders(count, worker, log, channel=Channel.PUSH)
+                    )
                     samples["noop-batch"].append(noops(count // SEND_BATCH, SEND_BATCH))
                     self.stdout.write(
                         f"  run {run + 1}: no-op {count / samples['noop'][-1]:.0f} tasks/s, "
                         f"reminders {count / samples['reminders'][-1]:.0f}/s, "
+                        f"push {count / samples['push'][-1]:.0f}/s, "
                         f"no-op ×{SEND_BATCH} {count / samples['noop-batch'][-1]:.0f} ids/s"
                     )
         finally:
             self._stop_worker(worker)
+            self.push_service.__exit__(None, None, None)
+            PushSubscription.objects.all().delete()
+            ReminderSettings.objects.filter(by_push=True).update(by_push=False)
             with connection.cursor() as cursor:
                 cursor.execute(f"TRUNCATE {table(Reminder)}")
             self._purge(queue)
@@ -753,6 +779,7 @@ class Command(BaseCommand):
             "redis": redis_version,
             "postgres": self._postgres_version(),
             "queue": queue,
+            "pushed": self.push_service.count,
         }
 
     def _purge(self, queue: str) -> None:
@@ -774,6 +801,11 @@ class Command(BaseCommand):
             env={
                 "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
                 "LOG_LEVEL": "WARNING",
+                # Push to the bench's own push service on 127.0.0.1.
+                "VAPID_PUBLIC_KEY": self.vapid[0],
+                "VAPID_PRIVATE_KEY": self.vapid[1],
+                "VAPID_SUBJECT": "mailto:bench@interleukin-care.fr",
+                "PUSH_ALLOW_HTTP_ENDPOINTS": "1",
             },
         )
         self.stdout.write(f"Started a Celery worker (pid {worker.pid}), log in {log}")
@@ -795,8 +827,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{done()} of {target} done after {timeout} s; see {log}")
             time.sleep(POLL)
 
-    def _pending_reminders(self, count: int) -> None:
-        """`count` due e-mail reminders for real treatments, in an empty outbox."""
+    def _pending_reminders(self, count: int, channel: str = Channel.EMAIL) -> None:
+        """`count` due reminders for real treatments (e-mail, or push), in an empty outbox."""
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {table(Reminder)}")
@@ -830,7 +862,7 @@ class Command(BaseCommand):
                     "today": now.date(),
                     "upcoming": Kind.UPCOMING_DOSE,
                     "overdue": Kind.OVERDUE_DOSE,
-                    "email": Channel.EMAIL,
+                    "email": channel,
                     "pending": State.PENDING,
                     "due": now - timedelta(minutes=1),
                     "now": now,
@@ -840,11 +872,41 @@ class Command(BaseCommand):
             )
             cursor.execute(statement, params)
             cursor.execute(f"ANALYZE {table(Reminder)}")  # as autovacuum would have by now
+        if channel == Channel.PUSH:
+            self._push_devices()
 
-    def _send_reminders(self, count: int, worker: CeleryProcess, log: Path) -> float:
+    def _push_devices(self) -> None:
+        """Each patient of the pending push rows wants push and has one device, whose endpoint
+        is the bench's push service on 127.0.0.1 (set once; removed at the end of the send)."""
+        patients = set(Reminder.objects.values_list("patient_id", flat=True))
+        ReminderSettings.objects.filter(patient_id__in=patients).update(by_push=True)
+        have = set(
+            ReminderSettings.objects.filter(patient_id__in=patients).values_list("pk", flat=True)
+        )
+        ReminderSettings.objects.bulk_create(
+            [ReminderSettings(patient_id=pk, by_push=True) for pk in patients - have]
+        )
+        phone = Phone()
+        PushSubscription.objects.bulk_create(
+            [
+                PushSubscription(
+                    patient_id=pk,
+                    endpoint=self.push_service.endpoint(str(pk)),
+                    p256dh=phone.p256dh,
+                    auth=phone.auth,
+                    label="bench",
+                )
+                for pk in patients
+            ],
+            ignore_conflicts=True,
+        )
+
+    def _send_reminders(
+        self, count: int, worker: CeleryProcess, log: Path, channel: str = Channel.EMAIL
+    ) -> float:
         """The time from `dispatch_reminders` to the last of `count` reminders recorded as sent
         by the worker."""
-        self._pending_reminders(count)
+        self._pending_reminders(count, channel)
         mine = Reminder.objects.all()
         finished = mine.exclude(state__in=[State.PENDING, State.SENDING])
         started = time.perf_counter()
@@ -898,14 +960,14 @@ class Command(BaseCommand):
             "'overdue' dose e-mails, in French and English), then `dispatch_reminders(now=…)` "
             f"claims them and enqueues their ids, {SEND_BATCH} per `patients.tasks.send_reminders` "
             "task, the batch held with advisory locks, each reminder rendered, sent and "
-            "recorded on its own; timed from the "
+            "recorded on its own; the same for push (one device per patient); timed from the "
             f"call until all {count:,} are `sent` (the outbox polled every {POLL * 1000:.0f} ms)",
             f"- reference: {count:,} no-op tasks of the same shape (`bench.tasks.noop`: "
             "a list with one id, `acks_late`, `reject_on_worker_lost`, `ignore_result`), same "
             "queue, same worker, same run; timed from the first enqueue until all have run (each "
             f"increments a Redis counter, polled every {POLL * 1000:.0f} ms)",
             f"- figures: {count:,} / the median of {repeat} runs (runs interleaved: no-op, "
-            "reminders, batched no-op)",
+            "e-mail reminders, push reminders, batched no-op)",
             "",
             "| what | per second | each run | ratio to no-op tasks |",
             "|---|---:|---:|---:|",
@@ -913,12 +975,21 @@ class Command(BaseCommand):
             f"{runs['noop']} | 1.00 |",
             f"| reminders sent end-to-end ({SEND_BATCH} per task) | "
             f"{rate['reminders']:.0f} reminders/s | {runs['reminders']} | {ratio:.2f} |",
+            f"| push notifications sent end-to-end ({SEND_BATCH} per task, to a push service on "
+            f"127.0.0.1 answering 201) | {rate['push']:.0f} pushes/s | {runs['push']} | "
+            f"{rate['push'] / rate['noop']:.2f} |",
             f"| no-op tasks carrying {SEND_BATCH} ids each (context) | "
             f"{rate['noop-batch']:.0f} ids/s | {runs['noop-batch']} | "
             f"{rate['noop-batch'] / rate['noop']:.2f} |",
             "",
             f"- target: reminders/s ÷ no-op tasks/s ≥ 0.5: {'met' if ratio >= 0.5 else 'NOT met'} "
             f"({ratio:.2f})",
+            f"- target: pushes/s ÷ no-op tasks/s ≥ 0.5: "
+            f"{'met' if rate['push'] / rate['noop'] >= 0.5 else 'NOT met'} "
+            f"({rate['push'] / rate['noop']:.2f}); each push is encrypted for its device "
+            "(RFC 8291, one ECDH per message), signed for its push service (VAPID, once per "
+            f"service and worker batch) and posted over HTTP keep-alive; "
+            f"{result['pushed']:,} messages reached the push service",
             f"- per reminder, {1000 * 2 / rate['reminders']:.1f} ms of one of the 2 worker "
             f"processes (PostgreSQL shares the 2 cores); per no-op task "
             f"{1000 * 2 / rate['noop']:.1f} ms. The batched no-op carries "
@@ -935,6 +1006,7 @@ class Command(BaseCommand):
             )
         write_section(self.output, "reminder-send", lines)
         self.stdout.write(
-            f"Send: {rate['reminders']:.0f} reminders/s, no-op {rate['noop']:.0f} tasks/s, "
+            f"Send: {rate['reminders']:.0f} reminders/s, {rate['push']:.0f} pushes/s, "
+            f"no-op {rate['noop']:.0f} tasks/s, "
             f"ratio {ratio:.2f}; no-op ×{SEND_BATCH} {rate['noop-batch']:.0f} ids/s"
         )

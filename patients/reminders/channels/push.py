@@ -1,0 +1,250 @@
+"""Web Push reminders (RFC 8030/8291/8292) through pywebpush, to every device of the patient.
+
+One outbox row per reminder for the push channel, whatever the number of devices: the row is
+`sent` when at least one device's push service accepted it. A push service answering 404 or 410
+says the subscription is gone: its row is deleted and the settings page tells the patient. 429
+and 5xx (and network errors) are transient: when no device took the message, the row goes back
+to the outbox with the engine's backoff, so no device that took it gets it twice.
+
+The lock screen shows the kind's e-mail subject (never a drug name) and, only when the patient
+turned discreet titles off, the medicine. The payload follows Declarative Web Push (Safari) and
+is read by our service worker elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from py_vapid import Vapid02
+from pywebpush import WebPusher
+
+from patients.models import Channel, Kind, PushSubscription, Reminder, ReminderSettings
+from patients.reminders.channels.base import ReminderChannel
+
+# Dose reminders: high urgency, and one Topic per dose so the day-before, day-of and overdue
+# messages replace each other on the phone. A dose reminder older than half a day is stale.
+DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE)
+DOSE_TTL = 12 * 3600
+OTHER_TTL = 3 * 24 * 3600
+TIMEOUT = 10  # seconds per push service request
+GONE = (404, 410)
+VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows up to 24 h
+
+
+class PushError(Exception):
+    """What a push send may raise; `transient` ones are retried from the outbox."""
+
+    def __init__(self, code: str, *, transient: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.transient = transient
+
+
+def configured() -> bool:
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def endpoint_allowed(endpoint: str) -> bool:
+    """HTTPS only; plain http only to 127.0.0.1 and only when a setting allows it (tests)."""
+    parts = urlsplit(endpoint)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return (
+        settings.PUSH_ALLOW_HTTP_ENDPOINTS
+        and parts.scheme == "http"
+        and parts.hostname == "127.0.0.1"
+    )
+
+
+def topic_for(reminder: Reminder) -> str:
+    """RFC 8030 Topic: at most 32 characters of the URL-safe base64 alphabet."""
+    if reminder.kind in DOSE_KINDS and reminder.treatment_id:
+        return f"dose-{reminder.treatment_id}-{reminder.dose_number}"[:32]
+    return f"{reminder.kind.replace('_', '-')}-{reminder.pk}"[:32]
+
+
+def _discreet(reminder: Reminder) -> bool:
+    try:
+        return reminder.patient.reminder_settings.calendar_discreet
+    except ReminderSettings.DoesNotExist:
+        return ReminderSettings().calendar_discreet
+
+
+def payload_for(reminder: Reminder, *, template: str, context: dict) -> dict:
+    """What the phone shows: a title without the medicine, and a tap that opens the form."""
+    title = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+    drug = context.get("drug")
+    if drug is not None and not _discreet(reminder):
+        body = _("%(medicine)s. Tap to open.") % {"medicine": drug}
+    else:
+        body = _("Tap to open Interleukin Care.")
+    return notification(title=title, body=body, url=context["open_url"], tag=topic_for(reminder))
+
+
+def notification(*, title: str, body: str, url: str, tag: str) -> dict:
+    # Declarative Web Push (WebKit): Safari shows it without running a service worker.
+    return {
+        "web_push": 8030,
+        "notification": {
+            "title": title[:120],
+            "body": body[:240],
+            "navigate": url,
+            "tag": tag,
+            "lang": get_language() or settings.LANGUAGE_CODE,
+            "silent": False,
+        },
+    }
+
+
+@dataclass
+class PushSession:
+    """One HTTP session per batch and the VAPID headers, signed once per push service."""
+
+    http: requests.Session
+    vapid: Vapid02 | None
+    signed: dict[str, tuple[float, dict]]
+
+    def vapid_headers(self, endpoint: str) -> dict:
+        parts = urlsplit(endpoint)
+        audience = f"{parts.scheme}://{parts.netloc}"
+        now = time.time()
+        cached = self.signed.get(audience)
+        if cached and cached[0] > now + 60:
+            return cached[1]
+        expires = int(now) + VAPID_LIFETIME
+        headers = self.vapid.sign({"aud": audience, "exp": expires, "sub": settings.VAPID_SUBJECT})
+        self.signed[audience] = (expires, headers)
+        return headers
+
+
+def open_session() -> PushSession:
+    vapid = Vapid02.from_raw(settings.VAPID_PRIVATE_KEY.encode()) if configured() else None
+    return PushSession(http=requests.Session(), vapid=vapid, signed={})
+
+
+def send_to(
+    subscription: PushSubscription, message: dict, *, session: PushSession, ttl: int, **headers
+) -> int:
+    """Encrypt and post one message to one device; returns the push service's status code."""
+    if session.vapid is None:
+        raise PushError("NotConfigured")
+    if not endpoint_allowed(subscription.endpoint):
+        return 400
+    info = {
+        "endpoint": subscription.endpoint,
+        "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+    }
+    pusher = WebPusher(info, requests_session=session.http)
+    response = pusher.send(
+        json.dumps(message, ensure_ascii=False),
+        headers={**session.vapid_headers(subscription.endpoint), **headers},
+        ttl=ttl,
+        content_encoding="aes128gcm",
+        timeout=TIMEOUT,
+    )
+    return response.status_code
+
+
+def deliver(
+    subscriptions: list[PushSubscription], message: dict, *, session: PushSession, **options
+) -> None:
+    """Send to every device; raise PushError unless at least one push service took it."""
+    if not subscriptions:
+        raise PushError("NoDevice")
+    now = timezone.now()
+    accepted, transient, codes = 0, False, []
+    for subscription in subscriptions:
+        try:
+            status = send_to(subscription, message, session=session, **options)
+        except requests.RequestException as error:
+            status = type(error).__name__
+        codes.append(str(status))
+        if isinstance(status, int) and 200 <= status < 300:
+            accepted += 1
+            PushSubscription.objects.filter(pk=subscription.pk).update(
+                last_success_at=now, failures=0
+            )
+        elif status in GONE:
+            forget(subscription, now=now)
+        else:
+            transient = transient or not isinstance(status, int) or status == 429 or status >= 500
+            PushSubscription.objects.filter(pk=subscription.pk).update(failures=F("failures") + 1)
+    if not accepted:
+        raise PushError("Push " + " ".join(codes), transient=transient)
+
+
+def forget(subscription: PushSubscription, *, now) -> None:
+    """The push service says this device is gone: delete it and tell the patient once."""
+    deleted, _rows = PushSubscription.objects.filter(pk=subscription.pk).delete()
+    if not deleted:
+        return
+    prefs, _created = ReminderSettings.objects.get_or_create(patient_id=subscription.patient_id)
+    prefs.push_removed = [
+        *prefs.push_removed,
+        {"label": subscription.label, "on": now.date().isoformat()},
+    ][-10:]
+    prefs.save(update_fields=["push_removed"])
+
+
+def encode_key(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def new_vapid_keys() -> tuple[str, str]:
+    """(public, private): the uncompressed P-256 point and the raw scalar, URL-safe base64."""
+    vapid = Vapid02()
+    vapid.generate_keys()
+    private = vapid.private_key.private_numbers().private_value.to_bytes(32, "big")
+    public = vapid.public_key.public_bytes(
+        encoding=serialization.Encoding.X962,
+        format=serialization.PublicFormat.UncompressedPoint,
+    )
+    return encode_key(public), encode_key(private)
+
+
+class PushChannel(ReminderChannel):
+    code = Channel.PUSH
+    setting = "by_push"
+    errors = (PushError,)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[object]:
+        session = open_session()
+        try:
+            yield session
+        finally:
+            session.http.close()
+
+    def send(self, reminder: Reminder, *, template: str, context: dict, session) -> None:
+        dose = reminder.kind in DOSE_KINDS
+        deliver(
+            list(PushSubscription.objects.filter(patient_id=reminder.patient_id)),
+            payload_for(reminder, template=template, context=context),
+            session=session,
+            ttl=DOSE_TTL if dose else OTHER_TTL,
+            Urgency="high" if dose else "normal",
+            Topic=topic_for(reminder),
+        )
+
+    def is_transient(self, error: Exception) -> bool:
+        return getattr(error, "transient", False)
+
+    def describe(self, error: Exception) -> str:
+        return str(getattr(error, "code", type(error).__name__))[:200]
+
+
+PUSH = PushChannel()
