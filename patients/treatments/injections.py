@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patients.models import Injection, Treatment
+from patients.models import Injection, StockDelivery, Treatment
 from patients.treatments.reads import planned_dose
 from patients.treatments.reminders import plan_reminders
 
@@ -25,14 +25,19 @@ def _save(
     lot_number: str,
     reaction: str,
     note: str,
+    pack: StockDelivery | None = None,
 ) -> Injection:
-    """Fill an entry (new or edited) and save it; the day and devices follow from the plan."""
+    """Fill an entry (new or edited) and save it; the day and devices follow from the plan.
+    The pack's batch becomes the lot number unless the patient typed another."""
+    if pack is not None and pack.treatment_id != injection.treatment_id:
+        raise ValueError("a pack of another treatment")
     treatment = injection.treatment
     injection.dose_number = dose_number
     injection.taken_at = taken_at
     injection.taken_on = taken_at.astimezone(treatment.patient.zone).date()
     injection.site = site
-    injection.lot_number = lot_number.strip()
+    injection.pack = pack
+    injection.lot_number = lot_number.strip() or (pack.batch if pack else "")
     injection.reaction = reaction
     injection.note = note.strip()
     # Taltz week 0 uses two pens: the devices come from the planned dose, not a constant.
@@ -55,6 +60,7 @@ def record_injection(
     lot_number: str = "",
     reaction: str = "none",
     note: str = "",
+    pack: StockDelivery | None = None,
 ) -> Injection:
     """Log one dose; raises DoseAlreadyLogged when a live entry already fulfils it."""
     return _save(
@@ -65,6 +71,7 @@ def record_injection(
         lot_number=lot_number,
         reaction=reaction,
         note=note,
+        pack=pack,
     )
 
 

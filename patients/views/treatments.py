@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms.treatments import StartTreatmentForm, StockForm
+from patients.forms.treatments import PhotoForm, StartTreatmentForm, StockForm, read_code_only
 from patients.treatments.writes import (
     TreatmentError,
     record_delivery,
@@ -62,17 +62,25 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @patient_required
 def add_stock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A pack received. "Read the code" (the scanner submits it too) fills in the batch and
+    expiry from the code and saves nothing; "Add to my stock" saves the pack."""
     treatment = get_treatment_for_user(request, pk)
     today = timeutils.local_today(request.user.zone)
+    notice = None
     if request.method == "POST":
         form = StockForm(request.POST, today=today)
-        if form.is_valid():
-            record_delivery(treatment=treatment, **form.cleaned_data)
-            messages.success(request, _("Devices added to your stock."))
+        valid = form.is_valid()
+        if request.POST.get("action") == "read":
+            form = read_code_only(form, today=today)
+            notice = None if form.errors else _("Code read: check the batch and expiry.")
+        elif valid:
+            record_delivery(treatment=treatment, **form.pack_fields())
+            messages.success(request, _("Pack added to your stock."))
             return redirect("patients:dashboard")
     else:
         form = StockForm(today=today, initial={"received_on": today})
-    return render(request, "patients/stock_form.html", {"form": form, "treatment": treatment})
+    context = {"form": form, "treatment": treatment, "notice": notice, "photo_form": PhotoForm()}
+    return render(request, "patients/stock_form.html", context)
 
 
 @require_http_methods(["GET"])
