@@ -31,10 +31,10 @@ class BoundedImageUpload(FileUploadHandler):
             raise StopUpload(connection_reset=False)
         return None
 
-    def new_file(self, field_name, file_name, content_type, content_length, charset=None, **kw):
+    def new_file(self, field_name, file_name, content_type, *args, **kwargs):
         if field_name != "photo" or not content_type.startswith("image/"):
             raise SkipFile
-        super().new_file(field_name, file_name, content_type, content_length, charset, **kw)
+        super().new_file(field_name, file_name, content_type, *args, **kwargs)
         self.buffer = io.BytesIO()
 
     def receive_data_chunk(self, raw_data, start):
