@@ -244,7 +244,7 @@ def test_a_pack_expiring_before_its_planned_dose_is_flagged_and_reminded(patient
     record_delivery(
         treatment=treatment,
         received_on=date(2027, 1, 20),
-        devices=2,
+        devices=3,
         batch="B7",
         expires_on=date(2027, 3, 15),
     )
