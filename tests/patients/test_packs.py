@@ -13,7 +13,7 @@ from django.utils import translation
 from PIL import Image
 
 from patients.models import Injection, Kind, Reminder, StockDelivery
-from patients.treatments.packs import CodeError, decode_photo, parse_pack_code
+from patients.treatments.packs import CodeError, decode_photo, devices_left, parse_pack_code
 from patients.treatments.writes import record_delivery
 from tests.factories import TreatmentFactory, log_dose
 
@@ -355,3 +355,52 @@ def test_a_count_recorded_before_packs_becomes_one_pack_with_no_batch(catalogue)
     executor.migrate(executor.loader.graph.leaf_nodes())
     pack = StockDelivery.objects.get(treatment_id=treatment.pk)
     assert (pack.devices, pack.batch, pack.expires_on, pack.gtin) == (4, "", None, "")
+
+
+# The arithmetic, without the database.
+
+
+class P:
+    def __init__(self, pk, devices, received_on, expires_on=None):
+        self.pk, self.devices, self.received_on, self.expires_on = (
+            pk,
+            devices,
+            received_on,
+            expires_on,
+        )
+
+
+class Dose:
+    def __init__(self, devices_used, pack_id=None):
+        self.devices_used, self.pack_id = devices_used, pack_id
+
+
+def test_without_expiry_dates_devices_left_is_received_minus_used_as_before():
+    packs = [P(1, 3, date(2027, 1, 1)), P(2, 2, date(2027, 2, 1))]
+    used = [Dose(1), Dose(2, pack_id=2), Dose(1)]
+    assert devices_left(packs, used, today=date(2027, 3, 1)) == 5 - 4
+    assert devices_left([], used, today=date(2027, 3, 1)) is None
+
+
+def test_an_expired_pack_keeps_its_devices_out_of_the_count_from_the_day_after_its_date():
+    packs = [P(1, 3, date(2027, 1, 1), expires_on=date(2027, 4, 30)), P(2, 2, date(2027, 2, 1))]
+    assert devices_left(packs, [], today=date(2027, 4, 30)) == 5
+    assert devices_left(packs, [], today=date(2027, 5, 1)) == 2
+    # Doses logged without a pack came from the oldest packs first: nothing is left to expire.
+    assert devices_left(packs, [Dose(1), Dose(1), Dose(1)], today=date(2027, 5, 1)) == 2
+
+
+def test_the_stock_on_a_given_day_leaves_out_packs_expired_by_then(treatment):
+    """What the trip reads with the day of departure (travel/plan.py, medicine_plan)."""
+    from patients.treatments.reads import devices_left_of
+
+    record_delivery(
+        treatment=treatment,
+        received_on=date(2027, 1, 2),
+        devices=4,
+        batch="X1",
+        expires_on=date(2027, 6, 30),
+    )
+    record_delivery(treatment=treatment, received_on=date(2027, 1, 3), devices=1)
+    assert devices_left_of(treatment, [], today=date(2027, 6, 30)) == 5
+    assert devices_left_of(treatment, [], today=date(2027, 7, 1)) == 1
