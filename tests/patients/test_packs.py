@@ -404,3 +404,27 @@ def test_the_stock_on_a_given_day_leaves_out_packs_expired_by_then(treatment):
     record_delivery(treatment=treatment, received_on=date(2027, 1, 3), devices=1)
     assert devices_left_of(treatment, [], today=date(2027, 6, 30)) == 5
     assert devices_left_of(treatment, [], today=date(2027, 7, 1)) == 1
+
+
+@pytest.mark.now(datetime(2027, 2, 3, 12, tzinfo=UTC))
+def test_the_expiry_notice_is_e_mailed_with_brand_batch_and_dates(
+    treatment, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.patients.test_reminders import send_due
+
+    log_dose(treatment, 1, date(2027, 1, 4))
+    record_delivery(
+        treatment=treatment,
+        received_on=date(2027, 1, 20),
+        devices=3,
+        batch="B7",
+        expires_on=date(2027, 3, 15),
+    )
+    log_dose(treatment, 2, date(2027, 2, 1))
+    outcomes = send_due(datetime(2027, 2, 3, 12, 5, tzinfo=UTC), django_capture_on_commit_callbacks)
+    assert "sent" in outcomes
+    (message,) = [m for m in mail.outbox if "boîte" in m.subject]
+    assert "Votre boîte de Tremfya, lot B7, se périme le 15 mars 2027" in message.body
+    assert "avant la dose 3 prévue le 29 mars 2027" in message.body
