@@ -71,8 +71,9 @@ def add_stock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = StockForm(request.POST, today=today)
         valid = form.is_valid()
         if request.POST.get("action") == "read":
+            read = form.pack_code
             form = read_code_only(form, today=today)
-            notice = None if form.errors else _("Code read: check the batch and expiry.")
+            notice = _("Code read: check the batch and expiry.") if read else None
         elif valid:
             record_delivery(treatment=treatment, **form.pack_fields())
             messages.success(request, _("Pack added to your stock."))
