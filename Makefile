@@ -71,3 +71,8 @@ bench: install ## Run the benchmarks on their own databases and rewrite BENCHMAR
 
 clean: ## Remove the venv, node_modules and local data under var/
 	rm -rf $(VENV) node_modules var
+
+vendor-zxing: ## Refresh static/vendor/zxing-library (the camera scanner's fallback decoder) from npm
+	rm -rf var/zxing && mkdir -p var/zxing && cd var/zxing && npm pack @zxing/library@0.23.0 && tar xzf zxing-library-0.23.0.tgz
+	sed '/sourceMappingURL/d' var/zxing/package/umd/index.min.js > static/vendor/zxing-library/zxing-library.min.js
+	cp var/zxing/package/LICENSE static/vendor/zxing-library/LICENSE

@@ -84,6 +84,7 @@ class Kind(models.TextChoices):
     CHECKLIST_OPEN = "checklist_open", _("Checklist items to do")
     TRIP_SOON = "trip_soon", _("Trip coming up")
     JOURNAL_PROMPT = "journal_prompt", _("How are you? (monthly scores)")
+    PACK_EXPIRY = "pack_expiry", _("Pack expiring")
 
 
 class Channel(models.TextChoices):

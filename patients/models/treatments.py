@@ -175,6 +175,15 @@ class Injection(models.Model):
     devices_used = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    # The pack the devices came from (issue 22): its batch is what a side-effect report needs.
+    pack = models.ForeignKey(
+        "StockDelivery",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="injections",
+        verbose_name=_("pack"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Deletion is soft for a while so the patient can undo it.
@@ -205,7 +214,10 @@ class Injection(models.Model):
 
 
 class StockDelivery(models.Model):
-    """Devices the patient received (pharmacy pick-up, home delivery)."""
+    """A pack the patient received (pharmacy pick-up, home delivery): its devices and, when
+    known (scanned from the box's GS1 DataMatrix or typed), its batch, expiry and product code.
+    A delivery recorded before packs existed is one pack with no batch. The serial number (AI 21)
+    is read but never stored: it identifies one box and says nothing the patient needs."""
 
     treatment = models.ForeignKey(
         Treatment, on_delete=models.CASCADE, related_name="stock_deliveries"
@@ -214,6 +226,9 @@ class StockDelivery(models.Model):
     devices = models.PositiveSmallIntegerField(
         _("number of devices"), validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    batch = models.CharField(_("batch"), max_length=20, blank=True)  # GS1 AI 10: up to 20
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True)
+    gtin = models.CharField(_("product code (GTIN)"), max_length=14, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -77,7 +77,10 @@ def collect(*, user: User, now: datetime) -> PersonData:
         Treatment.objects.filter(patient=user)
         .select_related("drug", "regimen")
         .prefetch_related(
-            Prefetch("injections", queryset=Injection.objects.order_by("taken_at", "pk")),
+            Prefetch(
+                "injections",
+                queryset=Injection.objects.select_related("pack").order_by("taken_at", "pk"),
+            ),
             Prefetch(
                 "stock_deliveries", queryset=StockDelivery.objects.order_by("received_on", "pk")
             ),

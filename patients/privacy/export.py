@@ -16,7 +16,8 @@ never change the meaning of one):
         prescriber_name, created_at, stopped_on, next_dose_on,
         injections[]: dose_number, taken_at (UTC), taken_at_local (home zone), taken_on,
             site, lot_number, reaction, note, devices_used, created_at, deleted_at,
-        stock_deliveries[]: received_on, devices, created_at,
+            pack (the batch and expiry of the pack used, or null),
+        stock_deliveries[]: received_on, devices, batch, expires_on, gtin, created_at,
         dose_overrides[]: dose_number, date, created_at
     reminder_settings: lead_days, hour, by_email, in_app, paused, calendar_discreet
     reminders[]: id, kind, channel, state, due_at, sent_at, read_at, about_date,
@@ -131,6 +132,11 @@ def _treatment(treatment: Treatment, zone: zoneinfo.ZoneInfo) -> dict:
                 "devices_used": i.devices_used,
                 "created_at": utc(i.created_at),
                 "deleted_at": utc(i.deleted_at),
+                "pack": (
+                    {"batch": i.pack.batch, "expires_on": day(i.pack.expires_on)}
+                    if i.pack
+                    else None
+                ),
             }
             for i in treatment.injections.all()
         ],
@@ -138,6 +144,9 @@ def _treatment(treatment: Treatment, zone: zoneinfo.ZoneInfo) -> dict:
             {
                 "received_on": day(s.received_on),
                 "devices": s.devices,
+                "batch": s.batch,
+                "expires_on": day(s.expires_on),
+                "gtin": s.gtin,
                 "created_at": utc(s.created_at),
             }
             for s in treatment.stock_deliveries.all()

@@ -110,7 +110,9 @@ def medicine_plan(
         ],
         devices_for_doses=sum(d.devices for d in during),
         spare_devices=spare,
-        devices_left=devices_left_of(treatment, live_injections_of(treatment)),
+        devices_left=devices_left_of(
+            treatment, live_injections_of(treatment), today=trip.departs_on
+        ),
         devices_needed_by_return=sum(d.devices for d in untaken) + spare,
         storage=getattr(treatment.drug, "storage", None),
         days_away=days_away(trip),
@@ -151,7 +153,7 @@ def packing_list(trip: Trip, medicines: list[MedicinePlan]) -> list[str]:
 def trip_plan(trip: Trip) -> TripPlan:
     """The plan of a trip for the patient's active treatments, in a fixed number of queries."""
     patient = trip.patient
-    treatments = treatments_with_care_data(patient, recent=False).select_related(
+    treatments = treatments_with_care_data(patient, recent=False, packs=True).select_related(
         "drug__storage", "regimen"
     )
     hour = settings_of(patient).hour

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients import timeutils
-from patients.models import Injection, InjectionSite, Treatment
+from patients.models import Injection, InjectionSite, StockDelivery, Treatment
 from patients.treatments.reads import planned_dose
 from patients.treatments.reminders import plan_reminders
 from therapies import dosing
@@ -140,14 +140,19 @@ def _save(
     lot_number: str,
     reaction: str,
     note: str,
+    pack: StockDelivery | None = None,
 ) -> Injection:
-    """Fill an entry (new or edited) and save it; the day and devices follow from the plan."""
+    """Fill an entry (new or edited) and save it; the day and devices follow from the plan.
+    The pack's batch becomes the lot number unless the patient typed another."""
+    if pack is not None and pack.treatment_id != injection.treatment_id:
+        raise ValueError("a pack of another treatment")
     treatment = injection.treatment
     injection.dose_number = dose_number
     injection.taken_at = taken_at
     injection.taken_on = taken_at.astimezone(treatment.patient.zone).date()
     injection.site = site
-    injection.lot_number = lot_number.strip()
+    injection.pack = pack
+    injection.lot_number = lot_number.strip() or (pack.batch if pack else "")
     injection.reaction = reaction
     injection.note = note.strip()
     # Taltz week 0 uses two pens: the devices come from the planned dose, not a constant.
@@ -170,6 +175,7 @@ def record_injection(
     lot_number: str = "",
     reaction: str = "none",
     note: str = "",
+    pack: StockDelivery | None = None,
 ) -> Injection:
     """Log one dose; raises DoseAlreadyLogged when a live entry already fulfils it."""
     return _save(
@@ -180,6 +186,7 @@ def record_injection(
         lot_number=lot_number,
         reaction=reaction,
         note=note,
+        pack=pack,
     )
 
 

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.db.models.query import ModelIterable
 from django.utils.translation import ngettext
 
-from patients.models import DoseOverride, Injection, InjectionSite, Treatment, User
+from patients.models import (
+    DoseOverride,
+    Injection,
+    InjectionSite,
+    StockDelivery,
+    Treatment,
+    User,
+)
+from patients.treatments import packs as pack_maths
 from therapies import dosing
 
 PLAN_HORIZON = timedelta(days=365)
@@ -31,6 +39,7 @@ class TakenDose(NamedTuple):
     taken_on: date
     site: str
     devices_used: int
+    pack_id: int | None
 
 
 class _WithTakenDoses(ModelIterable):
@@ -77,22 +86,23 @@ class _WithTakenDosesOnly(_WithTakenDoses):
     with_recent = False
 
 
-def treatments_with_care_data(patient: User, *, recent: bool = True):
+def treatments_with_care_data(patient: User, *, recent: bool = True, packs: bool | None = None):
     """Active treatments with everything the dashboard needs, in a fixed number of queries
-    whatever the length of the history: each with its devices received, every live injection
+    whatever the length of the history: each with its packs received, every live injection
     as a TakenDose, its last RECENT_HISTORY injections in full (what the cards list), and its
-    dose-date overrides. `recent=False` leaves out the last injections in full (one query
-    less, for what shows no card: the calendar feed)."""
+    dose-date overrides. `recent=False` leaves out the last injections in full and the packs
+    (two queries less, for what shows no card: the calendar feed); `packs=True` keeps the packs."""
     queryset = (
         Treatment.objects.for_patient(patient)
         .active()
-        .annotate(
-            devices_received=Sum("stock_deliveries__devices", default=0),
-        )
         .prefetch_related(
             Prefetch("overrides", queryset=DoseOverride.objects.all(), to_attr="all_overrides"),
         )
     )
+    if recent if packs is None else packs:  # the cards and trips count stock; the feed does not
+        queryset = queryset.prefetch_related(
+            Prefetch("stock_deliveries", queryset=StockDelivery.objects.all(), to_attr="all_packs")
+        )
     # Kept by filter(), get() and select_related().
     queryset._iterable_class = _WithTakenDoses if recent else _WithTakenDosesOnly
     return queryset
@@ -103,6 +113,13 @@ def overrides_of(treatment: Treatment) -> dict[int, date]:
     if overrides is None:
         overrides = list(treatment.overrides.all())
     return {o.dose_number: o.date for o in overrides}
+
+
+def packs_of(treatment: Treatment) -> list[StockDelivery]:
+    packs = getattr(treatment, "all_packs", None)
+    if packs is None:
+        packs = list(treatment.stock_deliveries.all())
+    return packs
 
 
 def live_injections_of(treatment: Treatment) -> list[Injection]:
@@ -156,6 +173,8 @@ class Overview:
     low_stock: bool
     sites: list[SiteUse]
     suggested_site: InjectionSite
+    packs: list[pack_maths.PackLeft]  # usable packs, the first to expire first
+    expiry_warnings: list[pack_maths.ExpiryWarning]
 
     @property
     def devices_for_next_dose(self) -> int:
@@ -204,7 +223,9 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
     doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
     status = dosing.dose_status(doses, taken, today)
     upcoming = [d for d in doses if d.number >= status.next_dose.number and d.number not in taken]
-    devices_left = devices_left_of(treatment, injections)
+    packs = packs_of(treatment)
+    devices_left = pack_maths.devices_left(packs, injections, today=today)
+    balances, _shortfall = pack_maths.pack_balances(packs, injections, today=today)
     uses = site_uses(injections)
     return Overview(
         treatment=treatment,
@@ -218,18 +239,17 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
         low_stock=is_low_stock(devices_left, status.next_dose.devices),
         sites=uses,
         suggested_site=least_recently_used(uses),
+        packs=pack_maths.first_to_expire(balances),
+        expiry_warnings=pack_maths.expiry_warnings(balances, upcoming),
     )
 
 
-def devices_left_of(treatment: Treatment, injections: Sequence[Injection]) -> int | None:
-    """Devices received minus those the live `injections` used; None until a delivery is
-    recorded. Reads `devices_received` from `treatments_with_care_data` when it is there."""
-    received = getattr(treatment, "devices_received", None)
-    if received is None:
-        received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
-    if received <= 0:
-        return None
-    return received - sum(i.devices_used for i in injections)
+def devices_left_of(
+    treatment: Treatment, injections: Sequence[Injection], *, today: date
+) -> int | None:
+    """Devices left in the packs not expired on `today`; None until a delivery is recorded.
+    Reads the packs from `treatments_with_care_data` when they are there."""
+    return pack_maths.devices_left(packs_of(treatment), injections, today=today)
 
 
 def is_low_stock(devices_left: int | None, devices_for_next_dose: int) -> bool:
@@ -237,14 +257,28 @@ def is_low_stock(devices_left: int | None, devices_for_next_dose: int) -> bool:
     return devices_left is not None and devices_left <= devices_for_next_dose
 
 
-def stock_of(treatment: Treatment) -> tuple[int, int | None]:
-    """(devices received, devices left), read from the database, not from prefetched data;
-    left is None until the patient records a delivery."""
-    received = treatment.stock_deliveries.aggregate(n=Sum("devices", default=0))["n"]
-    if not received:
+def stock_of(treatment: Treatment, *, today: date) -> tuple[int, int | None]:
+    """(devices received, devices left on `today`), read from the database, not from
+    prefetched data; left is None until the patient records a delivery."""
+    packs = list(treatment.stock_deliveries.all())
+    if not packs:
         return 0, None
-    used = treatment.injections.live().aggregate(n=Sum("devices_used", default=0))["n"]
-    return received, received - used
+    injections = treatment.injections.live().only("pack_id", "devices_used")
+    return sum(p.devices for p in packs), pack_maths.devices_left(packs, injections, today=today)
+
+
+def expiry_warnings_of(treatment: Treatment, *, today: date) -> list[pack_maths.ExpiryWarning]:
+    """Packs expired with devices left, or to be used for a dose planned after their expiry,
+    read from the database (for the reminders)."""
+    packs = list(treatment.stock_deliveries.all())
+    if not any(p.expires_on for p in packs):
+        return []
+    injections = list(treatment.injections.live())
+    taken = {i.dose_number for i in injections}
+    doses = doses_until(treatment, until=today + PLAN_HORIZON, taken=taken)
+    upcoming = [d for d in doses if d.number not in taken and d.date >= today]
+    balances, _shortfall = pack_maths.pack_balances(packs, injections, today=today)
+    return pack_maths.expiry_warnings(balances, upcoming)
 
 
 CHOICE_LOOKBACK = timedelta(weeks=13)

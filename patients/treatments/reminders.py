@@ -8,13 +8,19 @@ from datetime import date, datetime
 
 from django.db.models import Case, CharField, F, Max, Value, When
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
 from patients.models import Channel, Kind, Reminder, State, Treatment, User
 from patients.reminders.outbox import channels_of, create_rows, settings_of
 from patients.reminders.planning import DOSE_KINDS, dose_moments, dose_row, next_reminder_time
 from patients.reminders.registry import register_kind, register_patient_planner
 from patients.timeutils import local_moment
-from patients.treatments.reads import is_low_stock, planned_dose, stock_of
+from patients.treatments.reads import (
+    expiry_warnings_of,
+    is_low_stock,
+    planned_dose,
+    stock_of,
+)
 from therapies import dosing
 
 MOVED_MARK = "~"  # in an occurrence: about a date the dose has since been moved from
@@ -61,7 +67,8 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         pending.filter(kind__in=DOSE_KINDS).update(state=State.CANCELLED)
     treatment.save(update_fields=["next_dose_number", "next_dose_on", "next_reminder_at"])
 
-    received, left = stock_of(treatment)
+    today = now.astimezone(zone).date()
+    received, left = stock_of(treatment, today=today)
     low = is_low_stock(left, dose.devices)
     level = f"stock-{received}-{left}"  # once per stock level
     no_longer_true = pending.filter(kind=Kind.LOW_STOCK)
@@ -78,6 +85,36 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
             ]
         )
         _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
+    _plan_expiry_notices(treatment, prefs=prefs, now=now, today=today)
+
+
+def _plan_expiry_notices(treatment: Treatment, *, prefs, now: datetime, today: date) -> None:
+    """One notice per pack that has expired with devices left, or that would be used for a
+    dose planned after its expiry date (issue 22); pending notices no longer true are
+    cancelled."""
+    warnings = expiry_warnings_of(treatment, today=today)
+    current = [w.occurrence for w in warnings]
+    Reminder.objects.filter(
+        treatment=treatment, state=State.PENDING, kind=Kind.PACK_EXPIRY
+    ).exclude(occurrence__in=current).update(state=State.CANCELLED)
+    if not warnings:
+        return
+    create_rows(
+        [
+            dose_row(
+                treatment,
+                Kind.PACK_EXPIRY,
+                warning.occurrence,
+                channel,
+                now,
+                dose=warning.dose.number if warning.dose else treatment.next_dose_number,
+                on=warning.pack.expires_on,
+            )
+            for warning in warnings
+            for channel in channels_of(prefs)
+        ]
+    )
+    _revive(treatment, kind=Kind.PACK_EXPIRY, occurrence__in=current)
 
 
 def _retire_moved(treatment: Treatment, dose: dosing.PlannedDose) -> None:
@@ -140,8 +177,31 @@ def _dose_context(reminder: Reminder) -> dict:
 
 
 def _stock_context(reminder: Reminder) -> dict:
-    _received, left = stock_of(reminder.treatment)
+    today = timezone.now().astimezone(reminder.treatment.patient.zone).date()
+    _received, left = stock_of(reminder.treatment, today=today)
     return {**_dose_context(reminder), "devices_left": max(left or 0, 0)}
+
+
+def _expiry_warning(reminder: Reminder, today: date):
+    for warning in expiry_warnings_of(reminder.treatment, today=today):
+        if warning.occurrence == reminder.occurrence:
+            return warning
+    return None
+
+
+def _pack_expiry_stands(reminder: Reminder, today: date) -> bool:
+    return _treatment_active(reminder, today) and _expiry_warning(reminder, today) is not None
+
+
+def _pack_expiry_context(reminder: Reminder) -> dict:
+    today = timezone.now().astimezone(reminder.treatment.patient.zone).date()
+    warning = _expiry_warning(reminder, today)
+    return {
+        "drug": reminder.treatment.drug,
+        "pack": warning.pack if warning else None,
+        "dose": warning.dose if warning else None,
+        "expired": warning is not None and warning.dose is None,
+    }
 
 
 DOSE_RELATED = ("treatment__drug", "treatment__regimen")
@@ -164,5 +224,12 @@ register_kind(
     template="low_stock",
     still_stands=_treatment_active,
     context=_stock_context,
+    related=DOSE_RELATED,
+)
+register_kind(
+    Kind.PACK_EXPIRY,
+    template="pack_expiry",
+    still_stands=_pack_expiry_stands,
+    context=_pack_expiry_context,
     related=DOSE_RELATED,
 )

@@ -85,10 +85,24 @@ def stop_treatment(*, treatment: Treatment, on: date) -> None:
         plan_reminders(treatment=treatment, now=timezone.now())
 
 
-def record_delivery(*, treatment: Treatment, received_on: date, devices: int) -> StockDelivery:
+def record_delivery(
+    *,
+    treatment: Treatment,
+    received_on: date,
+    devices: int,
+    batch: str = "",
+    expires_on: date | None = None,
+    gtin: str = "",
+) -> StockDelivery:
+    """One pack received: its devices and, when known, batch, expiry and product code."""
     with transaction.atomic():
         delivery = StockDelivery.objects.create(
-            treatment=treatment, received_on=received_on, devices=devices
+            treatment=treatment,
+            received_on=received_on,
+            devices=devices,
+            batch=batch.strip(),
+            expires_on=expires_on,
+            gtin=gtin,
         )
         plan_reminders(treatment=treatment, now=timezone.now())
     return delivery

@@ -95,7 +95,11 @@ def log(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     doses = unlogged_dose_choices(treatment, today=today)
     card = overview(treatment, today=today)
-    site_hints = {"sites": card.sites, "suggested_site": card.suggested_site}
+    site_hints = {
+        "sites": card.sites,
+        "suggested_site": card.suggested_site,
+        "packs": [b.pack for b in card.packs],
+    }
     if request.method == "POST":
         form = InjectionForm(request.POST, treatment=treatment, doses=doses, **site_hints)
         # "revise" (from the confirmation step) shows the filled form again, unsaved.
@@ -132,6 +136,7 @@ def log(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "taken_time": now.time(),
                 "dose_number": _dose_asked(request, doses) or card.status.next_dose.number,
                 "site": card.suggested_site,
+                "pack": card.packs[0].pack.pk if card.packs else None,  # expires first
                 "reaction": Reaction.NONE,
             },
         )
@@ -149,7 +154,10 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     doses = unlogged_dose_choices(treatment, today=today, keep=injection.dose_number)
     card = overview(treatment, today=today)
-    site_hints = {"sites": card.sites, "suggested_site": None}
+    usable = [b.pack for b in card.packs]
+    if injection.pack is not None and injection.pack not in usable:
+        usable.append(injection.pack)
+    site_hints = {"sites": card.sites, "suggested_site": None, "packs": usable}
     if request.method == "POST":
         form = InjectionForm(
             request.POST, treatment=treatment, doses=doses, instance=injection, **site_hints
@@ -182,6 +190,7 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "dose_number": injection.dose_number,
                 "site": injection.site,
                 "lot_number": injection.lot_number,
+                "pack": injection.pack_id,
                 "reaction": injection.reaction,
                 "note": injection.note,
             },

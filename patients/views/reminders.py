@@ -111,6 +111,8 @@ def open_reminder(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return redirect("patients:dashboard")
     if reminder.kind == Kind.LOW_STOCK:
         return redirect("patients:add_stock", treatment.pk)
+    if reminder.kind == Kind.PACK_EXPIRY:
+        return redirect("patients:dashboard")
     if treatment.next_dose_number != reminder.dose_number:
         messages.info(request, _("This dose is already logged."))
         return redirect("patients:dashboard")

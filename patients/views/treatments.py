@@ -10,7 +10,13 @@ from django.views.decorators.http import require_http_methods
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms.treatments import PresentationForm, StartTreatmentForm, StockForm
+from patients.forms.treatments import (
+    PhotoForm,
+    PresentationForm,
+    StartTreatmentForm,
+    StockForm,
+    read_code_only,
+)
 from patients.models import Treatment
 from patients.treatments.injections import first_dose_is_long_ago
 from patients.treatments.writes import (
@@ -129,17 +135,26 @@ def set_device(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @patient_required
 def add_stock(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A pack received. "Read the code" (the scanner submits it too) fills in the batch and
+    expiry from the code and saves nothing; "Add to my stock" saves the pack."""
     treatment = get_treatment_for_user(request, pk)
     today = timeutils.local_today(request.user.zone)
+    notice = None
     if request.method == "POST":
         form = StockForm(request.POST, today=today)
-        if form.is_valid():
-            record_delivery(treatment=treatment, **form.cleaned_data)
+        valid = form.is_valid()
+        if request.POST.get("action") == "read":
+            read = form.pack_code
+            form = read_code_only(form, today=today)
+            notice = _("Code read: check the batch and expiry.") if read else None
+        elif valid:
+            record_delivery(treatment=treatment, **form.pack_fields())
             messages.success(request, stock_notice(**form.cleaned_data))
             return redirect("patients:dashboard")
     else:
         form = StockForm(today=today, initial={"received_on": today})
-    return render(request, "patients/stock_form.html", {"form": form, "treatment": treatment})
+    context = {"form": form, "treatment": treatment, "notice": notice, "photo_form": PhotoForm()}
+    return render(request, "patients/stock_form.html", context)
 
 
 @require_http_methods(["GET"])

@@ -274,6 +274,8 @@ CASES: list[Case] = [
     for_each_patient("patients:start_treatment", get=200, post=200),
     *mine("patients:history", "treatment", "other_treatment", get=200),
     *mine("patients:add_stock", "treatment", "other_treatment", get=200, post=200),
+    # Issue 22: a photo of the box's code; without a photo the form answers 422 (nothing read).
+    *mine("patients:stock_photo", "treatment", "other_treatment", post=422),
     *mine("patients:stop_treatment", "treatment", "other_treatment", get=200, post=302),
     *mine("patients:treatment_device", "treatment", "other_treatment", get=200, post=200),
     *mine("patients:log_injection", "treatment", "other_treatment", get=200, post=200),
