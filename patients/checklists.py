@@ -7,7 +7,6 @@ shared and, every week while items they have to do stay open, reminded through t
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,12 +21,10 @@ from patients.models import (
     ChecklistAction,
     ChecklistEvent,
     ChecklistItem,
-    ChecklistShareLink,
     Kind,
     Result,
     User,
 )
-from patients.models.care import digest
 from patients.reminders.outbox import channels_of, create_rows, outbox_row, settings_of
 from patients.reminders.registry import register_kind, register_patient_planner
 from patients.timeutils import local_moment
@@ -363,43 +360,3 @@ register_kind(
     context=_notice_context,
     related=("checklist__drug",),
 )
-
-
-# --- Read-only share links -----------------------------------------------------------------------
-
-
-@transaction.atomic
-def create_share_link(
-    *, checklist: Checklist, days: int, actor: User, now: datetime
-) -> tuple[ChecklistShareLink, str]:
-    """A link for someone without an account; only its digest is stored. One open at a time."""
-    if days not in SHARE_LINK_DAYS:
-        raise ChecklistError(_("Choose how long the link stays valid."))
-    revoke_share_links(checklist=checklist, now=now)
-    token = secrets.token_urlsafe(32)
-    link = ChecklistShareLink.objects.create(
-        checklist=checklist,
-        token_digest=digest(token),
-        created_by=actor,
-        created_at=now,
-        expires_at=now + timedelta(days=days),
-    )
-    return link, token
-
-
-def revoke_share_links(*, checklist: Checklist, now: datetime) -> None:
-    checklist.share_links.filter(revoked_at=None).update(revoked_at=now)
-
-
-def open_share_link(checklist: Checklist, now: datetime) -> ChecklistShareLink | None:
-    return checklist.share_links.open(now).first()
-
-
-def checklist_from_share_token(token: str, *, now: datetime) -> Checklist | None:
-    link = (
-        ChecklistShareLink.objects.open(now)
-        .filter(token_digest=digest(token))
-        .select_related("checklist")
-        .first()
-    )
-    return link.checklist if link else None

@@ -1,11 +1,14 @@
 """The care team: a clinician's sign-up, invitation codes, the clinic's patient filter."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms.accounts import SignupForm
-from patients.forms.fields import time_zone_choices
+from patients.forms.fields import date_input, time_zone_choices
 from patients.models import (
     ClinicianProfile,
     User,
@@ -64,3 +67,28 @@ class PatientFilterForm(forms.Form):
             ("incomplete", _("Checklist not complete")),
         ],
     )
+
+
+class DoseOverrideForm(forms.Form):
+    """A clinician moves one planned dose; the doses after it keep their dates."""
+
+    dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)
+    date = forms.DateField(label=_("New date"), widget=date_input())
+
+    def __init__(self, *args, upcoming: list, today, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["dose_number"].choices = [
+            (
+                dose.number,
+                _("Dose %(number)s, planned on %(date)s")
+                % {"number": dose.number, "date": formats.date_format(dose.date)},
+            )
+            for dose in upcoming
+        ]
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if not (self.today - timedelta(days=366) <= day <= self.today + timedelta(days=366)):
+            raise forms.ValidationError(_("Choose a date within a year of today."))
+        return day

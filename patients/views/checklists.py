@@ -12,16 +12,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.care import record_access
-from patients.checklists import (
-    ChecklistError,
+from patients.checklist_links import (
     checklist_from_share_token,
     create_share_link,
+    open_share_link,
+    revoke_share_links,
+)
+from patients.checklists import (
+    ChecklistError,
     mark_done,
     mark_not_done,
-    open_share_link,
     patient_may_complete,
     progress_of,
-    revoke_share_links,
     with_items,
 )
 from patients.forms.checklists import ItemDoneForm, ShareLinkForm

@@ -34,14 +34,13 @@ from patients.checklists import (
     verify_item,
     with_items,
 )
-from patients.forms.care import PatientFilterForm
+from patients.forms.care import DoseOverrideForm, PatientFilterForm
 from patients.forms.checklists import (
     ChecklistItemForm,
     DueDateForm,
     NewChecklistForm,
     VerifyItemForm,
 )
-from patients.forms.treatments import DoseOverrideForm
 from patients.models import (
     AccessAction,
     Checklist,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms.treatments import PhotoForm, StockForm
+from patients.forms.stock import PhotoForm, StockForm
 from patients.treatments import packs
 from patients.views.guards import get_treatment_for_user, patient_required
 

@@ -10,13 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from config.http import HtmxHttpRequest
 from patients import timeutils
-from patients.forms.treatments import (
-    PhotoForm,
-    PresentationForm,
-    StartTreatmentForm,
-    StockForm,
-    read_code_only,
-)
+from patients.forms.stock import PhotoForm, StockForm, read_code_only
+from patients.forms.treatments import PresentationForm, StartTreatmentForm
 from patients.models import Treatment
 from patients.treatments.injections import first_dose_is_long_ago
 from patients.treatments.writes import (

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.care import create_invitation, review_clinician
-from patients.checklists import create_share_link
+from patients.checklist_links import create_share_link
 from patients.models import (
     AccessAction,
     AccessEvent,

@@ -19,10 +19,10 @@ from django.core.management import call_command
 from django.test import Client
 
 from patients import tasks
+from patients.checklist_links import create_share_link
 from patients.checklists import (
     ChecklistError,
     create_checklist,
-    create_share_link,
     mark_done,
     queue_checklist_reminders,
     share_checklist,

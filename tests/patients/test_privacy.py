@@ -421,7 +421,7 @@ def delete_through_the_page(client) -> None:
 def test_deleting_an_account_erases_every_row_of_the_patient_and_no_one_elses(
     world, patient, other_patient
 ):
-    from patients.checklists import create_share_link
+    from patients.checklist_links import create_share_link
 
     create_share_link(checklist=world.mine.checklist, days=7, actor=patient, now=timezone.now())
     mine, theirs = rows_of(patient), rows_of(other_patient)

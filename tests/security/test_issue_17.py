@@ -311,7 +311,8 @@ def test_the_export_holds_draft_checklists_share_links_and_log_in_records(
 
     from axes.models import AccessAttempt
 
-    from patients.checklists import create_checklist, create_share_link, share_checklist
+    from patients.checklist_links import create_share_link
+    from patients.checklists import create_checklist, share_checklist
     from therapies.models import Drug
 
     now = timezone.now()

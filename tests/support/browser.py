@@ -322,7 +322,8 @@ def make_care_team_data(care_data, clinician, pending_clinician, checklist) -> d
 
     from patients import timeutils
     from patients.care import create_invitation, record_access
-    from patients.checklists import create_share_link, mark_done, verify_item
+    from patients.checklist_links import create_share_link
+    from patients.checklists import mark_done, verify_item
     from patients.models import AccessAction, CareLink, ChecklistItem
     from patients.travel.letters import approve_letter
     from patients.travel.trips import plan_trip

@@ -36,13 +36,8 @@ from django.utils import timezone
 from content.models import Article
 from patients import timeutils
 from patients.care import create_invitation, record_access
-from patients.checklists import (
-    create_checklist,
-    create_share_link,
-    mark_done,
-    share_checklist,
-    verify_item,
-)
+from patients.checklist_links import create_share_link
+from patients.checklists import create_checklist, mark_done, share_checklist, verify_item
 from patients.models import (
     AccessAction,
     CareLink,
