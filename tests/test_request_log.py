@@ -15,6 +15,7 @@ from django.urls import path
 
 from config.logs import JsonFormatter, RequestContextFilter
 from config.urls import urlpatterns as site_urlpatterns
+from tests.security.production import VAPID_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUEST_KEYS = {
@@ -201,6 +202,10 @@ PRODUCTION = {
     "APP_ENV": "production",
     "SECRET_KEY": "a-test-secret-key-that-is-long-enough-for-production-0123456789",
     "ALLOWED_HOSTS": "care.example.org",
+    # production refuses to start without push keys and a real mailto: subject
+    "VAPID_PUBLIC_KEY": VAPID_KEYS[0],
+    "VAPID_PRIVATE_KEY": VAPID_KEYS[1],
+    "VAPID_SUBJECT": "mailto:ops@care.example.org",
 }
 
 

@@ -255,7 +255,7 @@ def summarize_treatment(
     rows = dose_rows(doses, taken, period=period, today=today, held=held)
     stopped = treatment.stopped_on is not None
     next_doses: list[dosing.PlannedDose] = []
-    devices_left = devices_left_of(treatment, injections)
+    devices_left = devices_left_of(treatment, injections, today=today)
     if not stopped:
         status = dosing.dose_status(doses, {n: i.taken_on for n, i in taken.items()}, today)
         next_doses = [

@@ -107,7 +107,7 @@ def weekly_treatment_with_history(patient, history_length: int):
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
-        ("/en/dashboard/", 13),
+        ("/en/dashboard/", 14),  # + the packs (stock per pack) and the safety articles
         ("/en/treatments/{pk}/history/", 6),
         ("/en/treatments/{pk}/injections/new/", 8),
     ],

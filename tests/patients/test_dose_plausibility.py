@@ -232,7 +232,13 @@ def start_data(**overrides):
     from therapies.models import Regimen
 
     regimen = Regimen.objects.get(drug__inn="guselkumab", is_default=True)
-    return {"regimen": regimen.pk, "first_dose_on": "2026-11-02", "prescriber_name": ""} | overrides
+    return {
+        "regimen": regimen.pk,
+        "condition": regimen.indication,
+        "presentation": "guselkumab:pen-100mg",
+        "first_dose_on": "2026-11-02",
+        "prescriber_name": "",
+    } | overrides
 
 
 def test_a_first_injection_long_ago_asks_to_confirm_with_its_date_in_words(patient_client):

@@ -302,7 +302,7 @@ def test_a_logged_dose_records_the_pack_that_expires_first_and_the_history_shows
     injection = Injection.objects.get()
     assert (injection.pack, injection.lot_number) == (soon, "SOON1")
     history = patient_client.get(f"/en/treatments/{treatment.pk}/history/").content.decode()
-    assert "<td>SOON1</td>" in history
+    assert '<td data-label="Batch">SOON1</td>' in history
     export = json.loads(patient_client.get("/en/my-data/export.json").content)
     dose = export["treatments"][0]["injections"][0]
     assert dose["lot_number"] == "SOON1"

@@ -162,7 +162,7 @@ def test_settings_page_costs_a_fixed_number_of_queries(
     patient_client, treatment, django_assert_num_queries
 ):
     patient_client.get("/en/reminders/")
-    with django_assert_num_queries(4):  # session, user, settings, badge
+    with django_assert_num_queries(5):  # session, user, settings, badge, push devices
         assert patient_client.get("/en/reminders/").status_code == 200
 
 

@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from patients.reminders.channels.push import new_vapid_keys
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+VAPID_KEYS = new_vapid_keys()
 
 
 def production_env(var_dir: Path) -> dict[str, str]:
@@ -25,6 +30,10 @@ def production_env(var_dir: Path) -> dict[str, str]:
         VAR_DIR=str(var_dir),
         DJANGO_SETTINGS_MODULE="config.settings",
         PYTHONDONTWRITEBYTECODE="1",
+        # Production refuses to start without push keys and a real mailto: subject.
+        VAPID_PUBLIC_KEY=VAPID_KEYS[0],
+        VAPID_PRIVATE_KEY=VAPID_KEYS[1],
+        VAPID_SUBJECT="mailto:ops@care.example.org",
     )
     return env
 

@@ -92,9 +92,15 @@ def test_a_stored_trip_far_away_leaves_its_pages_fast(
 def test_a_first_dose_date_bomb_on_the_form_is_a_field_error(patient_client, catalogue, day):
     from therapies.models import Regimen
 
-    regimen = Regimen.objects.filter(drug__inn="guselkumab").first()
+    regimen = Regimen.objects.filter(drug__inn="guselkumab", is_default=True).first()
     response = patient_client.post(
-        "/en/treatments/new/", {"regimen": regimen.pk, "first_dose_on": day}
+        "/en/treatments/new/",
+        {
+            "regimen": regimen.pk,
+            "condition": regimen.indication,
+            "presentation": "guselkumab:pen-100mg",
+            "first_dose_on": day,
+        },
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
