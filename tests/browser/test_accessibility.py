@@ -191,7 +191,13 @@ def test_dashboard_with_inline_injection_form(
     # Set the date explicitly: whether its default is readable is test_journey's concern.
     form.locator("input[name=taken_date]").fill(today_at_home(care_data["patient"]).isoformat())
     form.locator("button[type=submit]").click()
-    form.wait_for(state="detached")
+    # Dose 2 is four weeks late: the app asks to confirm the date in words (issue 18, item 4);
+    # that state is checked too, then confirmed.
+    confirm = page.locator("main form.dose-confirm button[name=confirm]")
+    confirm.wait_for()
+    check_page(page, console_errors, language=language)
+    confirm.click()
+    page.locator("main form.injection-form").wait_for(state="detached")
     page.locator("main .treatment-card [role=status]").wait_for()
     assert page.url == dashboard
     check_page(page, console_errors, language=language)
@@ -239,6 +245,10 @@ def test_inline_injection_form_keeps_keyboard_focus(live_server, client, care_da
     date_input = page.locator(f"{card} input[name=taken_date]")
     date_input.fill(today_at_home(care_data["patient"]).isoformat())  # see test_journey
     page.locator(f"{card} form.injection-form button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    confirm = page.locator(f"{card} form.dose-confirm button[name=confirm]")  # four weeks late
+    confirm.wait_for()
+    confirm.focus()
     page.keyboard.press("Enter")
     page.locator(f"{card} form.injection-form").wait_for(state="detached")
     page.wait_for_timeout(200)
@@ -334,10 +344,13 @@ def test_clinician_swaps(
         f"/clinic/checklists/{data['checklist'].pk}/",
     )
     card = page.locator(f"#item-{item.pk}")
+    card.locator("details.checklist-row__actions > summary").click()  # actions on demand
     card.locator("form[action$='/verify/'] select").select_option("follow_up")
     card.locator("form[action$='/verify/'] button[type=submit]").click()
     expect(card.locator("form[action$='/unverify/']")).to_have_count(1)
     check_page(page, console_errors, language=language)
+    if not card.locator("form[action$='/unverify/'] button[type=submit]").is_visible():
+        card.locator("details.checklist-row__actions > summary").click()
     card.locator("form[action$='/unverify/'] button[type=submit]").click()
     expect(card.locator("form[action$='/verify/']")).to_have_count(1)
     check_page(page, console_errors, language=language)

@@ -208,7 +208,11 @@ def rgb_of(css: str) -> tuple[float, ...]:
 FOCUS_RINGS = r"""(count) => {
     const controls = [...document.querySelectorAll(
         "main a[href], main button, main input:not([type=hidden]), main select, main textarea, "
-        + "a[href], button")].filter((el) => el.offsetParent !== null).slice(0, count);
+        + "a[href], button")]
+        // Rendered and reachable: not inside a closed <details> (the phone menu) or hidden.
+        .filter((el) => el.offsetParent !== null
+                && el.checkVisibility({visibilityProperty: true, contentVisibilityAuto: true}))
+        .slice(0, count);
     return controls.map((el) => {
         el.focus({focusVisible: true});
         const style = getComputedStyle(el);
