@@ -27,7 +27,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """One Playwright per session: the sync API refuses a second one in the same thread, so a
+    test that needs a browser with other flags (the fake camera) launches it from this one."""
     executable = chromium_path()
     need_service(bool(executable) and os.access(executable, os.X_OK), "Chromium is not installed")
     need_service(AXE_PATH.is_file(), f"axe-core is missing ({AXE_PATH}): run npm ci")
@@ -36,9 +38,14 @@ def browser():
     except ImportError:  # pragma: no cover - the dev extra installs it
         need_service(False, "the playwright Python package is not installed")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module", autouse=True)
