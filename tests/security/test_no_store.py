@@ -112,6 +112,9 @@ ALLOWED_QUERY_PARAMETERS = {
     "own patients by name; no log line holds a query string (config/logs.py, no gunicorn "
     "access log) and the pages are no-store",
     "show": "a clinician's filter: overdue, due soon, open checklists",
+    "start": "the first day of the visit summary's period, chosen by the reader (a date range, "
+    "no drug, dose or result)",
+    "end": "the last day of that period",
     "injection": "the id of one of the patient's own logged doses, to tie a journal entry to it "
     "(an opaque number, answered 404 for anyone else's), not a drug, date or site",
 }
