@@ -73,7 +73,17 @@ def invalid_forms(context) -> list[BaseForm]:
             if id(form) not in seen and _validated_with_errors(form):
                 seen.add(id(form))
                 found.append(form)
+                _leave_focus_to_the_summary(form)
     return found
+
+
+def _leave_focus_to_the_summary(form) -> None:
+    """The error summary takes the focus (autofocus) when a form fails: a field's own autofocus
+    (the sign-in's e-mail, the sign-up's first field) would be a second one on the page, which
+    HTML forbids and which leaves browsers to pick. The form's fields are its own copies, so
+    this changes no other form."""
+    for field in form.fields.values():
+        field.widget.attrs.pop("autofocus", None)
 
 
 def _summary_entries(forms) -> list[dict]:
@@ -98,6 +108,7 @@ def error_summary(*forms_or_lists) -> dict:
             summarised = getattr(form, "_interface_summarised", False)
             if isinstance(form, BaseForm) and form.is_bound and form.errors and not summarised:
                 form._interface_summarised = True
+                _leave_focus_to_the_summary(form)
                 forms.append(form)
     return {"entries": _summary_entries(forms)}
 

@@ -69,6 +69,29 @@ def test_a_failed_log_in_is_titled_error_in_english_and_summarised(client):
     assert "correct email" in summary.lower() or "e-mail" in summary.lower()
 
 
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/accounts/login/", {"username": "nobody@example.com", "password": "wrong"}),
+        ("/accounts/signup/", {"email": "not-an-address"}),
+        ("/en/accounts/signup/clinician/", {"email": "not-an-address"}),
+    ],
+)
+def test_a_failed_form_has_one_autofocus_the_summary(client, url, data):
+    """HTML allows one autofocus a page: when a form fails, the summary takes the focus and the
+    field that had it on a fresh page (the e-mail) gives it up."""
+    page = client.post(url, data).content.decode()
+    assert page.count("autofocus") == 1
+    assert re.search(r'<div class="error-summary"[^>]*autofocus', page)
+
+
+def test_the_time_zone_select_has_no_maxlength(client):
+    """A model CharField hands its widget a maxlength, which a <select> may not carry."""
+    for url in ("/accounts/signup/", "/accounts/signup/clinician/"):
+        select = re.search(r'<select name="time_zone"[^>]*>', client.get(url).content.decode())[0]
+        assert "maxlength" not in select
+
+
 def test_a_page_without_errors_has_a_plain_title_and_no_summary(client):
     response = client.get("/accounts/login/")
     assert title_of(response) == "Se connecter · Interleukin Care"

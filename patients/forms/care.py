@@ -8,7 +8,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms.accounts import SignupForm
-from patients.forms.fields import date_input, time_zone_choices
+from patients.forms.fields import ZoneSelect, date_input, time_zone_choices
 from patients.models import (
     ClinicianProfile,
     User,
@@ -36,7 +36,7 @@ class ClinicianSignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("email", "display_name", "time_zone")
-        widgets = {"time_zone": forms.Select(choices=time_zone_choices)}
+        widgets = {"time_zone": ZoneSelect(choices=time_zone_choices)}
 
     clean_email = SignupForm.clean_email
 
