@@ -83,6 +83,8 @@ def entry_reasons(entry: JournalEntry) -> list[tuple[str, dict]]:
         reasons.append((FlagReason.INFECTION, {"fever": bool(entry.fever)}))
     if entry.serious_reaction:
         reasons.append((FlagReason.SERIOUS_REACTION, {"site": entry.site_reaction}))
+    elif entry.marked_site_reaction:
+        reasons.append((FlagReason.SITE_REACTION, {}))
     if entry.dose_held:
         reasons.append((FlagReason.DOSE_HELD, {"why": entry.held_reason}))
     return reasons

@@ -76,13 +76,15 @@ def _infection_advice(entry: JournalEntry, drug) -> list[Advice]:
 
 
 def guidance_for(entry: JournalEntry) -> Guidance | None:
-    """None unless the entry reports an infection with fever or a serious reaction (for
-    tocilizumab, any infection: fever may not come)."""
+    """None unless the entry reports an infection with fever, a serious reaction (for
+    tocilizumab, any infection: fever may not come) or a marked reaction at the injection site.
+    The last one gets no urgent advice (it is not an allergic emergency), only how to report
+    it, as any side effect may be."""
     drug = entry.treatment.drug if entry.treatment_id else None
     infection = entry.infection and (
         bool(entry.fever) or (drug is not None and drug.inn == "tocilizumab")
     )
-    if not infection and not entry.serious_reaction:
+    if not infection and not entry.serious_reaction and not entry.marked_site_reaction:
         return None
     urgent = _infection_advice(entry, drug) if infection else []
     if entry.serious_reaction:

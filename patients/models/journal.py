@@ -88,7 +88,14 @@ class JournalEntry(models.Model):
 
     @property
     def serious_reaction(self) -> bool:
-        return self.serious or self.site_reaction == SiteReaction.MARKED
+        """The patient said it felt serious (urgent care needed). A marked reaction where the
+        pen went in is not, by itself, a serious one: the labels list injection-site reactions
+        among the common effects (section 4.8), apart from serious allergic reactions (4.4)."""
+        return self.serious
+
+    @property
+    def marked_site_reaction(self) -> bool:
+        return self.site_reaction == SiteReaction.MARKED
 
     @property
     def needs_guidance(self) -> bool:
@@ -194,6 +201,7 @@ class FlagReason(models.TextChoices):
     SKIN_WORSE = "skin_worse", _("Skin worse")
     INFECTION = "infection", _("Infection reported")
     SERIOUS_REACTION = "serious_reaction", _("Serious reaction reported")
+    SITE_REACTION = "site_reaction", _("Marked injection-site reaction")
     OVERDUE = "overdue", _("Dose overdue past the window")
     DOSE_HELD = "dose_held", _("Dose held or delayed")
 

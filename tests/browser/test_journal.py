@@ -77,7 +77,7 @@ def test_a_reaction_and_an_itch_score_in_two_taps_then_the_specialist_sees_the_f
 
     # The specialist: the flags, newest first, each saying why; then the chart.
     assert set(JournalFlag.objects.values_list("reason", flat=True)) == {
-        FlagReason.SERIOUS_REACTION,
+        FlagReason.SITE_REACTION,
         FlagReason.ITCH_UP,
     }
     desk = browser.new_context(viewport={"width": 1100, "height": 900})

@@ -186,7 +186,7 @@ def test_a_mild_reaction_without_fever_shows_no_urgent_guidance(patient_client, 
     assert "What to do now" not in response.content.decode()
 
 
-def test_a_marked_reaction_from_the_dashboard_is_two_taps_and_shows_guidance(
+def test_a_marked_reaction_from_the_dashboard_is_two_taps_and_shows_how_to_report_it(
     patient_client, treatment, dose_1
 ):
     page = patient_client.get("/en/dashboard/").content.decode()
@@ -200,8 +200,23 @@ def test_a_marked_reaction_from_the_dashboard_is_two_taps_and_shows_guidance(
     page = response.content.decode()
     entry = JournalEntry.objects.get()
     assert (entry.site_reaction, entry.injection) == ("marked", dose_1)
-    assert "A serious allergic reaction is an emergency" in page
+    # A marked reaction where the pen went in is not an allergic emergency: no "do not inject
+    # again", only how to report it; the specialist's flag says what it is.
+    assert "A serious allergic reaction is an emergency" not in page
+    assert "What to do now" not in page
     assert "signalement-sante.gouv.fr" in page
+    assert entry.needs_guidance is False
+
+
+def test_a_reaction_that_felt_serious_shows_the_emergency_advice(patient_client, dose_1):
+    response = patient_client.post(
+        f"/en/journal/entries/new/?injection={dose_1.pk}",
+        entry_data(site_reaction="mild", serious="on"),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "What to do now" in page
+    assert "A serious allergic reaction is an emergency" in page
 
 
 def test_the_quick_forms_refuse_bad_values_and_other_peoples_treatments(
@@ -390,6 +405,17 @@ def test_flags_are_newest_first_say_why_and_are_marked_seen(
     assert response.status_code == 302
     page = client.get("/en/clinic/").content.decode()
     assert "infection reported" not in page and "dose held or delayed" in page
+
+
+def test_a_marked_site_reaction_is_flagged_as_such_not_as_serious(
+    client, patient, clinician, shared, treatment
+):
+    record_entry(patient=patient, treatment=treatment, occurred_on=TODAY, site_reaction="marked")
+    assert list(JournalFlag.objects.values_list("reason", flat=True)) == [FlagReason.SITE_REACTION]
+    sign_in(client, clinician)
+    page = client.get("/en/clinic/").content.decode()
+    assert "marked reaction at the injection site" in page
+    assert "serious reaction reported" not in page
 
 
 def test_an_overdue_dose_past_the_window_is_flagged(client, patient, clinician, care_link, dose_1):
