@@ -20,6 +20,9 @@ TOCILIZUMAB_CRP = (
     "https://docslib.org/doc/3152374/the-effect-of-tocilizumab-on-inflammatory-markers-in-patients"
 )
 EU_BATCH_RULE = "https://pmc.ncbi.nlm.nih.gov/articles/PMC6153964/"
+EMERGENCY_NUMBERS = "https://www.service-public.fr/particuliers/vosdroits/F33954"
+# Advice from one product's label is shown only to patients on that product.
+LABEL_SAYS_WAIT_FOR = {"guselkumab", "tildrakizumab"}
 
 
 @dataclass(frozen=True)
@@ -41,26 +44,32 @@ def _infection_advice(entry: JournalEntry, drug) -> list[Advice]:
         for c in (drug.cautions.all() if drug else [])
         if "infection" in c.text_en.lower()
     ]
-    advice.append(
-        Advice(
-            _(
-                "See a doctor quickly for a fever that lasts, even a mild one, a cough, dental "
-                "pain or burning when passing urine."
-            ),
-            _("Skyrizi monograph, Vidal"),
-            VIDAL_SKYRIZI,
+    inn = drug.inn if drug is not None else ""
+    if inn == "risankizumab":
+        advice.append(
+            Advice(
+                _(
+                    "See a doctor quickly for a fever that lasts, even a mild one, a cough, "
+                    "dental pain or burning when passing urine."
+                ),
+                _("Skyrizi monograph, Vidal"),
+                VIDAL_SKYRIZI,
+            )
         )
-    )
-    advice.append(
-        Advice(
-            _(
-                "Before your next injection, call the specialist who prescribes it: the labels "
-                "say not to give the treatment during an infection until it has cleared."
-            ),
-            _("Tremfya, SmPC, section 4.4; Ilumya, prescribing information, special precautions"),
-            TREMFYA_LABEL,
+    if inn in LABEL_SAYS_WAIT_FOR:
+        advice.append(
+            Advice(
+                _(
+                    "Before your next injection, call the specialist who prescribes it: the "
+                    "label says not to give the treatment during an infection until it has "
+                    "cleared."
+                ),
+                _("Tremfya, SmPC, section 4.4")
+                if inn == "guselkumab"
+                else _("Ilumya, prescribing information, special precautions"),
+                TREMFYA_LABEL if inn == "guselkumab" else ILUMYA_LABEL,
+            )
         )
-    )
     if drug is not None and drug.inn == "tocilizumab":
         advice.append(
             Advice(
@@ -88,14 +97,18 @@ def guidance_for(entry: JournalEntry) -> Guidance | None:
         return None
     urgent = _infection_advice(entry, drug) if infection else []
     if entry.serious_reaction:
+        # The product's own label on allergic reactions (catalogue cautions, each sourced), then
+        # the emergency numbers: never one product's label shown for another.
+        urgent.extend(
+            Advice(c.text, c.source)
+            for c in (drug.cautions.all() if drug else [])
+            if "allergic" in c.text_en.lower()
+        )
         urgent.append(
             Advice(
-                _(
-                    "A serious allergic reaction is an emergency: do not inject again, and seek "
-                    "urgent care (in France, call 15 or 112)."
-                ),
-                _("Tremfya, SmPC, section 4.4 (serious hypersensitivity)"),
-                TREMFYA_LABEL,
+                _("If you need urgent care now, call 15 (SAMU) or 112."),
+                _("Service-Public.fr, how to alert the emergency services"),
+                EMERGENCY_NUMBERS,
             )
         )
     lot = entry.injection.lot_number if entry.injection_id and entry.injection else ""

@@ -202,7 +202,7 @@ def test_a_marked_reaction_from_the_dashboard_is_two_taps_and_shows_how_to_repor
     assert (entry.site_reaction, entry.injection) == ("marked", dose_1)
     # A marked reaction where the pen went in is not an allergic emergency: no "do not inject
     # again", only how to report it; the specialist's flag says what it is.
-    assert "A serious allergic reaction is an emergency" not in page
+    assert "call 15 (SAMU) or 112" not in page
     assert "What to do now" not in page
     assert "signalement-sante.gouv.fr" in page
     assert entry.needs_guidance is False
@@ -216,7 +216,14 @@ def test_a_reaction_that_felt_serious_shows_the_emergency_advice(patient_client,
     )
     page = response.content.decode()
     assert "What to do now" in page
-    assert "A serious allergic reaction is an emergency" in page
+    assert "call 15 (SAMU) or 112" in page
+    assert "https://www.service-public.fr/particuliers/vosdroits/F33954" in page
+    # The product's own label on allergic reactions, with its source (guselkumab, section 4.4);
+    # never another product's label.
+    caution = dose_1.treatment.drug.cautions.get(text_en__contains="allergic")
+    with translation.override("en"):
+        assert escape(caution.text_en) in page
+        assert escape(caution.source) in page
 
 
 def test_the_quick_forms_refuse_bad_values_and_other_peoples_treatments(
