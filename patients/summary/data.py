@@ -279,19 +279,27 @@ def summarize_treatment(
     )
 
 
-def build_summary(*, patient: User, period: Period, now: datetime) -> VisitSummary:
-    """Everything the summary shows, for `period` in the patient's home calendar."""
+def build_summary(
+    *, patient: User, period: Period, now: datetime, viewer: User | None = None
+) -> VisitSummary:
+    """Everything the summary shows, for `period` in the patient's home calendar, to `viewer`
+    (None: the patient; a specialist sees the journal only when the patient shares it)."""
     today = timeutils.local_today(patient.zone, now)
     preparation = VisitPreparation.objects.filter(patient=patient).first()
     treatments = list(treatments_for_summary(patient, period))
     held: dict[int, dict[int, str]] = {}
     for provider in sections.load(sections.HELD_DOSE_PROVIDERS):
-        for treatment_id, doses in provider(treatments=treatments, period=period).items():
+        found = provider(patient=patient, treatments=treatments, period=period, viewer=viewer)
+        for treatment_id, doses in found.items():
             held.setdefault(treatment_id, {}).update(doses)
     extra = [
         section
         for provider in sections.load(sections.SECTION_PROVIDERS)
-        if (section := provider(patient=patient, period=period, today=today, treatments=treatments))
+        if (
+            section := provider(
+                patient=patient, period=period, today=today, treatments=treatments, viewer=viewer
+            )
+        )
         is not None
     ]
     return VisitSummary(

@@ -37,7 +37,8 @@ def _summary(request: HtmxHttpRequest, patient: User) -> tuple[VisitSummary, Per
         period = default_period(preparation=preparation, today=today)
         if not request.GET:
             form = PeriodForm(initial={"start": period.start, "end": period.end}, today=today)
-    return build_summary(patient=patient, period=period, now=now), form
+    viewer = None if request.user.pk == patient.pk else request.user
+    return build_summary(patient=patient, period=period, now=now, viewer=viewer), form
 
 
 def _page(
