@@ -31,6 +31,10 @@ from patients.summary.fhir import urn
 from patients.summary.sections import Section
 from patients.treatments.reads import doses_until
 
+# The summary is read in a minute, on two pages: the newest entries (the journal has the rest),
+# and the scores' figures a row per month.
+MAX_ENTRIES = 8
+
 SURVEY = {
     "coding": [
         {
@@ -107,14 +111,30 @@ def journal_section(
         or e.serious
         or e.infection
         or e.dose_held
-        or e.note
     ]
     return Section(
         key="summary-journal",
         title=_("Side effects, infections and doses held (journal)"),
         template="patients/summary/journal_section.html",
-        data={"entries": entries},
+        data={"entries": entries[:MAX_ENTRIES], "more": max(len(entries) - MAX_ENTRIES, 0)},
     )
+
+
+def _by_month(chart) -> list[dict]:
+    """The figures of one score, a row per month: how many, lowest, highest, latest."""
+    months: dict[date, list] = {}
+    for point in chart.points:
+        months.setdefault(point.day.replace(day=1), []).append(point)
+    return [
+        {
+            "month": month,
+            "count": len(points),
+            "low": min(p.value for p in points),
+            "high": max(p.value for p in points),
+            "last": points[-1].value,
+        }
+        for month, points in sorted(months.items())
+    ]
 
 
 def scores_section(
@@ -148,7 +168,10 @@ def scores_section(
         key="summary-scores",
         title=_("Symptom scores"),
         template="patients/summary/scores_section.html",
-        data={"charts": charts, "any": bool(rows)},
+        data={
+            "charts": [(chart, _by_month(chart)) for chart in charts if chart.points],
+            "any": bool(rows),
+        },
     )
 
 

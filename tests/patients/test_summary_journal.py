@@ -81,6 +81,7 @@ def test_the_patients_summary_shows_the_journal_the_scores_and_the_held_dose(cli
     assert 'id="summary-score-itch"' in page
     assert '<svg class="trend"' in page and "<title" in page
     assert page.count("<circle") == 3
+    assert "February 2027" in page  # the figures, a row per month
     # Dose 3 was held, not missed.
     assert "0 missed, 1 held" in page
     assert "Held: Illness" in page
@@ -178,3 +179,41 @@ def test_the_fhir_export_holds_the_scores_and_entries_as_observations(client, jo
     assert {e["fullUrl"] for e in again["entry"]} >= {
         e["fullUrl"] for e in document["entry"] if e["resource"]["resourceType"] == "Observation"
     }
+
+
+@pytest.mark.now(NOW)
+def test_sixteen_busy_weeks_still_fit_on_two_pages(client, treatment):
+    """Every score every day and an entry every other day for 16 weeks: the summary keeps to
+    two pages (the newest eight entries; the figures a row per month)."""
+    start = date(2027, 2, 18)
+    for n, day in enumerate(date(2027, 1, 4) + timedelta(weeks=4 * k) for k in range(2)):
+        log_dose(treatment, n + 1, day)
+    for offset in range(112):
+        day = start + timedelta(days=offset)
+        record_scores(
+            patient=treatment.patient,
+            recorded_on=day,
+            itch=offset % 11,
+            skin_overall=(offset + 3) % 11,
+            skin_palms=offset % 7,
+            joint_pain=True,
+            joint_pain_score=offset % 5,
+            now=NOW,
+        )
+        if offset % 2:
+            record_entry(
+                patient=treatment.patient,
+                treatment=treatment,
+                occurred_on=day,
+                site_reaction="mild",
+                side_effects="tired " * 10,
+                now=NOW,
+            )
+    sign_in(client, treatment.patient)
+    response = client.get(
+        en("patients:visit_summary_pdf"), {"start": "2027-02-18", "end": "2027-06-10"}
+    )
+    pages = len(PdfReader(io.BytesIO(response.content)).pages)
+    assert pages <= 2
+    text = pdf_text(response.content)
+    assert "earlierentriesintheperiod,inthepatient" in text
