@@ -36,6 +36,22 @@ def summary_data(care_team_data):
     share_summary(
         patient=patient, period=Period(today - timedelta(weeks=10), today), now=timezone.now()
     )
+    # The journal, shared with the specialist: an infection, a held dose, two weeks of scores.
+    from patients.journal.entries import record_entry
+    from patients.journal.scores import record_scores
+    from patients.journal.sharing import set_sharing
+
+    set_sharing(patient=patient, clinician=data["clinician"], shared=True, now=timezone.now())
+    record_entry(
+        patient=patient,
+        treatment=treatment,
+        occurred_on=today - timedelta(days=9),
+        infection=True,
+        infection_what="sinusite",
+        fever=False,
+    )
+    for days in range(14, 0, -2):
+        record_scores(patient=patient, recorded_on=today - timedelta(days=days), itch=days % 9)
     return data
 
 
@@ -56,6 +72,8 @@ def test_the_patients_summary_page_is_accessible_on_a_phone(
         open_as(live_server, client, context, page, summary_data["patient"], language, "/summary/")
         assert page.locator("h1").count() == 1
         assert page.get_by_text("fatigue").count() >= 1
+        assert page.locator("#summary-journal").count() == 1
+        assert page.locator("#summary-score-itch + svg.trend").is_visible()
         check_page(page, console_errors, language=language)
         assert not overflows(page)
     finally:
@@ -73,6 +91,7 @@ def test_the_specialists_summary_page_is_accessible_on_a_phone(
         path = f"/clinic/patients/{summary_data['patient'].pk}/summary/"
         open_as(live_server, client, context, page, summary_data["clinician"], language, path)
         assert page.get_by_text("Et la vaccination ?").count() == 1
+        assert page.get_by_text("sinusite").count() == 1  # the journal, shared with her
         check_page(page, console_errors, language=language)
         assert not overflows(page)
     finally:
