@@ -15,8 +15,8 @@ What the bundle holds:
 - a `MedicationAdministration` per live injection: the time (UTC), the planned dose in mg (when
   the devices used match the plan), the body site and the route as text, the lot number on a
   contained `Medication` when the patient recorded one, the reaction and note as notes;
-- whatever `patients.summary.sections.OBSERVATION_SOURCES` returns (the journal's scores and
-  reactions, later).
+- whatever `patients.summary.sections.OBSERVATION_SOURCES` returns: the journal's scores and
+  entries as Observations (`patients.summary.journal.observations`).
 
 Codes: none for medicines and sites. An ATC code or a SNOMED CT body-site concept goes in only
 with a cited source (the WHO ATC index entry, the SNOMED CT concept), and none is cited in this
