@@ -49,7 +49,19 @@ def safety_articles_for(drug, *, language: str) -> list[Article]:
     `inn` and `drug_class`), in reading order: those whose front matter `applies_to` names
     "all", the drug's class or its INN. One query; the therapy page and the dashboard link them.
     """
-    wanted = {APPLIES_TO_ALL, drug.drug_class, drug.inn}
+    return safety_articles_for_drugs([drug], language=language)
+
+
+def safety_articles_for_drugs(drugs, *, language: str) -> list[Article]:
+    """The published safety articles that apply to any of `drugs`, each once, in reading order.
+
+    One query whatever the number of drugs: the articles that name a product are few, so they
+    are read once and matched here against every drug's class and INN (the dashboard of a
+    patient on several medicines costs the same as with one).
+    """
+    wanted = {APPLIES_TO_ALL}
+    for drug in drugs:
+        wanted |= {drug.drug_class, drug.inn}
     articles = (
         Article.objects.published(language)
         .exclude(applies_to=[])

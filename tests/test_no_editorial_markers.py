@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from content.loading import load_content
-from content.models import Article
+from content.models import Article, GlossaryTerm
 from patients.checklists import create_checklist, share_checklist
 from patients.emails import send_templated_email
 from patients.models import CareLink
@@ -39,7 +39,7 @@ from patients.reminders.registry import KINDS
 from patients.travel.trips import plan_trip
 from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
 from tests.support import sign_in
-from therapies.models import Drug
+from therapies.models import Caution, ChecklistTemplateItem, Drug, Regimen, StorageRule
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,11 @@ MARKERS = re.compile(
     | \breference/
     | \bseed\s*0\d*                       # "Seed 002", "seed 00"
     | \blabel\ not\ checked\b
-    | \bTODO\b
+    | \bTODO\b | \bFIXME\b | \bTBD\b | \bXXX\b
+    | \[\s*(?:S|ref)\s*\d*\s*\]                 # a raw citation key: "[S12]", "[S1][S14]", "[ref]"
+    | \b(?:reviewer|relecteur|relectrice|note\ de\ relecture)\b   # a reviewer's remark
+    | [—–]\s*à\ vérifier\b                          # "… — à vérifier", a note after a dash
+    | ❓ | \(\?\)                                   # a reviewer's doubt mark
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -283,6 +287,67 @@ def test_the_travel_letters_show_no_editorial_marker(content, inn):
     assert_no_markers(pages)
 
 
+# --- Every stored text, field by field ---------------------------------------------------------
+
+# What the pages above show comes from these rows. Walking every text field of every row catches a
+# note in a text no page happened to render (a checklist item of a class, a regimen's weight note,
+# a glossary entry, the source of a caution), in both languages.
+STORED_TEXTS = (Drug, Regimen, StorageRule, Caution, ChecklistTemplateItem, Article, GlossaryTerm)
+# Not text a reader gets: identifiers, choices, hashes, and links (their address, never shown).
+NOT_READ = {"inn", "slug", "key", "content_hash", "language", "kind", "section", "url", "via"}
+
+
+def strings_in(value, key: str = "") -> list[str]:
+    """Every string in a field's value, JSON included, without the keys in NOT_READ."""
+    if key in NOT_READ:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for name, item in value.items() for text in strings_in(item, name)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in strings_in(item, key)]
+    return []
+
+
+def stored_texts() -> dict[str, str]:
+    texts = {}
+    for model in STORED_TEXTS:
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if field.get_internal_type() in ("CharField", "TextField", "JSONField")
+            and not field.choices
+            and field.name not in NOT_READ
+            and field.name != "body_html"  # read as body_text, its plain text
+        ]
+        for row in model.objects.all():
+            for field in fields:
+                for n, text in enumerate(strings_in(getattr(row, field.name))):
+                    texts[f"{model.__name__} {row}: {field.name}[{n}]"] = text
+    return texts
+
+
+def test_no_stored_text_of_the_catalogue_checklists_articles_or_glossary_holds_a_marker(content):
+    texts = stored_texts()
+    # Every kind of row is there: the walk cannot pass on an empty database.
+    for model in STORED_TEXTS:
+        assert any(where.startswith(f"{model.__name__} ") for where in texts), model.__name__
+    assert (
+        Article.objects.filter(language="fr").count()
+        == Article.objects.filter(language="en").count()
+    )
+    assert_no_markers(texts)
+
+
+def test_the_walk_finds_a_marker_left_in_a_checklist_item(content):
+    item = ChecklistTemplateItem.objects.order_by("pk").first()
+    item.explanation_en += " Contraception 17 weeks [S12]."
+    item.save()
+    with pytest.raises(AssertionError, match=r"\[S12\]"):
+        assert_no_markers(stored_texts())
+
+
 # --- E-mails -----------------------------------------------------------------------------------
 
 
@@ -351,6 +416,15 @@ def test_every_reminder_email_shows_no_editorial_marker(content, language, kind)
         "(à vérifier)",
         "We have not checked this figure against the official label yet",
         "Nous n’avons pas encore vérifié ce chiffre",
+        "no live vaccine for 6 months [S21]",
+        "Stelara 15 wk [S20][S48]",
+        "as the reference says [ref]",
+        "FIXME wording",
+        "Reviewer: check the 17 weeks",
+        "Note de relecture : chiffre du RCP",
+        "Durée de contraception — à vérifier.",
+        "17 weeks ❓",
+        "17 weeks (?)",
     ],
 )
 def test_the_markers_are_caught(text):
@@ -365,6 +439,9 @@ def test_the_markers_are_caught(text):
         "Ces rendez-vous servent à vérifier deux choses. À préparer et à vérifier",
         "The specialist verified this item.",
         "Résumé des caractéristiques du produit, rubrique 4.4",
+        "Le médecin prend le temps de tout vérifier avec vous.",
+        "Reviewed on 2 December 2026. Relu le 2 décembre 2026.",
+        "Numéro de lot : XXY123. Section [4.4].",
     ],
 )
 def test_ordinary_words_are_not_markers(text):

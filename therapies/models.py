@@ -179,8 +179,8 @@ class Drug(models.Model):
             ) % {"rule": rule}
         if kind == SourceKind.NON_EU_LABEL:
             return _(
-                "This rule comes from a label used outside the EU; the EU package leaflet "
-                "does not give it: %(rule)s Ask your specialist, who may change your dates."
+                "This rule comes from a label used outside the EU, not from the EU package "
+                "leaflet: %(rule)s Ask your specialist, who may change your dates."
             ) % {"rule": rule}
         return _(
             "Our default rule, not taken from your medicine's label: %(rule)s "

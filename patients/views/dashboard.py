@@ -4,7 +4,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from config.http import HtmxHttpRequest
-from content.suggestions import safety_articles_for, suggest_articles
+from content.suggestions import safety_articles_for_drugs, suggest_articles
 from patients import timeutils
 from patients.models import ChecklistItem, Trip
 from patients.treatments.reads import overview, treatments_with_care_data
@@ -46,10 +46,6 @@ def _suggested_reading(request: HtmxHttpRequest, overviews, *, trip_planned: boo
 
 
 def _safety_reading(overviews) -> list:
-    """The safety articles that apply to the patient's products (one query per medicine)."""
-    language = (get_language() or "fr")[:2]
-    seen: dict[str, object] = {}
-    for drug in {ov.treatment.drug.inn: ov.treatment.drug for ov in overviews}.values():
-        for article in safety_articles_for(drug, language=language):
-            seen.setdefault(article.slug, article)
-    return sorted(seen.values(), key=lambda article: (article.order, article.slug))
+    """The safety articles that apply to the patient's products: one query for all of them."""
+    drugs = {ov.treatment.drug.inn: ov.treatment.drug for ov in overviews}.values()
+    return safety_articles_for_drugs(drugs, language=(get_language() or "fr")[:2])

@@ -102,7 +102,7 @@ def weekly_treatment_with_history(patient, history_length: int):
 # Issue 22: the packs are prefetched (one query) instead of summed in the treatments' query.
 # Issue 20: the dashboard's journal block adds the scores of the year and whether there is an
 # entry (two queries; a third, the specialists not asked yet, once there is journal data).
-# Issue 16: the safety articles that apply to the medicine (one query per medicine).
+# Issue 16: the safety articles that apply to the patient's medicines (one query for all).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
@@ -119,6 +119,36 @@ def test_the_query_count_does_not_grow_with_history(
     client.force_login(patient)
     with django_assert_num_queries(queries):
         assert client.get(page.format(pk=treatment.pk)).status_code == 200
+
+
+SAFETY_READING = '<a href="/en/articles/biosimilars/">'
+
+
+@pytest.mark.now(datetime(2027, 2, 10, 12, tzinfo=UTC))
+def test_the_dashboards_query_count_does_not_grow_with_the_number_of_treatments(
+    client, patient, django_assert_num_queries
+):
+    """One medicine or three (three classes, and safety articles that differ between them):
+    the same number of queries. The safety articles of every medicine come in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from content.loading import load_content
+
+    load_content()
+    client.force_login(patient)
+    TreatmentFactory(patient=patient, drug_inn="guselkumab")
+    with CaptureQueriesContext(connection) as one:
+        page = client.get("/en/dashboard/").content.decode()
+    assert 'href="/en/articles/infections-and-fever/"' in page
+    assert SAFETY_READING not in page  # biosimilars are not about guselkumab
+
+    TreatmentFactory(patient=patient, drug_inn="adalimumab")
+    TreatmentFactory(patient=patient, drug_inn="tocilizumab")
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get("/en/dashboard/").content.decode()
+    assert page.count('href="/en/articles/infections-and-fever/"') == 1  # once for the three
+    assert SAFETY_READING in page  # about adalimumab and tocilizumab
 
 
 def test_another_patients_history_and_stock_answer_404(client, other_patient, treatment):

@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from therapies import dosing
@@ -202,12 +202,14 @@ def regimens(draw):
 first_days = st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31))
 
 
+@settings(deadline=None)  # a loaded CI machine, not the code, makes an example slow
 @given(spec=regimens(), first=first_days)
 def test_planned_dates_strictly_increase(spec, first):
     planned = dates(spec, start=first, count=len(spec.loading) + 24)
     assert all(b > a for a, b in zip(planned, planned[1:], strict=False))
 
 
+@settings(deadline=None)  # a loaded CI machine, not the code, makes an example slow
 @given(spec=regimens(), first=first_days)
 def test_loading_offsets_are_respected(spec, first):
     plan = dosing.plan(spec, first, count=len(spec.loading))
@@ -215,6 +217,7 @@ def test_loading_offsets_are_respected(spec, first):
     assert all(d.phase == dosing.Phase.LOADING for d in plan)
 
 
+@settings(deadline=None)  # a loaded CI machine, not the code, makes an example slow
 @given(spec=regimens(), first=first_days)
 def test_intervals_are_respected_after_the_loading_phase(spec, first):
     plan = dosing.plan(spec, first, count=len(spec.loading) + 12)
@@ -231,6 +234,7 @@ def test_intervals_are_respected_after_the_loading_phase(spec, first):
             assert day.day == min(anchor.day, day.day) and (day.day == anchor.day or day.day >= 28)
 
 
+@settings(deadline=None)  # a loaded CI machine, not the code, makes an example slow
 @given(spec=regimens(), first=first_days, logged=st.integers(0, 10), offset=st.integers(0, 400))
 def test_the_next_dose_is_never_one_already_logged(spec, first, logged, offset):
     plan = dosing.plan(spec, first, count=logged + 1)
@@ -240,6 +244,7 @@ def test_the_next_dose_is_never_one_already_logged(spec, first, logged, offset):
     assert status.overdue == (status.next_dose.date < first + timedelta(days=offset))
 
 
+@settings(deadline=None)  # a loaded CI machine, not the code, makes an example slow
 @given(spec=regimens(), first=first_days)
 def test_the_devices_of_a_dose_number_match_the_plan(spec, first):
     plan = dosing.plan(spec, first, count=len(spec.loading) + 6)
