@@ -130,9 +130,7 @@ def medicine_plan(
         days_away=days_away(trip),
         packs=pack_maths.packs_to_carry(
             balances,
-            doses_before=[
-                d for d in untaken if d.number > last_taken and d.date < trip.departs_on
-            ],
+            doses_before=[d for d in untaken if d.number > last_taken and d.date < trip.departs_on],
             devices=sum(d.devices for d in during) + spare,
             until=trip.returns_on,
         ),
@@ -182,9 +180,7 @@ def trip_plan(trip: Trip) -> TripPlan:
     for treatment in treatments:
         taken = {i.dose_number: i.taken_on for i in live_injections_of(treatment)}
         medicines.append(
-            medicine_plan(
-                treatment, trip, hour=hour, home=patient.zone, taken=taken, today=today
-            )
+            medicine_plan(treatment, trip, hour=hour, home=patient.zone, taken=taken, today=today)
         )
     return TripPlan(
         trip=trip,
