@@ -135,3 +135,114 @@ def test_without_javascript_the_batch_and_expiry_are_typed(
     page.locator("button[name=action][value=add]").click()
     page.wait_for_url("**/dashboard/")
     assert StockDelivery.objects.filter(batch="TYPED1", devices=1).exists()
+
+
+@pytest.fixture
+def pack_data(care_data):
+    """`care_data` (guselkumab: dose 1 eight weeks ago, dose 2 overdue by four weeks, dose 3 in
+    four weeks) with packs: GIVEN1, the pack of dose 1; OLD1, expired ten days ago with its
+    device unused; SOON2, which expires in two weeks, before dose 3; TRIP7, in date for a year.
+    A trip around dose 3 lists the packs carried in its letters."""
+    from django.utils import timezone
+
+    from patients.travel.trips import plan_trip
+    from patients.treatments.injections import update_injection
+    from patients.treatments.writes import record_delivery
+
+    patient, treatment, injection = (
+        care_data["patient"],
+        care_data["treatment"],
+        care_data["injection"],
+    )
+    today = timeutils.local_today(patient.zone)
+    first = treatment.first_dose_on
+
+    def pack(batch, devices, received_on, expires_on):
+        return record_delivery(
+            treatment=treatment,
+            received_on=received_on,
+            devices=devices,
+            batch=batch,
+            expires_on=expires_on,
+        )
+
+    given = pack("GIVEN1", 1, first - timedelta(days=5), today + timedelta(days=200))
+    update_injection(
+        injection=injection,
+        dose_number=1,
+        taken_at=injection.taken_at,
+        site=injection.site,
+        lot_number="",
+        reaction=injection.reaction,
+        note=injection.note,
+        pack=given,
+    )
+    pack("OLD1", 1, first - timedelta(days=2), today - timedelta(days=10))
+    pack("SOON2", 2, today - timedelta(days=2), today + timedelta(days=14))
+    pack("TRIP7", 3, today - timedelta(days=1), today + timedelta(days=365))
+    trip = plan_trip(
+        patient=patient,
+        now=timezone.now(),
+        destination="JP",
+        destination_time_zone="Asia/Tokyo",
+        departs_on=today + timedelta(days=20),
+        returns_on=today + timedelta(days=35),
+        traveller_name="Camille Martin",
+        list_packs=True,
+    )
+    return {**care_data, "trip": trip, "today": today}
+
+
+WARNINGS = {
+    "fr": ("la boîte du lot OLD1 est périmée depuis le", "la boîte du lot SOON2 se périme le"),
+    "en": ("the pack of batch OLD1 expired on", "the pack of batch SOON2 expires on"),
+}
+SUMMARY_BATCHES = {
+    "fr": "Marques et lots donnés pendant la période",
+    "en": "Brands and batches given in the period",
+}
+TRIP_PACKS = {"fr": "Lot TRIP7, périme le", "en": "Batch TRIP7, expires on"}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_packs_are_flagged_before_their_dose_and_their_batches_shown_where_asked(
+    live_server, context, pack_data, console_errors, language
+):
+    """Issue 22, items 3 and 4, in the browser: the dashboard flags the expired pack and the
+    one that expires before dose 3; the summary lists the batch given; the trip page, its form
+    and its letter name the packs carried. axe, 320 px, focus ring and Nu on each page."""
+    patient, trip = pack_data["patient"], pack_data["trip"]
+    page = context.new_page()
+    console_errors.watch(page)
+    login_with_session(context, Client(), live_server, patient)
+
+    page.goto(url_for(live_server, language, "/dashboard/"))
+    for text in WARNINGS[language]:
+        expect(page.locator("main")).to_contain_text(text)
+    expect(page.locator("main")).to_contain_text(in_words_short(pack_data["today"], 14, language))
+    check_page(page, console_errors, language=language)
+
+    page.goto(url_for(live_server, language, "/summary/"))
+    batches = page.locator("table.summary-batches")
+    expect(batches).to_contain_text(SUMMARY_BATCHES[language])
+    expect(batches.locator("td", has_text="GIVEN1")).to_have_count(1)
+    check_page(page, console_errors, language=language)
+
+    page.goto(url_for(live_server, language, f"/trips/{trip.pk}/"))
+    expect(page.locator("main")).to_contain_text(TRIP_PACKS[language])
+    check_page(page, console_errors, language=language)
+
+    page.goto(url_for(live_server, language, f"/trips/{trip.pk}/edit/"))
+    expect(page.locator("input[name=list_packs]")).to_be_checked()
+    check_page(page, console_errors, language=language)
+
+    page.goto(url_for(live_server, language, f"/trips/{trip.pk}/letters/prescription/"))
+    expect(page.locator("article.letter")).to_contain_text("Packs carried")
+    expect(page.locator("article.letter")).to_contain_text("Tremfya, batch TRIP7")
+    check_page(page, console_errors, language=language)
+
+
+def in_words_short(today, days: int, language: str) -> str:
+    """The date `days` after `today` as the dashboard writes it (DATE_FORMAT)."""
+    with translation.override(language):
+        return formats.date_format(today + timedelta(days=days), "DATE_FORMAT")
