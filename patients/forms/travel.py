@@ -43,6 +43,7 @@ class TripForm(forms.ModelForm):
             "date_of_birth",
             "passport_number",
             "diagnosis",
+            "list_packs",
         )
         field_classes = {  # noqa: RUF012
             "departs_on": TripDateField,

@@ -52,6 +52,15 @@ class Trip(models.Model):
         blank=True,
         help_text=_("Leave empty and the letters will not name your disease."),
     )
+    # Opt-in (issue 22): the letters list the brand, batch and expiry of the packs carried.
+    list_packs = models.BooleanField(
+        _("list the brand, batch and expiry of the packs I carry"),
+        default=False,
+        help_text=_(
+            "The letters then name each pack you take: those in date until your return, the "
+            "first to expire first. Scan or type the batch when you record a pack."
+        ),
+    )
     # The next trip reminder (7 days, then 1 day before departure); None when none is left.
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Q
 
 from patients import timeutils
 from patients.models import (
     ChecklistItem,
     DoseOverride,
     Injection,
+    StockDelivery,
     Treatment,
     User,
     VisitPreparation,
 )
 from patients.summary import sections
+from patients.treatments import packs as pack_maths
 from patients.treatments.reads import devices_left_of, doses_until, is_low_stock
 from therapies import dosing
 
@@ -168,6 +170,41 @@ def stock_covers_until(
 
 
 @dataclass(frozen=True)
+class BatchUse:
+    """A batch given in the period (issue 22): which doses, when, and its expiry when the
+    dose's pack says so. What a report of a side effect to a batch needs."""
+
+    batch: str
+    expires_on: date | None
+    doses: list[int]
+    first_on: date
+    last_on: date
+
+
+def batches_given(injections: Iterable[Injection]) -> tuple[list[BatchUse], int]:
+    """The batches of `injections`, in the order first given, and how many had none recorded."""
+    groups: dict[tuple[str, date | None], list[Injection]] = {}
+    without = 0
+    for injection in sorted(injections, key=lambda i: (i.taken_on, i.dose_number)):
+        key = pack_maths.batch_of_dose(injection)
+        if not key[0]:
+            without += 1
+            continue
+        groups.setdefault(key, []).append(injection)
+    uses = [
+        BatchUse(
+            batch=batch,
+            expires_on=expires_on,
+            doses=[i.dose_number for i in given],
+            first_on=given[0].taken_on,
+            last_on=given[-1].taken_on,
+        )
+        for (batch, expires_on), given in groups.items()
+    ]
+    return uses, without
+
+
+@dataclass(frozen=True)
 class TreatmentSummary:
     treatment: Treatment
     rows: list[DoseRow]
@@ -177,6 +214,8 @@ class TreatmentSummary:
     low_stock: bool
     covered_until: date | None
     reactions: list[Injection]  # injections in the period with a site reaction or a note
+    batches: list[BatchUse]  # the batches given in the period
+    doses_without_batch: int  # doses given in the period with no batch recorded
 
     @property
     def exceptions(self) -> list[DoseRow]:
@@ -213,20 +252,21 @@ class VisitSummary:
 
 
 def treatments_for_summary(patient: User, period: Period):
-    """The treatments running at some point of the period, with their live injections,
-    overrides and devices received: three queries whatever their number and history."""
+    """The treatments running at some point of the period, with their live injections (and
+    the pack of each), overrides and packs received: four queries whatever their number and
+    history."""
     return (
         Treatment.objects.filter(patient=patient, first_dose_on__lte=period.end)
         .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=period.start))
         .select_related("drug", "regimen")
-        .annotate(devices_received=Sum("stock_deliveries__devices", default=0))
         .prefetch_related(
             Prefetch("overrides", queryset=DoseOverride.objects.all(), to_attr="all_overrides"),
             Prefetch(
                 "injections",
-                queryset=Injection.objects.live().order_by("taken_at"),
+                queryset=Injection.objects.live().select_related("pack").order_by("taken_at"),
                 to_attr="live_injections",
             ),
+            Prefetch("stock_deliveries", queryset=StockDelivery.objects.all(), to_attr="all_packs"),
         )
         .order_by("first_dose_on", "pk")
     )
@@ -262,11 +302,9 @@ def summarize_treatment(
             d for d in doses if d.number >= status.next_dose.number and d.number not in taken
         ][:NEXT_DOSES]
     low = bool(next_doses) and is_low_stock(devices_left, next_doses[0].devices)
-    reactions = [
-        i
-        for i in injections
-        if period.start <= i.taken_on <= period.end and (i.reaction != "none" or i.note)
-    ]
+    in_period = [i for i in injections if period.start <= i.taken_on <= period.end]
+    reactions = [i for i in in_period if i.reaction != "none" or i.note]
+    batches, without_batch = batches_given(in_period)
     return TreatmentSummary(
         treatment=treatment,
         rows=rows,
@@ -276,6 +314,8 @@ def summarize_treatment(
         low_stock=low,
         covered_until=stock_covers_until(devices_left, next_doses) if next_doses else None,
         reactions=reactions,
+        batches=batches,
+        doses_without_batch=without_batch,
     )
 
 

@@ -13,15 +13,19 @@ What the bundle holds:
 - a `MedicationStatement` per treatment (the patient reports it): the medicine, the regimen as
   dosage text, from the first dose to the stop date, the prescriber and condition as notes;
 - a `MedicationAdministration` per live injection: the time (UTC), the planned dose in mg (when
-  the devices used match the plan), the body site and the route as text, the lot number on a
-  contained `Medication` when the patient recorded one, the reaction and note as notes;
+  the devices used match the plan), the body site and the route as text, the reaction and note
+  as notes, and, when the dose's pack or the patient says so (issue 22), a contained
+  `Medication` with the batch (`batch.lotNumber`), the pack's expiry (`batch.expirationDate`)
+  and the pack's product code as a GS1 GTIN coding (only when the box's code was read);
 - whatever `patients.summary.sections.OBSERVATION_SOURCES` returns: the journal's scores and
   entries as Observations (`patients.summary.journal.observations`).
 
 Codes: none for medicines and sites. An ATC code or a SNOMED CT body-site concept goes in only
 with a cited source (the WHO ATC index entry, the SNOMED CT concept), and none is cited in this
 project yet: every concept is carried as text, which FHIR allows (CodeableConcept.text). The
-dose unit is UCUM's "mg" and the language BCP 47, the systems the FHIR specification names.
+dose unit is UCUM's "mg" and the language BCP 47, the systems the FHIR specification names. The
+one code is the pack's GTIN, read from the box itself, under the URI HL7's terminology gives
+GS1's GTIN (https://terminology.hl7.org/NamingSystem-gtin.html: https://www.gs1.org/gtin).
 """
 
 from __future__ import annotations
@@ -38,11 +42,13 @@ from fhir.resources.R4B.bundle import Bundle
 from patients import timeutils
 from patients.models import DoseOverride, Injection, InjectionSite, Reaction, Treatment, User
 from patients.summary import sections
+from patients.treatments.packs import batch_of_dose
 from patients.treatments.reads import doses_until
 
 CONTENT_TYPE = "application/fhir+json"
 UCUM = "http://unitsofmeasure.org"
 BCP47 = "urn:ietf:bcp:47"
+GTIN = "https://www.gs1.org/gtin"
 
 
 def urn(kind: str, pk: int) -> str:
@@ -136,19 +142,34 @@ def _administration(
         "dosage": dosage,
         "note": [{"text": n} for n in notes] or None,
     }
-    if injection.lot_number:
-        resource["contained"] = [
-            {
-                "resourceType": "Medication",
-                "id": "medication",
-                "code": {"text": medicine_text(treatment)},
-                "batch": {"lotNumber": injection.lot_number},
-            }
-        ]
+    medication = _medication(injection, treatment)
+    if medication is not None:
+        resource["contained"] = [medication]
         resource["medicationReference"] = {"reference": "#medication"}
     else:
         resource["medicationCodeableConcept"] = {"text": medicine_text(treatment)}
     return resource
+
+
+def _medication(injection: Injection, treatment: Treatment) -> dict | None:
+    """The medicine given as a contained Medication, when there is something to say beyond its
+    name: the batch, the pack's expiry, the pack's product code (GTIN)."""
+    lot_number, expires_on = batch_of_dose(injection)
+    batch = {"lotNumber": lot_number or None}
+    if expires_on is not None:
+        batch["expirationDate"] = expires_on.isoformat()
+    code: dict = {"text": medicine_text(treatment)}
+    gtin = injection.pack.gtin if injection.pack is not None else ""
+    if gtin:
+        code["coding"] = [{"system": GTIN, "code": gtin}]
+    if not (lot_number or expires_on or gtin):
+        return None
+    return {
+        "resourceType": "Medication",
+        "id": "medication",
+        "code": code,
+        "batch": batch if lot_number or expires_on else None,
+    }
 
 
 def _without_none(value):
@@ -169,7 +190,7 @@ def build_bundle(*, patient: User, now: datetime) -> Bundle:
             Prefetch("overrides", queryset=DoseOverride.objects.all(), to_attr="all_overrides"),
             Prefetch(
                 "injections",
-                queryset=Injection.objects.live().order_by("taken_at", "pk"),
+                queryset=Injection.objects.live().select_related("pack").order_by("taken_at", "pk"),
                 to_attr="live_injections",
             ),
         )

@@ -29,7 +29,7 @@ from patients.models import (
     Trip,
     User,
 )
-from patients.travel.plan import TripPlan, trip_plan
+from patients.travel.plan import MedicinePlan, TripPlan, trip_plan
 from therapies.models import DeviceKind
 
 DEVICE_NAMES = {
@@ -74,6 +74,22 @@ def prescriber_block(clinician: User) -> dict:
     }
 
 
+def packs_listed(medicine: MedicinePlan) -> list[dict]:
+    """The packs carried, as the letters print them when the patient asks (issue 22): brand,
+    batch, expiry, product code when the box's code was read, and the devices taken from it."""
+    brands = ", ".join(medicine.treatment.drug.brand_names)
+    return [
+        {
+            "brand": brands,
+            "batch": carried.pack.batch,
+            "expires_on": long_date(carried.pack.expires_on),
+            "gtin": carried.pack.gtin,
+            "devices": carried.devices,
+        }
+        for carried in medicine.packs
+    ]
+
+
 def letter_content(
     trip: Trip, kind: str, *, issued_on: date, plan: TripPlan, prescriber: dict | None = None
 ) -> dict:
@@ -112,6 +128,7 @@ def letter_content(
                         }
                         for d in medicine.doses
                     ],
+                    "packs": packs_listed(medicine) if trip.list_packs else [],
                 }
             )
         return {
@@ -133,6 +150,7 @@ def letter_content(
                 "by_air": trip.means == Means.PLANE,
             },
             "medicines": medicines,
+            "list_packs": trip.list_packs,
             "inns": [m["inn"] for m in medicines],
             "prescriber": prescriber,
         }

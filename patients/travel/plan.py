@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from patients.models import Means, Treatment, Trip
 from patients.reminders.outbox import settings_of
-from patients.timeutils import local_moment
+from patients.timeutils import local_moment, local_today
+from patients.treatments import packs as pack_maths
 from patients.treatments.reads import (
     devices_left_of,
     doses_until,
     live_injections_of,
+    packs_of,
     treatments_with_care_data,
 )
 from therapies import dosing
@@ -42,6 +44,9 @@ class MedicinePlan:
     devices_needed_by_return: int  # doses from now until the return, and the spare
     storage: StorageRule | None
     days_away: int
+    # The packs the devices to carry come from, in date until the return (issue 22): what the
+    # letters list when the patient asks (Trip.list_packs).
+    packs: list[pack_maths.PackCarried]
 
     @property
     def devices_to_carry(self) -> int:
@@ -90,7 +95,13 @@ def days_away(trip: Trip) -> int:
 
 
 def medicine_plan(
-    treatment: Treatment, trip: Trip, *, hour: int, home: ZoneInfo, taken: dict[int, date]
+    treatment: Treatment,
+    trip: Trip,
+    *,
+    hour: int,
+    home: ZoneInfo,
+    taken: dict[int, date],
+    today: date,
 ) -> MedicinePlan:
     away = ZoneInfo(trip.destination_time_zone)
     planned = doses_until(treatment, until=trip.returns_on, taken=taken)
@@ -98,6 +109,9 @@ def medicine_plan(
     during = [d for d in untaken if d.date >= trip.departs_on]
     spec = treatment.dose_spec()
     spare = trip.spare_doses * spec.devices
+    injections = live_injections_of(treatment)
+    balances, _shortfall = pack_maths.pack_balances(packs_of(treatment), injections, today=today)
+    last_taken = max(taken, default=0)
     return MedicinePlan(
         treatment=treatment,
         doses=[
@@ -110,12 +124,16 @@ def medicine_plan(
         ],
         devices_for_doses=sum(d.devices for d in during),
         spare_devices=spare,
-        devices_left=devices_left_of(
-            treatment, live_injections_of(treatment), today=trip.departs_on
-        ),
+        devices_left=devices_left_of(treatment, injections, today=trip.departs_on),
         devices_needed_by_return=sum(d.devices for d in untaken) + spare,
         storage=getattr(treatment.drug, "storage", None),
         days_away=days_away(trip),
+        packs=pack_maths.packs_to_carry(
+            balances,
+            doses_before=[d for d in untaken if d.number > last_taken and d.date < trip.departs_on],
+            devices=sum(d.devices for d in during) + spare,
+            until=trip.returns_on,
+        ),
     )
 
 
@@ -157,10 +175,13 @@ def trip_plan(trip: Trip) -> TripPlan:
         "drug__storage", "regimen"
     )
     hour = settings_of(patient).hour
+    today = local_today(patient.zone)
     medicines = []
     for treatment in treatments:
         taken = {i.dose_number: i.taken_on for i in live_injections_of(treatment)}
-        medicines.append(medicine_plan(treatment, trip, hour=hour, home=patient.zone, taken=taken))
+        medicines.append(
+            medicine_plan(treatment, trip, hour=hour, home=patient.zone, taken=taken, today=today)
+        )
     return TripPlan(
         trip=trip,
         days_away=days_away(trip),

@@ -23,6 +23,7 @@ LETTER_FIELDS = (
     "passport_number",
     "diagnosis",
     "spare_doses",
+    "list_packs",  # the packs carried, their batch and expiry (issue 22)
 )
 
 

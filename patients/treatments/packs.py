@@ -128,6 +128,17 @@ def decode_photo(data: bytes) -> str:
     )
 
 
+def batch_of_dose(injection) -> tuple[str, date | None]:
+    """The batch recorded with a dose, and its expiry date: the pack's, unless the patient
+    typed another batch than the pack's (then the expiry is not known). The injection's pack
+    should be read with it (select_related)."""
+    pack = injection.pack
+    expires_on = None
+    if pack is not None and pack.batch == injection.lot_number:
+        expires_on = pack.expires_on
+    return injection.lot_number, expires_on
+
+
 # Stock: what each pack has left.
 
 
@@ -226,3 +237,37 @@ def expiry_warnings(
         if not queue:
             break
     return warnings
+
+
+@dataclass(frozen=True)
+class PackCarried:
+    pack: object  # a StockDelivery
+    devices: int
+
+
+def packs_to_carry(
+    balances: Sequence[PackLeft],
+    *,
+    doses_before: Sequence[dosing.PlannedDose],
+    devices: int,
+    until: date,
+) -> list[PackCarried]:
+    """The packs a trip's `devices` come from, first to expire first: the doses planned before
+    departure use theirs up first; a pack that expires before `until` (the return) stays home.
+    Fewer devices than asked when the stock does not cover them."""
+    queue = [[b.pack, b.left] for b in first_to_expire(balances)]
+    need = sum(d.devices for d in doses_before)
+    for item in queue:
+        taken = min(need, item[1])
+        item[1] -= taken
+        need -= taken
+    carried = []
+    for pack, left in queue:
+        if devices <= 0:
+            break
+        if left <= 0 or (pack.expires_on is not None and pack.expires_on < until):
+            continue
+        taken = min(devices, left)
+        carried.append(PackCarried(pack, taken))
+        devices -= taken
+    return carried
