@@ -35,10 +35,12 @@ from pywebpush import WebPusher
 from patients.models import Channel, Kind, PushSubscription, Reminder, ReminderSettings
 from patients.reminders.channels.base import ReminderChannel
 
-# Dose reminders: high urgency, and one Topic per dose so the day-before, day-of and overdue
-# messages replace each other on the phone. A dose reminder older than half a day is stale.
-DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE)
+# Dose reminders: high urgency, and one Topic per dose so the day-before, day-of, "get ready"
+# and overdue messages replace each other on the phone. A dose reminder older than half a day
+# is stale; a "get ready" one after two hours (the usual injection time has passed).
+DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE, Kind.GET_READY)
 DOSE_TTL = 12 * 3600
+READY_TTL = 2 * 3600
 OTHER_TTL = 3 * 24 * 3600
 TIMEOUT = 10  # seconds per push service request
 GONE = (404, 410)
@@ -235,7 +237,7 @@ class PushChannel(ReminderChannel):
             list(PushSubscription.objects.filter(patient_id=reminder.patient_id)),
             payload_for(reminder, template=template, context=context),
             session=session,
-            ttl=DOSE_TTL if dose else OTHER_TTL,
+            ttl=READY_TTL if reminder.kind == Kind.GET_READY else DOSE_TTL if dose else OTHER_TTL,
             Urgency="high" if dose else "normal",
             Topic=topic_for(reminder),
         )
