@@ -271,9 +271,7 @@ def _parse_presentations(
     return rows, facts
 
 
-def _parse_warm_up(
-    where: str, data: Any, device: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _parse_warm_up(where: str, data: Any, device: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """How long the label says to leave the device at room temperature before injecting.
 
     Stored only from a verified EU label: the "get ready" reminder comes that many minutes

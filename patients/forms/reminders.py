@@ -62,7 +62,7 @@ class ReminderSettingsForm(forms.ModelForm):
             "calendar_discreet": _(
                 "Calendar events, reminder e-mails and notifications say “your treatment” "
                 "instead of the medicine's name."
-            )
+            ),
         }
 
     def clean_lead_days(self) -> list[int]:

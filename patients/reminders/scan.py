@@ -97,9 +97,10 @@ def queue_due_reminders(*, now: datetime, batch_size: int = SCAN_BATCH) -> int:
                 channels = [] if paused else [c for c, on in zip(codes, flags, strict=True) if on]
                 for moment in due_together(moments, now=now) if channels else ():
                     for channel in channels:
-                        if moment.kind == Kind.GET_READY and channel == Channel.EMAIL:
-                            if not ready_email:  # by e-mail only when the patient asked
-                                continue
+                        # "Get ready" goes by e-mail only when the patient asked.
+                        ready_by_email = moment.kind == Kind.GET_READY and channel == Channel.EMAIL
+                        if ready_by_email and not ready_email:
+                            continue
                         rows.append(
                             (patient_id, pk, number, dose_on)
                             + (moment.kind, moment.occurrence, channel, moment.at)
