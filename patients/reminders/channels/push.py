@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,6 +47,7 @@ OTHER_TTL = 3 * 24 * 3600
 TIMEOUT = 10  # seconds per push service request
 GONE = (404, 410)
 VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows up to 24 h
+VAPID_RENEW_BEFORE = 3600  # a token is signed again when less than an hour of it is left
 
 
 class PushError(Exception):
@@ -114,7 +117,8 @@ def notification(*, title: str, body: str, url: str, tag: str) -> dict:
 
 @dataclass
 class PushSession:
-    """One HTTP session per batch and the VAPID headers, signed once per push service."""
+    """One HTTP session (keep-alive to each push service) and the VAPID headers, signed once per
+    push service and reused for most of their validity."""
 
     http: requests.Session
     vapid: Vapid02 | None
@@ -125,7 +129,7 @@ class PushSession:
         audience = f"{parts.scheme}://{parts.netloc}"
         now = time.time()
         cached = self.signed.get(audience)
-        if cached and cached[0] > now + 60:
+        if cached and cached[0] > now + VAPID_RENEW_BEFORE:
             return cached[1]
         expires = int(now) + VAPID_LIFETIME
         headers = self.vapid.sign({"aud": audience, "exp": expires, "sub": settings.VAPID_SUBJECT})
@@ -136,6 +140,21 @@ class PushSession:
 def open_session() -> PushSession:
     vapid = Vapid02.from_raw(settings.VAPID_PRIVATE_KEY.encode()) if configured() else None
     return PushSession(http=requests.Session(), vapid=vapid, signed={})
+
+
+_local = threading.local()
+
+
+def process_session() -> PushSession:
+    """This process's (and thread's) session, made again after a fork or a change of keys: a
+    Celery worker child keeps its connections and signed tokens from one batch to the next."""
+    key = (os.getpid(), settings.VAPID_PRIVATE_KEY, settings.VAPID_SUBJECT)
+    current = getattr(_local, "session", None)
+    if current is None or current[0] != key:
+        if current is not None and current[0][0] == os.getpid():
+            current[1].http.close()
+        _local.session = (key, open_session())
+    return _local.session[1]
 
 
 def send_to(
@@ -223,18 +242,23 @@ class PushChannel(ReminderChannel):
     setting = "by_push"
     errors = (PushError,)
 
+    prefetch = ("patient__push_subscriptions",)
+
     @contextlib.contextmanager
     def session(self) -> Iterator[object]:
-        session = open_session()
+        session = process_session()
         try:
             yield session
-        finally:
+        except BaseException:
+            # After an unexpected error, start afresh: a connection may be half-used.
             session.http.close()
+            _local.session = None
+            raise
 
     def send(self, reminder: Reminder, *, template: str, context: dict, session) -> None:
         dose = reminder.kind in DOSE_KINDS
         deliver(
-            list(PushSubscription.objects.filter(patient_id=reminder.patient_id)),
+            list(reminder.patient.push_subscriptions.all()),  # prefetched for the batch
             payload_for(reminder, template=template, context=context),
             session=session,
             ttl=READY_TTL if reminder.kind == Kind.GET_READY else DOSE_TTL if dose else OTHER_TTL,
