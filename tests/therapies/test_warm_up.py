@@ -32,8 +32,19 @@ def test_the_report_lists_the_fact_with_its_source(db):
         for row in group.rows
         if row.topic == "time at room temperature before injecting"
     ]
-    assert [(r.product, r.value, r.section, r.verified) for r in rows] == [
-        ("Tremfya", "pre-filled syringe 100 mg: 30 minutes", "5", True)
+    assert sorted((r.product, r.value, r.source, r.verified) for r in rows) == [
+        (
+            "Ilumetri",
+            "pre-filled syringe 100 mg: 30 minutes",
+            "Ilumetri, EU package leaflet, section 5",
+            True,
+        ),
+        (
+            "Tremfya",
+            "pre-filled syringe 100 mg: 30 minutes",
+            "Tremfya, EU package leaflet, section 5",
+            True,
+        ),
     ]
 
 

@@ -20,7 +20,8 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -123,6 +124,16 @@ class PushSession:
     http: requests.Session
     vapid: Vapid02 | None
     signed: dict[str, tuple[float, dict]]
+    # Devices a push service took a message for in this batch: their last success is written in
+    # one statement when the batch ends (`flush`), not one commit per message.
+    reached: dict[int, datetime] = field(default_factory=dict)
+
+    def flush(self) -> None:
+        if self.reached:
+            PushSubscription.objects.filter(pk__in=list(self.reached)).update(
+                last_success_at=max(self.reached.values()), failures=0
+            )
+            self.reached.clear()
 
     def vapid_headers(self, endpoint: str) -> dict:
         parts = urlsplit(endpoint)
@@ -196,9 +207,7 @@ def deliver(
         codes.append(str(status))
         if isinstance(status, int) and 200 <= status < 300:
             accepted += 1
-            PushSubscription.objects.filter(pk=subscription.pk).update(
-                last_success_at=now, failures=0
-            )
+            session.reached[subscription.pk] = now
         elif status in GONE:
             forget(subscription, now=now)
         else:
@@ -254,6 +263,8 @@ class PushChannel(ReminderChannel):
             session.http.close()
             _local.session = None
             raise
+        finally:
+            session.flush()
 
     def send(self, reminder: Reminder, *, template: str, context: dict, session) -> None:
         dose = reminder.kind in DOSE_KINDS
