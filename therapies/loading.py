@@ -99,7 +99,9 @@ STORAGE_KEYS = {
     "note",
     "source",
 }
-PRESENTATION_KEYS = {"key", "kind", "strength_mg", "source"}
+PRESENTATION_KEYS = {"key", "kind", "strength_mg", "source", "warm_up"}
+WARM_UP_KEYS = {"minutes", "up_to", "source"}
+WARM_UP_MAX_MINUTES = 180
 FIGURE_KEYS = {"max_temp_c", "max_days", "max_hours", "period", "back_in_fridge"}
 
 
@@ -252,9 +254,14 @@ def _parse_presentations(
         if not re.fullmatch(r"[a-z0-9-]{1,40}", str(item.get("key", ""))):
             raise CatalogueError(f"{here}: the key must be a slug")
         source, cited = _cited(here, item)
-        rows.append({"key": item["key"], "kind": item["kind"], "strength_mg": strength, **cited})
+        row = {"key": item["key"], "kind": item["kind"], "strength_mg": strength, **cited}
         label = "pen" if item["kind"] == DeviceKind.PEN else "pre-filled syringe"
         facts.append(_fact("presentation", f"{label} {strength} mg", source))
+        if "warm_up" in item:
+            warm_up, fact = _parse_warm_up(here, item["warm_up"], f"{label} {strength} mg")
+            row.update(warm_up)
+            facts.append(fact)
+        rows.append(row)
     if not rows:
         raise CatalogueError(f"{where}: at least one presentation is required")
     if len({r["key"] for r in rows}) != len(rows):
@@ -262,6 +269,38 @@ def _parse_presentations(
     if {r["kind"] for r in rows} != set(data["device_kinds"]):
         raise CatalogueError(f"{where}: device_kinds must be the kinds of the presentations")
     return rows, facts
+
+
+def _parse_warm_up(where: str, data: Any, device: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """How long the label says to leave the device at room temperature before injecting.
+
+    Stored only from a verified EU label: the "get ready" reminder comes that many minutes
+    (the lower bound of a range) before the patient's usual injection time. A presentation whose
+    label gives no time has no `warm_up`, and no such reminder is offered for it.
+    """
+    here = f"{where} warm_up"
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{here}: expected {{ minutes = ..., source = ... }}")
+    _check_keys(here, data, WARM_UP_KEYS)
+    minutes, up_to = data.get("minutes"), data.get("up_to", data.get("minutes"))
+    for value in (minutes, up_to):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise CatalogueError(f"{here}: minutes and up_to are whole numbers of minutes")
+    if not 1 <= minutes <= up_to <= WARM_UP_MAX_MINUTES:
+        raise CatalogueError(
+            f"{here}: 1 <= minutes <= up_to <= {WARM_UP_MAX_MINUTES} (minutes is the lower bound)"
+        )
+    source, cited = _cited(here, data)
+    if not (source["verified"] and source["kind"] in ("eu_smpc", "eu_leaflet")):
+        raise CatalogueError(f"{here}: only from a verified EU label (SmPC or package leaflet)")
+    row = {
+        "warm_up_minutes": minutes,
+        "warm_up_up_to": up_to,
+        "warm_up_source_fr": cited["source_fr"],
+        "warm_up_source_en": cited["source_en"],
+    }
+    span = f"{minutes} minutes" if up_to == minutes else f"{minutes} to {up_to} minutes"
+    return row, _fact("time at room temperature before injecting", f"{device}: {span}", source)
 
 
 def _parse_regimens(

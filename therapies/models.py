@@ -81,6 +81,11 @@ class Presentation:
     kind: str  # DeviceKind value
     strength_mg: int
     source: str = ""
+    # Minutes at room temperature before injecting, from the label (the lower bound of its
+    # range, and the upper bound); None when the label gives none (no "get ready" reminder).
+    warm_up_minutes: int | None = None
+    warm_up_up_to: int | None = None
+    warm_up_source: str = ""
 
     @classmethod
     def from_row(cls, row: dict) -> Presentation:
@@ -90,6 +95,10 @@ class Presentation:
             kind=row["kind"],
             strength_mg=int(row["strength_mg"]),
             source=row.get(f"source_{language}") or row.get("source_fr", ""),
+            warm_up_minutes=row.get("warm_up_minutes"),
+            warm_up_up_to=row.get("warm_up_up_to"),
+            warm_up_source=row.get(f"warm_up_source_{language}")
+            or row.get("warm_up_source_fr", ""),
         )
 
     @property
@@ -191,6 +200,18 @@ class Drug(models.Model):
     def presentations(self) -> list[Presentation]:
         """The devices on the EU market for this drug (pen or syringe, and strength)."""
         return [Presentation.from_row(row) for row in self.presentation_rows]
+
+    def warm_up_presentation(self, key: str) -> Presentation | None:
+        """The device `key` (or, when no key is known, the drug's only device) if its label says
+        how long to leave it at room temperature before injecting; else None."""
+        presentations = self.presentations
+        if key:
+            chosen = [p for p in presentations if p.key == key]
+        else:
+            chosen = presentations if len(presentations) == 1 else []
+        if chosen and chosen[0].warm_up_minutes:
+            return chosen[0]
+        return None
 
     def presentation(self, key: str) -> Presentation:
         """One presentation by its key (e.g. "pen-40mg"); KeyError if the drug has none such."""

@@ -24,6 +24,18 @@ class ReminderSettingsForm(forms.ModelForm):
         help_text=_("In your home time zone (set in your profile)."),
     )
 
+    injection_time = forms.TimeField(
+        label=_("I usually inject at"),
+        required=False,
+        input_formats=["%H:%M"],
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time between 00:00 and 23:59, such as 20:30.")},
+        help_text=_(
+            "Optional, in your home time zone. On the day of a dose, we remind you to take your "
+            "injection out of the fridge as long before this time as its package leaflet says."
+        ),
+    )
+
     class Meta:
         model = ReminderSettings
         fields = (
@@ -33,15 +45,24 @@ class ReminderSettingsForm(forms.ModelForm):
             "in_app",
             "by_push",
             "paused",
+            "injection_time",
+            "get_ready_by_email",
             "calendar_discreet",
         )
         # One choice for every channel; the column keeps its old name.
-        labels = {"calendar_discreet": _("Discreet: no medicine name")}  # noqa: RUF012
+        labels = {  # noqa: RUF012
+            "calendar_discreet": _("Discreet: no medicine name"),
+            "get_ready_by_email": _("Also send this “get ready” reminder by e-mail"),
+        }
         help_texts = {  # noqa: RUF012
+            "get_ready_by_email": _(
+                "It comes by notification and in the app as chosen above; by e-mail only if "
+                "you tick this (and e-mail reminders are on)."
+            ),
             "calendar_discreet": _(
                 "Calendar events, reminder e-mails and notifications say “your treatment” "
                 "instead of the medicine's name."
-            )
+            ),
         }
 
     def clean_lead_days(self) -> list[int]:

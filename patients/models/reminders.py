@@ -54,6 +54,11 @@ class ReminderSettings(models.Model):
     # The devices a push service said were gone (404/410), shown once on the settings page.
     push_removed = models.JSONField(default=list, blank=True)
     paused = models.BooleanField(_("pause all reminders"), default=False)
+    # "Get ready" (issue 19, item 3): the time the patient usually injects, in their home zone;
+    # the reminder to take the device out of the fridge comes the label's time before it.
+    injection_time = models.TimeField(_("I usually inject at"), null=True, blank=True)
+    # That reminder goes by push and in the app (as chosen above); by e-mail only when asked.
+    get_ready_by_email = models.BooleanField(_("also by e-mail"), default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
     calendar_discreet = models.BooleanField(
         _("discreet calendar titles"),
@@ -85,6 +90,7 @@ class Kind(models.TextChoices):
     TRIP_SOON = "trip_soon", _("Trip coming up")
     JOURNAL_PROMPT = "journal_prompt", _("How are you? (monthly scores)")
     PACK_EXPIRY = "pack_expiry", _("Pack expiring")
+    GET_READY = "get_ready", _("Take the device out of the fridge")
 
 
 class Channel(models.TextChoices):

@@ -82,6 +82,22 @@ class Treatment(models.Model):
             return None
 
     @property
+    def warm_up(self) -> Presentation | None:
+        """The device, when its label says how long to leave it out of the fridge before
+        injecting (the "get ready" reminder); None otherwise."""
+        return self.drug.warm_up_presentation(self.presentation_key)
+
+    @property
+    def warm_up_unknown_device(self) -> bool:
+        """No "get ready" reminder yet only because the patient has not said which device they
+        use, and one of the drug's devices has a time in its label."""
+        return (
+            self.warm_up is None
+            and not self.presentation_key
+            and any(p.warm_up_minutes for p in self.drug.presentations)
+        )
+
+    @property
     def needs_presentation(self) -> bool:
         """The patient has not said which device they use and the drug has several."""
         return self.presentation is None and len(self.drug.presentation_rows) > 1

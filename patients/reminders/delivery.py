@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import translation
 
-from patients.models import Reminder, ReminderSettings, State
+from patients.models import Reminder, State
 from patients.reminders.channels import CHANNELS
 from patients.reminders.links import open_link
 from patients.reminders.outbox import MAX_ATTEMPTS, backoff, channels_of, settings_of
@@ -95,9 +95,8 @@ def email_context(reminder: Reminder, *, today: date) -> dict:
         "open_url": open_link(reminder),
         "settings_url": settings.SITE_URL + reverse("patients:reminder_settings"),
         # One "discreet" choice for every channel: no medicine name (issue 17, item 11).
-        "discreet": ReminderSettings.objects.filter(
-            patient_id=reminder.patient_id, calendar_discreet=True
-        ).exists(),
+        # Read from the batch's select_related settings row: no query per reminder.
+        "discreet": settings_of(reminder.patient).calendar_discreet,
         **kind_spec(reminder.kind).context(reminder),
     }
 
@@ -113,9 +112,11 @@ def deliver_reminders(*, reminder_ids: Sequence[int], now: datetime) -> list[str
     with contextlib.ExitStack() as stack:
         sessions = {c.code: stack.enter_context(c.session()) for c in sending}
         with _held(reminder_ids) as held:
+            prefetch = sorted({path for c in sending for path in c.prefetch})
             batch = (
                 Reminder.objects.filter(state=State.SENDING)
                 .select_related("patient__reminder_settings", *related_paths())
+                .prefetch_related(*prefetch)
                 .in_bulk(held)
             )
             return [_deliver(batch.get(pk), now=now, sessions=sessions) for pk in reminder_ids]

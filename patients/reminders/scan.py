@@ -12,25 +12,47 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 
-from patients.models import Reminder, ReminderSettings, State, Treatment
+from patients.models import Channel, Kind, Reminder, ReminderSettings, State, Treatment
 from patients.reminders.channels import CHANNELS
 from patients.reminders.outbox import create_rows
-from patients.reminders.planning import dose_moments, dose_row, latest_due, next_moment
+from patients.reminders.planning import dose_moments, dose_row, due_together, next_moment
+from therapies.models import Drug
 
 logger = logging.getLogger("patients.reminders")
 
 SCAN_BATCH = 10_000
-# The settings the scan reads with each treatment: one flag per channel after these three.
-SCAN_SETTINGS = ("lead_days", "hour", "paused", *(c.setting for c in CHANNELS.values()))
+# The settings the scan reads with each treatment: one flag per channel after these five.
+SCAN_SETTINGS = (
+    "lead_days",
+    "hour",
+    "paused",
+    "injection_time",
+    "get_ready_by_email",
+    *(c.setting for c in CHANNELS.values()),
+)
 SCAN_FIELDS = (
     "pk",
     "next_reminder_at",
     "patient_id",
     "next_dose_number",
     "next_dose_on",
+    "drug_id",
+    "presentation_key",
     "patient__time_zone",
     *(f"patient__reminder_settings__{name}" for name in SCAN_SETTINGS),
 )
+
+
+def warm_up_table() -> dict[tuple[int, str], int]:
+    """(drug id, device key) -> the label's minutes at room temperature, for every device that
+    has them; "" stands for a drug's only device (one query: the catalogue is a few rows)."""
+    table: dict[tuple[int, str], int] = {}
+    for drug in Drug.objects.only("pk", "presentation_rows"):
+        for key in {p.key for p in drug.presentations} | {""}:
+            presentation = drug.warm_up_presentation(key)
+            if presentation is not None:
+                table[drug.pk, key] = presentation.warm_up_minutes
+    return table
 
 
 def queue_due_reminders(*, now: datetime, batch_size: int = SCAN_BATCH) -> int:
@@ -44,6 +66,7 @@ def queue_due_reminders(*, now: datetime, batch_size: int = SCAN_BATCH) -> int:
     defaults = [getattr(default, name) for name in SCAN_SETTINGS]
     codes = list(CHANNELS)
     zones: dict[str, ZoneInfo] = {}
+    warm_ups: dict[tuple[int, str], int] | None = None
     while True:
         with transaction.atomic():
             due = list(
@@ -53,19 +76,35 @@ def queue_due_reminders(*, now: datetime, batch_size: int = SCAN_BATCH) -> int:
             )
             rows: list[tuple] = []
             moves: list[tuple[int, datetime, datetime | None]] = []
-            for pk, seen_at, patient_id, number, dose_on, zone_name, *prefs in due:
-                lead_days, hour, paused, *flags = prefs if prefs[0] is not None else defaults
-                zone = zones.get(zone_name) or zones.setdefault(zone_name, ZoneInfo(zone_name))
-                moments = dose_moments(
-                    dose_number=number, dose_on=dose_on, lead_days=lead_days, hour=hour, zone=zone
+            for pk, seen_at, patient_id, number, dose_on, drug, device, zone_name, *prefs in due:
+                lead_days, hour, paused, usual, ready_email, *flags = (
+                    prefs if prefs[0] is not None else defaults
                 )
-                moment = latest_due(moments, now=now)
+                zone = zones.get(zone_name) or zones.setdefault(zone_name, ZoneInfo(zone_name))
+                ready = None
+                if usual is not None:  # "get ready": the usual time and the label's minutes
+                    warm_ups = warm_up_table() if warm_ups is None else warm_ups
+                    minutes = warm_ups.get((drug, device))
+                    ready = (usual, minutes) if minutes else None
+                moments = dose_moments(
+                    dose_number=number,
+                    dose_on=dose_on,
+                    lead_days=lead_days,
+                    hour=hour,
+                    zone=zone,
+                    ready=ready,
+                )
                 channels = [] if paused else [c for c, on in zip(codes, flags, strict=True) if on]
-                for channel in channels if moment else ():
-                    rows.append(
-                        (patient_id, pk, number, dose_on)
-                        + (moment.kind, moment.occurrence, channel, moment.at)
-                    )
+                for moment in due_together(moments, now=now) if channels else ():
+                    for channel in channels:
+                        # "Get ready" goes by e-mail only when the patient asked.
+                        ready_by_email = moment.kind == Kind.GET_READY and channel == Channel.EMAIL
+                        if ready_by_email and not ready_email:
+                            continue
+                        rows.append(
+                            (patient_id, pk, number, dose_on)
+                            + (moment.kind, moment.occurrence, channel, moment.at)
+                        )
                 following = next_moment(moments, after=now) if channels else None
                 moves.append((pk, seen_at, following.at if following else None))
             _insert_scanned(rows, now=now)

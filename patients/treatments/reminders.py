@@ -4,7 +4,7 @@ this feature registers with the outbox's delivery engine."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db.models import Case, CharField, F, Max, Value, When
 from django.db.models.functions import Cast, Concat
@@ -48,6 +48,7 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
             lead_days=prefs.lead_days,
             hour=prefs.hour,
             zone=zone,
+            ready=get_ready_of(treatment, prefs),
         )
         treatment.next_reminder_at = next_reminder_time(moments, now=now, zone=zone)
         pending.filter(kind__in=DOSE_KINDS).exclude(dose_number=dose.number).update(
@@ -86,6 +87,14 @@ def plan_reminders(*, treatment: Treatment, now: datetime) -> None:
         )
         _revive(treatment, kind=Kind.LOW_STOCK, occurrence=level)
     _plan_expiry_notices(treatment, prefs=prefs, now=now, today=today)
+
+
+def get_ready_of(treatment: Treatment, prefs) -> tuple[time, int] | None:
+    """(usual injection time, the label's minutes) when a "get ready" reminder applies."""
+    presentation = treatment.drug.warm_up_presentation(treatment.presentation_key)
+    if prefs.injection_time is None or presentation is None:
+        return None
+    return prefs.injection_time, presentation.warm_up_minutes
 
 
 def _plan_expiry_notices(treatment: Treatment, *, prefs, now: datetime, today: date) -> None:
@@ -204,6 +213,34 @@ def _pack_expiry_context(reminder: Reminder) -> dict:
     }
 
 
+def _get_ready_stands(reminder: Reminder, today: date) -> bool:
+    """Only on the dose day, before the usual injection time, while the dose is still to log,
+    the time is still set, the label still gives minutes and (by e-mail) the patient still
+    wants it by e-mail."""
+    if not _dose_still_due(reminder, today) or reminder.about_date != today:
+        return False
+    prefs = settings_of(reminder.patient)
+    ready = get_ready_of(reminder.treatment, prefs)
+    if ready is None or (reminder.channel == Channel.EMAIL and not prefs.get_ready_by_email):
+        return False
+    zone = reminder.patient.zone
+    injection = datetime.combine(today, ready[0], tzinfo=zone)
+    return timezone.now() < injection
+
+
+def _get_ready_context(reminder: Reminder) -> dict:
+    treatment = reminder.treatment
+    presentation = treatment.drug.warm_up_presentation(treatment.presentation_key)
+    return {
+        **_dose_context(reminder),
+        "device_kind": presentation.kind if presentation else "",
+        "minutes": presentation.warm_up_minutes if presentation else None,
+        "up_to": presentation.warm_up_up_to if presentation else None,
+        "label_source": presentation.warm_up_source if presentation else "",
+        "injection_time": settings_of(reminder.patient).injection_time,
+    }
+
+
 DOSE_RELATED = ("treatment__drug", "treatment__regimen")
 register_kind(
     Kind.UPCOMING_DOSE,
@@ -231,5 +268,12 @@ register_kind(
     template="pack_expiry",
     still_stands=_pack_expiry_stands,
     context=_pack_expiry_context,
+    related=DOSE_RELATED,
+)
+register_kind(
+    Kind.GET_READY,
+    template="get_ready",
+    still_stands=_get_ready_stands,
+    context=_get_ready_context,
     related=DOSE_RELATED,
 )

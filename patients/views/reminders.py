@@ -21,7 +21,7 @@ from patients import timeutils
 from patients.accounts import update_reminder_settings
 from patients.calendar import dose_calendar
 from patients.forms.reminders import ReminderSettingsForm
-from patients.models import MAX_DEVICES, Kind, Reminder, ReminderSettings
+from patients.models import MAX_DEVICES, Kind, Reminder, ReminderSettings, Treatment
 from patients.models.reminders import new_calendar_token
 from patients.reminders.links import reminder_from_link
 from patients.treatments.reads import treatments_with_care_data
@@ -58,6 +58,10 @@ def reminder_settings(request: HtmxHttpRequest) -> HttpResponse:
         "removed_devices": removed,
         "max_devices": MAX_DEVICES,
         "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+        # What the "get ready" reminder does for each treatment (or why it is not offered).
+        "get_ready": list(
+            Treatment.objects.for_patient(request.user).active().select_related("drug")
+        ),
     }
     return render(request, "patients/reminder_settings.html", context)
 

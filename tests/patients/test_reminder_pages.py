@@ -13,7 +13,7 @@ from patients.reminders.delivery import deliver_reminder, dispatch_reminders
 from patients.reminders.links import open_link
 from patients.reminders.scan import queue_due_reminders
 from patients.treatments.writes import record_delivery
-from tests.factories import log_dose
+from tests.factories import TreatmentFactory, log_dose
 from tests.support import sign_in
 
 NOW = datetime(2027, 1, 10, 12, tzinfo=UTC)
@@ -162,7 +162,11 @@ def test_settings_page_costs_a_fixed_number_of_queries(
     patient_client, treatment, django_assert_num_queries
 ):
     patient_client.get("/en/reminders/")
-    with django_assert_num_queries(5):  # session, user, settings, badge, push devices
+    # session, user, settings, badge, push devices, the treatments ("get ready", with their drug)
+    with django_assert_num_queries(6):
+        assert patient_client.get("/en/reminders/").status_code == 200
+    TreatmentFactory(patient=treatment.patient, drug_inn="secukinumab")
+    with django_assert_num_queries(6):  # the same with two treatments
         assert patient_client.get("/en/reminders/").status_code == 200
 
 

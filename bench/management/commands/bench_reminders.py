@@ -356,6 +356,8 @@ class Command(BaseCommand):
                         "id": "t.g",
                         "first_dose_on": "%(today)s::date - p.back",
                         "prescriber_name": "''",
+                        "presentation_key": "''",  # not said: the catalogue's usual counts
+                        "condition": "''",
                         "created_at": "%(epoch)s",
                         "drug": "r.drug_id",
                         "patient": "t.g",

@@ -20,6 +20,8 @@ class ReminderChannel:
     setting: str
     delivered_on_write = False
     errors: tuple[type[Exception], ...] = ()  # what `send` may raise that is recorded, not a bug
+    # prefetch_related paths `send` reads, fetched once for the delivery batch.
+    prefetch: tuple[str, ...] = ()
 
     def wanted(self, prefs: ReminderSettings) -> bool:
         return bool(getattr(prefs, self.setting))

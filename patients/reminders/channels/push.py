@@ -16,9 +16,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import os
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -35,14 +38,17 @@ from pywebpush import WebPusher
 from patients.models import Channel, Kind, PushSubscription, Reminder, ReminderSettings
 from patients.reminders.channels.base import ReminderChannel
 
-# Dose reminders: high urgency, and one Topic per dose so the day-before, day-of and overdue
-# messages replace each other on the phone. A dose reminder older than half a day is stale.
-DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE)
+# Dose reminders: high urgency, and one Topic per dose so the day-before, day-of, "get ready"
+# and overdue messages replace each other on the phone. A dose reminder older than half a day
+# is stale; a "get ready" one after two hours (the usual injection time has passed).
+DOSE_KINDS = (Kind.UPCOMING_DOSE, Kind.OVERDUE_DOSE, Kind.GET_READY)
 DOSE_TTL = 12 * 3600
+READY_TTL = 2 * 3600
 OTHER_TTL = 3 * 24 * 3600
 TIMEOUT = 10  # seconds per push service request
 GONE = (404, 410)
 VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows up to 24 h
+VAPID_RENEW_BEFORE = 3600  # a token is signed again when less than an hour of it is left
 
 
 class PushError(Exception):
@@ -112,18 +118,29 @@ def notification(*, title: str, body: str, url: str, tag: str) -> dict:
 
 @dataclass
 class PushSession:
-    """One HTTP session per batch and the VAPID headers, signed once per push service."""
+    """One HTTP session (keep-alive to each push service) and the VAPID headers, signed once per
+    push service and reused for most of their validity."""
 
     http: requests.Session
     vapid: Vapid02 | None
     signed: dict[str, tuple[float, dict]]
+    # Devices a push service took a message for in this batch: their last success is written in
+    # one statement when the batch ends (`flush`), not one commit per message.
+    reached: dict[int, datetime] = field(default_factory=dict)
+
+    def flush(self) -> None:
+        if self.reached:
+            PushSubscription.objects.filter(pk__in=list(self.reached)).update(
+                last_success_at=max(self.reached.values()), failures=0
+            )
+            self.reached.clear()
 
     def vapid_headers(self, endpoint: str) -> dict:
         parts = urlsplit(endpoint)
         audience = f"{parts.scheme}://{parts.netloc}"
         now = time.time()
         cached = self.signed.get(audience)
-        if cached and cached[0] > now + 60:
+        if cached and cached[0] > now + VAPID_RENEW_BEFORE:
             return cached[1]
         expires = int(now) + VAPID_LIFETIME
         headers = self.vapid.sign({"aud": audience, "exp": expires, "sub": settings.VAPID_SUBJECT})
@@ -134,6 +151,21 @@ class PushSession:
 def open_session() -> PushSession:
     vapid = Vapid02.from_raw(settings.VAPID_PRIVATE_KEY.encode()) if configured() else None
     return PushSession(http=requests.Session(), vapid=vapid, signed={})
+
+
+_local = threading.local()
+
+
+def process_session() -> PushSession:
+    """This process's (and thread's) session, made again after a fork or a change of keys: a
+    Celery worker child keeps its connections and signed tokens from one batch to the next."""
+    key = (os.getpid(), settings.VAPID_PRIVATE_KEY, settings.VAPID_SUBJECT)
+    current = getattr(_local, "session", None)
+    if current is None or current[0] != key:
+        if current is not None and current[0][0] == os.getpid():
+            current[1].http.close()
+        _local.session = (key, open_session())
+    return _local.session[1]
 
 
 def send_to(
@@ -175,9 +207,7 @@ def deliver(
         codes.append(str(status))
         if isinstance(status, int) and 200 <= status < 300:
             accepted += 1
-            PushSubscription.objects.filter(pk=subscription.pk).update(
-                last_success_at=now, failures=0
-            )
+            session.reached[subscription.pk] = now
         elif status in GONE:
             forget(subscription, now=now)
         else:
@@ -221,21 +251,28 @@ class PushChannel(ReminderChannel):
     setting = "by_push"
     errors = (PushError,)
 
+    prefetch = ("patient__push_subscriptions",)
+
     @contextlib.contextmanager
     def session(self) -> Iterator[object]:
-        session = open_session()
+        session = process_session()
         try:
             yield session
-        finally:
+        except BaseException:
+            # After an unexpected error, start afresh: a connection may be half-used.
             session.http.close()
+            _local.session = None
+            raise
+        finally:
+            session.flush()
 
     def send(self, reminder: Reminder, *, template: str, context: dict, session) -> None:
         dose = reminder.kind in DOSE_KINDS
         deliver(
-            list(PushSubscription.objects.filter(patient_id=reminder.patient_id)),
+            list(reminder.patient.push_subscriptions.all()),  # prefetched for the batch
             payload_for(reminder, template=template, context=context),
             session=session,
-            ttl=DOSE_TTL if dose else OTHER_TTL,
+            ttl=READY_TTL if reminder.kind == Kind.GET_READY else DOSE_TTL if dose else OTHER_TTL,
             Urgency="high" if dose else "normal",
             Topic=topic_for(reminder),
         )
