@@ -60,9 +60,11 @@ class ReminderSettings(models.Model):
     # That reminder goes by push and in the app (as chosen above); by e-mail only when asked.
     get_ready_by_email = models.BooleanField(_("also by e-mail"), default=False)
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # Discreet by default (issue 19: nothing names the medicine on a lock screen the patient did
+    # not allow); one choice for the calendar, e-mails, notifications and the in-app list.
     calendar_discreet = models.BooleanField(
         _("discreet calendar titles"),
-        default=False,
+        default=True,
         help_text=_("Events are called “Treatment”, without the name of the medicine."),
     )
 

@@ -88,9 +88,11 @@ def notifications(request: HtmxHttpRequest) -> HttpResponse:
     unseen = [r.pk for r in page if r.read_at is None]
     if unseen:  # shown once as new, then marked as seen
         Reminder.objects.filter(pk__in=unseen).update(read_at=timezone.now())
-    discreet = ReminderSettings.objects.filter(
-        patient=request.user, calendar_discreet=True
-    ).exists()  # one "discreet" choice for every channel (issue 17, item 11)
+    # One "discreet" choice for every channel (issue 17, item 11); discreet unless the patient
+    # chose to see the medicine's name (no settings yet: the default, discreet).
+    discreet = not ReminderSettings.objects.filter(
+        patient=request.user, calendar_discreet=False
+    ).exists()
     context = {"page": page, "unseen": set(unseen), "discreet": discreet}
     return render(request, "patients/notifications.html", context)
 

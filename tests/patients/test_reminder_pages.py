@@ -1,10 +1,12 @@
 """The patient's side of reminders: settings, notifications, the e-mail link, the calendar feed."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone, translation
 from icalendar import Calendar
 
@@ -56,6 +58,7 @@ def test_saving_the_settings_moves_the_next_reminder(patient_client, treatment):
     )
     assert response.status_code == 302
     prefs = ReminderSettings.objects.get(patient=treatment.patient)
+    # The box left unticked: the patient chose to see the medicine's name.
     assert (prefs.lead_days, prefs.hour, prefs.calendar_discreet) == ([1, 0], 7, False)
     treatment.refresh_from_db()
     assert treatment.next_reminder_at == datetime(2027, 1, 31, 6, tzinfo=UTC)  # 07:00, day before
@@ -105,6 +108,8 @@ def test_changing_the_home_zone_moves_the_reminders(patient_client, treatment):
 
 @pytest.mark.now(NOW)
 def test_the_header_counts_unread_notifications_until_they_are_seen(patient_client, treatment):
+    # The patient chose to see the medicine's name (discreet is the default).
+    ReminderSettings.objects.create(patient=treatment.patient, calendar_discreet=False)
     in_app(treatment, 3)
     page = patient_client.get("/en/dashboard/").content.decode()
     assert '<span class="badge">3<span class="visually-hidden"> unread</span></span>' in page
@@ -245,6 +250,7 @@ def feed(client, patient) -> tuple[Calendar, str]:
 
 @pytest.mark.now(NOW)
 def test_the_calendar_feed_lists_a_year_of_unlogged_doses_with_alarms(client, treatment):
+    ReminderSettings.objects.create(patient=treatment.patient, calendar_discreet=False)
     log_dose(treatment, 1, date(2027, 1, 4))
     calendar, body = feed(client, treatment.patient)
     events = calendar.walk("VEVENT")
@@ -326,3 +332,17 @@ def test_the_demo_patient_gets_the_day_before_email_as_soon_as_beat_runs(
         deliver_reminder(reminder_id=reminder.pk, now=now)
     subjects = {m.subject for m in mail.outbox}
     assert "Votre injection est prévue demain" in subjects
+
+
+@pytest.mark.now(NOW)
+def test_a_new_patient_is_discreet_everywhere_until_she_chooses_names(patient_client, treatment):
+    """Issue 19: nothing names the medicine on a lock screen, in an e-mail subject or a shared
+    calendar unless the patient chose it; the settings page shows the box ticked."""
+    page = patient_client.get("/en/reminders/").content.decode()
+    box = re.search(r'<input[^>]*name="calendar_discreet"[^>]*>', page)[0]
+    assert "checked" in box
+    in_app(treatment, 1)
+    listing = patient_client.get("/en/notifications/").content.decode()
+    assert "Tremfya" not in listing
+    calendar, body = feed(Client(), treatment.patient)
+    assert "Tremfya" not in body and "guselkumab" not in body

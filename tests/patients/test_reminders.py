@@ -125,10 +125,17 @@ def test_two_scans_of_the_same_moment_write_one_row_per_channel(treatment):
     assert Reminder.objects.filter(treatment=treatment).count() == 2
 
 
+def names_the_medicine(treatment) -> None:
+    """The patient chose to see the medicine's name (discreet is the default, issue 19): these
+    tests read the named wording and the product's own missed-dose advice."""
+    ReminderSettings.objects.create(patient=treatment.patient, calendar_discreet=False)
+
+
 @pytest.mark.now(utc(2027, 3, 20, 12))
 def test_the_upcoming_email_is_sent_once_in_the_patients_language(
     treatment, django_capture_on_commit_callbacks
 ):
+    names_the_medicine(treatment)
     log_dose(treatment, 1, date(2027, 1, 4))
     log_dose(treatment, 2, date(2027, 2, 1))
     run_scan(utc(2027, 3, 27, 8))
@@ -203,6 +210,7 @@ def test_a_dose_logged_after_the_claim_is_not_emailed(
 def test_an_overdue_dose_is_reminded_the_day_after_then_weekly_three_times(
     treatment, django_capture_on_commit_callbacks
 ):
+    names_the_medicine(treatment)
     log_dose(treatment, 1, date(2027, 1, 4))
     log_dose(treatment, 2, date(2027, 2, 1))
     moments = [utc(2027, 3, 27, 8), utc(2027, 3, 29, 7)]
@@ -287,6 +295,7 @@ def test_email_only_or_app_only_writes_only_that_channel(treatment):
 
 @pytest.mark.now(utc(2027, 3, 20, 12))
 def test_low_stock_is_told_once_per_stock_level(treatment, django_capture_on_commit_callbacks):
+    names_the_medicine(treatment)
     record_delivery(treatment=treatment, received_on=date(2027, 1, 4), devices=3)
     log_dose(treatment, 1, date(2027, 1, 4))
     assert not Reminder.objects.filter(kind=Kind.LOW_STOCK).exists()  # 2 left

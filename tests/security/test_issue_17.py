@@ -499,11 +499,14 @@ def test_discreet_reminder_e_mails_and_notifications_name_no_medicine(
 
 
 def test_without_discreet_the_e_mail_names_the_medicine(treatment):
-    from patients.models import Reminder
+    from patients.models import Reminder, ReminderSettings
     from patients.reminders.delivery import email_context
     from patients.reminders.scan import queue_due_reminders
     from tests.factories import log_dose
 
+    ReminderSettings.objects.update_or_create(
+        patient=treatment.patient, defaults={"calendar_discreet": False}
+    )
     log_dose(treatment, 1, date(2027, 1, 4))
     log_dose(treatment, 2, date(2027, 2, 1))
     queue_due_reminders(now=datetime(2027, 3, 27, 8, 1, tzinfo=UTC))
