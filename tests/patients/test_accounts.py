@@ -46,7 +46,7 @@ def test_an_e_mail_address_is_one_account_whatever_its_case(client, patient):
     assert response["Location"] == "/en/accounts/signup/sent/"
     assert list(User.objects.values_list("email", flat=True)) == ["camille@example.com"]
     assert mail.outbox[0].to == ["camille@example.com"]  # the owner is told, nothing is made
-    assert "already has one" in mail.outbox[0].body
+    assert "qui en a déjà un" in mail.outbox[0].body  # in the owner's language (French)
 
 
 def test_a_weak_password_is_refused(client, catalogue):
