@@ -337,3 +337,23 @@ def test_the_reset_task_mails_the_owner_in_their_language_and_nobody_else(patien
         set_password.status_code == 200 and 'name="new_password1"' in set_password.content.decode()
     )
     assert settings.SITE_URL in message.body
+
+
+def test_seed_demo_makes_the_demo_accounts_usable_even_after_an_unconfirmed_sign_up(catalogue):
+    import io
+
+    from django.core.management import call_command
+
+    # Someone signed up with the demo patient's address and never confirmed it.
+    post_signup(
+        Client(), "/en/accounts/signup/", PATIENT_SIGNUP | {"email": "patient@demo.example"}
+    )
+    assert not User.objects.get(email="patient@demo.example").is_active
+    call_command("seed_demo", stdout=io.StringIO())
+    demo = User.objects.get(email="patient@demo.example")
+    assert demo.is_active and demo.email_confirmed_at is not None
+    response = Client().post(
+        "/en/accounts/login/",
+        {"username": "patient@demo.example", "password": "demo-biologic-2026"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/en/dashboard/"
