@@ -233,6 +233,11 @@ if ACCESS_LOG_RETENTION_DAYS < 1:
 LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
 if LOGIN_LOG_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("LOGIN_LOG_RETENTION_DAYS must be 1 or more.")
+# A sign-up waits, inactive, for the link e-mailed to its address: the link works this long,
+# and the daily privacy task deletes an account still unconfirmed after it (patients/signup.py).
+SIGNUP_CONFIRMATION_DAYS = env_int("SIGNUP_CONFIRMATION_DAYS", 3)
+if SIGNUP_CONFIRMATION_DAYS < 1:
+    raise ImproperlyConfigured("SIGNUP_CONFIRMATION_DAYS must be 1 or more.")
 
 # Version of the privacy notice a patient consents to at sign-up (stored with the consent).
 PRIVACY_NOTICE_VERSION = "2026-11-22"

@@ -31,6 +31,8 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/signup/clinician/", care.clinician_signup, name="signup_clinician"),
+    path("accounts/signup/sent/", accounts.signup_sent, name="signup_sent"),
+    path("accounts/signup/confirm/<str:token>/", accounts.signup_confirm, name="signup_confirm"),
     # Read-only, for a lab or someone without an account: the token is the key.
     path("shared/checklists/<str:token>/", checklists.shared_checklist, name="shared_checklist"),
     # Public: what a travel letter's QR code opens. The token is the key; little is shown.

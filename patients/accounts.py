@@ -1,35 +1,12 @@
-"""Accounts: signing up as a patient or a clinician, and the changes of a profile or of the
-reminder settings, each planning the reminders again when they follow what changed."""
+"""Accounts: the changes of a profile or of the reminder settings, each planning the
+reminders again when they follow what changed. Signing up: patients/signup.py."""
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 
-from patients.models import ClinicianProfile, ReminderSettings, Role, User
+from patients.models import ReminderSettings, User
 from patients.reminders.registry import plan_patient_reminders
-
-
-@transaction.atomic
-def sign_up_patient(*, user: User, language: str, now: datetime) -> User:
-    """`user` comes unsaved from the sign-up form (its password set); the patient consents to
-    the processing of health data by signing up, under the current privacy notice."""
-    user.role = Role.PATIENT
-    user.language = language
-    user.health_data_consent_at = now
-    user.privacy_notice_version = settings.PRIVACY_NOTICE_VERSION
-    user.save()
-    return user
-
-
-@transaction.atomic
-def sign_up_clinician(*, user: User, profile: dict, language: str) -> User:
-    """The account and its profile, which waits for an administrator's review."""
-    user.role = Role.CLINICIAN
-    user.language = language
-    user.save()
-    ClinicianProfile.objects.create(user=user, **profile)
-    return user
 
 
 @transaction.atomic

@@ -135,12 +135,26 @@ class ReminderSettingsAdmin(admin.ModelAdmin):
 class ClinicianProfileAdmin(admin.ModelAdmin):
     """Approve a clinician once their registration number is checked (e.g. in the RPPS)."""
 
-    list_display = ["user", "specialty", "institution", "registration_number", "status"]
+    list_display = [
+        "user",
+        "specialty",
+        "institution",
+        "registration_number",
+        "status",
+        "email_confirmed",
+    ]
     list_filter = ["status"]
     search_fields = ["user__email", "user__display_name", "registration_number"]
     readonly_fields = ["reviewed_at", "reviewed_by"]
     raw_id_fields = ["user"]
+    list_select_related = ["user"]
     actions = ["approve", "refuse"]
+
+    @admin.display(boolean=True, description="E-mail confirmed")
+    def email_confirmed(self, profile) -> bool:
+        """A sign-up waits for its e-mailed link; one never confirmed is deleted after
+        SIGNUP_CONFIRMATION_DAYS: no need to check its registration number before."""
+        return profile.user.email_confirmed_at is not None
 
     @admin.action(description="Approve the selected clinicians")
     def approve(self, request, queryset):

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from patients import signup
 from patients.checklists import queue_checklist_reminders
 from patients.journal import prompts
 from patients.privacy import retention
@@ -44,9 +45,28 @@ def queue_journal_prompts() -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def purge_access_log() -> None:
-    """Beat, daily: access-log entries and log-in records past their retention, expired sessions."""
+    """Beat, daily: access-log entries and log-in records past their retention, expired
+    sessions, sign-ups never confirmed."""
     now = timezone.now()
     deleted = retention.purge_access_log(now=now)
     logins = retention.purge_login_records(now=now)
     retention.clear_expired_sessions()
-    logger.info("privacy purge: %d access-log entries, %d log-in records deleted", deleted, logins)
+    unconfirmed = signup.purge_unconfirmed(now=now)
+    logger.info(
+        "privacy purge: %d access-log entries, %d log-in records, %d unconfirmed sign-ups deleted",
+        deleted,
+        logins,
+        unconfirmed,
+    )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_signup_mail(user_id: int) -> None:
+    """A sign-up's one e-mail: the link to a new account, or a word to the address's owner."""
+    logger.info("sign-up mail %s: %s", user_id, signup.send_signup_mail(user_id=user_id))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_password_reset(user_id: int | None) -> None:
+    """The reset form's e-mail, for an active account (None: the address had none)."""
+    logger.info("password reset %s: %s", user_id, signup.send_password_reset(user_id=user_id))

@@ -33,6 +33,7 @@ from patients import tasks
 from patients.models import CareLink, Reminder, Treatment, Trip, User
 from tests.factories import ClinicianFactory
 from tests.support import log_in_with_code
+from tests.support.signup import confirmation_path
 from therapies.models import Regimen
 
 pytestmark = pytest.mark.django_db
@@ -153,17 +154,26 @@ def test_a_whole_journey_logs_no_health_data_and_sends_only_ids(
 ):
     patient_client = Client()
     with time_machine.travel(datetime(2027, 1, 4, 10, tzinfo=UTC), tick=False):
-        # Sign up through the form; start ixekizumab (Taltz), 160 mg then 80 mg.
+        # Sign up through the form, the e-mailed link (its task run through Celery's tracing)
+        # and the password; start ixekizumab (Taltz), 160 mg then 80 mg.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = patient_client.post(
+                "/accounts/signup/",
+                {
+                    "email": "louise@example.com",
+                    "display_name": "Louise",
+                    "time_zone": "Europe/Paris",
+                    "password1": PASSWORD,
+                    "password2": PASSWORD,
+                    "consent": "on",
+                },
+            )
+        assert response.status_code == 302
+        ((name, args, kwargs),) = sent_tasks
+        assert name == "patients.tasks.send_signup_mail"
+        tasks.send_signup_mail.apply(args=args, kwargs=kwargs)
         response = patient_client.post(
-            "/accounts/signup/",
-            {
-                "email": "louise@example.com",
-                "display_name": "Louise",
-                "time_zone": "Europe/Paris",
-                "password1": PASSWORD,
-                "password2": PASSWORD,
-                "consent": "on",
-            },
+            confirmation_path("louise@example.com"), {"password": PASSWORD}
         )
         assert response.status_code == 302
         patient = User.objects.get(email="louise@example.com")

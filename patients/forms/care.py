@@ -7,7 +7,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.accounts import SignupForm
+from patients.forms.accounts import PrivateSignupMixin
 from patients.forms.fields import ZoneSelect, date_input, time_zone_choices
 from patients.models import (
     ClinicianProfile,
@@ -16,7 +16,7 @@ from patients.models import (
 from patients.models.care import validate_registration_number
 
 
-class ClinicianSignupForm(UserCreationForm):
+class ClinicianSignupForm(PrivateSignupMixin, UserCreationForm):
     specialty = forms.CharField(label=_("Specialty"), max_length=100)
     institution = forms.CharField(
         label=_("Institution"), max_length=150, help_text=_("Hospital, clinic or practice.")
@@ -37,8 +37,6 @@ class ClinicianSignupForm(UserCreationForm):
         model = User
         fields = ("email", "display_name", "time_zone")
         widgets = {"time_zone": ZoneSelect(choices=time_zone_choices)}
-
-    clean_email = SignupForm.clean_email
 
     def profile_fields(self) -> dict:
         return {

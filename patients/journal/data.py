@@ -74,11 +74,20 @@ def journal_export(patient: User) -> dict:
     }
 
 
-def journal_rows(patient: User) -> tuple[list[JournalEntry], list[ScoreSet]]:
-    """The live entries and scores, oldest first, for the PDF report."""
-    entries = list(JournalEntry.objects.live().filter(patient=patient).order_by("occurred_on"))
-    scores = list(ScoreSet.objects.live().filter(patient=patient).order_by("recorded_on"))
-    return entries, scores
+def journal_rows(patient: User) -> dict:
+    """Everything of the journal, oldest first, for the PDF report, as the JSON holds it:
+    deleted entries and scores included (marked), the sharing choices and the flags."""
+    entries = JournalEntry.objects.filter(patient=patient).select_related("treatment__drug")
+    return {
+        "entries": list(entries.order_by("occurred_on", "pk")),
+        "scores": list(ScoreSet.objects.filter(patient=patient).order_by("recorded_on", "pk")),
+        "sharing": list(
+            JournalShare.objects.filter(patient=patient)
+            .select_related("clinician")
+            .order_by("decided_at", "pk")
+        ),
+        "flags": list(JournalFlag.objects.filter(patient=patient).order_by("raised_at", "pk")),
+    }
 
 
 @transaction.atomic

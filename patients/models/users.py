@@ -72,6 +72,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     health_data_consent_at = models.DateTimeField(null=True, blank=True)
     privacy_notice_version = models.CharField(max_length=20, blank=True)
     is_active = models.BooleanField(default=True)
+    # When the owner of the address proved it (the link of the sign-up e-mail). A sign-up makes
+    # the account inactive with this empty until then (patients/signup.py); accounts made any
+    # other way (the admin, createsuperuser, seed_demo) are confirmed when made.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     # Raised to end every other session at once (2FA changed, "sign out everywhere else"): it is

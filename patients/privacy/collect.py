@@ -6,6 +6,8 @@ from datetime import datetime
 
 from axes.models import AccessAttempt, AccessLog
 from django.db.models import Prefetch
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patients.models import (
     LEAD_DAY_CHOICES,
@@ -20,12 +22,14 @@ from patients.models import (
     Injection,
     Invitation,
     Letter,
+    PushSubscription,
     Reminder,
     ReminderSettings,
     StockDelivery,
     Treatment,
     Trip,
     User,
+    VisitPreparation,
 )
 from patients.models.users import canonical_email
 
@@ -47,6 +51,10 @@ class PersonData:
     access_events: list[AccessEvent] = field(default_factory=list)
     login_records: list[AccessLog] = field(default_factory=list)
     failed_logins: list[AccessAttempt] = field(default_factory=list)
+    authenticator: bool = False
+    recovery_codes_left: int = 0
+    visit_preparation: VisitPreparation | None = None
+    push_devices: list[PushSubscription] = field(default_factory=list)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -69,6 +77,8 @@ def collect(*, user: User, now: datetime) -> PersonData:
     data.failed_logins = list(
         AccessAttempt.objects.filter(username=username).order_by("attempt_time")
     )
+    data.authenticator = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    data.recovery_codes_left = StaticToken.objects.filter(device__user=user).count()
     if user.is_clinician:
         data.profile = ClinicianProfile.objects.filter(user=user).first()
         data.invitations = list(Invitation.objects.filter(created_by=user).order_by("created_at"))
@@ -114,4 +124,6 @@ def collect(*, user: User, now: datetime) -> PersonData:
         .order_by("departs_on", "pk")
     )
     data.access_events = list(AccessEvent.objects.filter(patient=user).order_by("at", "pk"))
+    data.visit_preparation = VisitPreparation.objects.filter(patient=user).first()
+    data.push_devices = list(PushSubscription.objects.filter(patient=user).order_by("created_at"))
     return data

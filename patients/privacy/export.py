@@ -11,13 +11,16 @@ never change the meaning of one):
 
     format, exported_at (UTC, ISO 8601 with "Z"), time_zone (the zone local times are in),
     account: email, display_name, role, language, time_zone, date_joined,
-             health_data_consent_at, privacy_notice_version, clinician_profile (clinicians)
+             health_data_consent_at, privacy_notice_version, email_confirmed_at,
+             two_factor {authenticator_app, recovery_codes_left},
+             clinician_profile (clinicians)
     treatments[]: id, drug {inn, brand_names}, regimen {name, label}, first_dose_on,
         prescriber_name, created_at, stopped_on, next_dose_on,
         injections[]: dose_number, taken_at (UTC), taken_at_local (home zone), taken_on,
             site, lot_number, reaction, note, devices_used, created_at, deleted_at,
-            pack (the batch and expiry of the pack used, or null),
-        stock_deliveries[]: received_on, devices, batch, expires_on, gtin, created_at,
+            pack (the pack used: received_on, batch, expires_on, gtin; or null),
+        stock_deliveries[] (the packs): received_on, brand, devices, batch, expires_on, gtin,
+            created_at,
         dose_overrides[]: dose_number, date, created_at
     reminder_settings: lead_days, hour, by_email, in_app, paused, calendar_discreet
     reminders[]: id, kind, channel, state, due_at, sent_at, read_at, about_date,
@@ -37,17 +40,24 @@ never change the meaning of one):
         logged_out_at
     failed_logins[]: last_at, ip_address, user_agent, failures
     journal: entries[], scores[], sharing[], flags[] (patients.journal.data)
+    visit_preparation: last_visit_on, condition, questions, shared_at, shared_start,
+        shared_end, updated_at (null when never prepared)
+    push_devices[]: label, created_at, last_success_at, failures (not the endpoint or keys)
 
 Secrets are left out: the password hash, the calendar feed's token, letters' verification
-tokens and invitation digests. A clinician's export holds their own account and profile only:
-the patients they follow are those patients' data, not theirs.
+tokens, share-link tokens, invitation digests, the second factor's key and recovery codes,
+push endpoints and keys. `sections.EXPORTED` names the key that holds each model's rows, and
+`sections.NOT_EXPORTED` says why the others are not there (a test walks the models).
+
+A clinician's export holds their own account and profile only: the patients they follow are
+those patients' data, not theirs.
 
 Erasure and retention live beside this module (`erasure`, `retention`).
 """
 
 import json
 import zoneinfo
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -63,6 +73,7 @@ from patients.models import (
     Treatment,
     Trip,
 )
+from patients.privacy import sections
 from patients.privacy.collect import PersonData
 
 EXPORT_FORMAT = "interleukin-care-export/1"
@@ -70,10 +81,7 @@ EXPORT_FORMAT = "interleukin-care-export/1"
 # --- JSON ----------------------------------------------------------------------------------------
 
 
-def utc(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+utc = sections.utc
 
 
 def local(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
@@ -95,6 +103,10 @@ def _account(data: PersonData) -> dict:
         "date_joined": utc(user.date_joined),
         "health_data_consent_at": utc(user.health_data_consent_at),
         "privacy_notice_version": user.privacy_notice_version,
+        "email_confirmed_at": utc(user.email_confirmed_at),
+        "two_factor": sections.two_factor(
+            authenticator=data.authenticator, recovery_codes_left=data.recovery_codes_left
+        ),
     }
     if data.profile is not None:
         account["clinician_profile"] = {
@@ -133,7 +145,12 @@ def _treatment(treatment: Treatment, zone: zoneinfo.ZoneInfo) -> dict:
                 "created_at": utc(i.created_at),
                 "deleted_at": utc(i.deleted_at),
                 "pack": (
-                    {"batch": i.pack.batch, "expires_on": day(i.pack.expires_on)}
+                    {
+                        "received_on": day(i.pack.received_on),
+                        "batch": i.pack.batch,
+                        "expires_on": day(i.pack.expires_on),
+                        "gtin": i.pack.gtin,
+                    }
                     if i.pack
                     else None
                 ),
@@ -143,6 +160,7 @@ def _treatment(treatment: Treatment, zone: zoneinfo.ZoneInfo) -> dict:
         "stock_deliveries": [
             {
                 "received_on": day(s.received_on),
+                "brand": ", ".join(treatment.drug.brand_names),
                 "devices": s.devices,
                 "batch": s.batch,
                 "expires_on": day(s.expires_on),
@@ -300,6 +318,8 @@ def export_document(data: PersonData) -> dict:
             for e in data.access_events
         ],
         "journal": journal_export(data.user),
+        "visit_preparation": sections.visit_preparation(data.visit_preparation),
+        "push_devices": sections.push_devices(data.push_devices),
         "login_records": [
             {
                 "at": utc(record.attempt_time),

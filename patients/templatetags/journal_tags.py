@@ -9,5 +9,4 @@ register = template.Library()
 
 @register.simple_tag
 def journal_of(user) -> dict:
-    entries, scores = journal_rows(user)
-    return {"entries": entries, "scores": scores}
+    return journal_rows(user)

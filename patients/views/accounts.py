@@ -12,13 +12,22 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from config.http import HtmxHttpRequest
 from patients import security
-from patients.accounts import sign_up_patient, update_profile
-from patients.forms.accounts import DeleteAccountForm, LoginForm, ProfileForm, SignupForm
+from patients.accounts import update_profile
+from patients.forms.accounts import (
+    ConfirmSignupForm,
+    DeleteAccountForm,
+    LoginForm,
+    ProfileForm,
+    SignupForm,
+)
 from patients.privacy.erasure import erase_account
+from patients.signup import confirm_signup, pending_user, request_signup
+
+SIGNUP_NEXT_KEY = "signup_next"
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,17 +37,52 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = sign_up_patient(
-                user=form.save(commit=False),
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                now=timezone.now(),
-            )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_url(request) or "patients:start_treatment")
+            return signup_requested(request, user=form.save(commit=False), profile=None)
     else:
         form = SignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
     context = {"form": form, "next": next_url(request)}
     return render(request, "registration/signup.html", context)
+
+
+def signup_requested(request: HtmxHttpRequest, *, user, profile: dict | None) -> HttpResponse:
+    """The one answer to a valid sign-up form, whoever owns the address (issue 17, item 3)."""
+    request_signup(
+        user=user,
+        profile=profile,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        now=timezone.now(),
+    )
+    request.session[SIGNUP_NEXT_KEY] = next_url(request)  # for the link opened in this browser
+    return redirect("signup_sent")
+
+
+@require_GET
+def signup_sent(request: HtmxHttpRequest) -> HttpResponse:
+    context = {"days": settings.SIGNUP_CONFIRMATION_DAYS}
+    return render(request, "registration/signup_sent.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The e-mailed link: a form (a GET changes nothing, for the link scanners of mail
+    services); the password chosen at sign-up activates the account and signs in, or, for a
+    clinician, opens the set-up of the second factor as a log-in would."""
+    user = pending_user(token)
+    if user is None:
+        return render(request, "registration/signup_confirm.html", {"form": None}, status=404)
+    if request.method == "POST":
+        form = ConfirmSignupForm(request.POST, user=user)
+        if form.is_valid() and confirm_signup(user=user, now=timezone.now()):
+            next_page = request.session.pop(SIGNUP_NEXT_KEY, "")
+            if user.must_use_two_factor:
+                security.start_second_step(request, user=user, remember=False, next_url=next_page)
+                return redirect("login_enrol")
+            login(request, user, backend=security.BACKEND)
+            return redirect(next_page or "patients:start_treatment")
+    else:
+        form = ConfirmSignupForm(user=user)
+    return render(request, "registration/signup_confirm.html", {"form": form})
 
 
 def next_url(request: HtmxHttpRequest) -> str:

@@ -6,13 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.http import HtmxHttpRequest
-from patients import security
-from patients.accounts import sign_up_clinician
 from patients.care import (
     CareError,
     accept_invitation,
@@ -25,7 +23,7 @@ from patients.care import (
 )
 from patients.forms.care import ClinicianSignupForm, InvitationCodeForm
 from patients.models import AccessEvent, CareLink, Invitation
-from patients.views.accounts import next_url
+from patients.views.accounts import next_url, signup_requested
 from patients.views.guards import patient_required
 
 ACCESS_PAGE_SIZE = 50
@@ -34,21 +32,15 @@ CODES_KEY = "invitation_codes"  # codes are shown only in the session that creat
 
 @require_http_methods(["GET", "POST"])
 def clinician_signup(request: HtmxHttpRequest) -> HttpResponse:
+    """As the patient's sign-up: the same answer for every address; the second factor is set
+    up once the e-mailed link is opened."""
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
         form = ClinicianSignupForm(request.POST)
         if form.is_valid():
-            user = sign_up_clinician(
-                user=form.save(commit=False),
-                profile=form.profile_fields(),
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-            )
-            # No session before the second factor is set up: the enrolment page comes first.
-            security.start_second_step(
-                request, user=user, remember=False, next_url=next_url(request)
-            )
-            return redirect("login_enrol")
+            user = form.save(commit=False)
+            return signup_requested(request, user=user, profile=form.profile_fields())
     else:
         form = ClinicianSignupForm(initial={"time_zone": settings.DEFAULT_PATIENT_TIME_ZONE})
     context = {"form": form, "next": next_url(request)}

@@ -33,6 +33,7 @@ ANONYMOUS_PAGES = [
     ("therapy-ixekizumab", "/therapies/ixekizumab/"),
     ("privacy", "/privacy/"),
     ("signup-clinician", "/accounts/signup/clinician/"),
+    ("signup-sent", "/accounts/signup/sent/"),
 ]
 # Need the real articles and glossary loaded (`real_content`).
 CONTENT_PAGES = [
@@ -63,6 +64,24 @@ BAD_REQUEST_CONSOLE = "the server responded with a status of 400 (Bad Request)"
 def test_anonymous_page(live_server, catalogue, page, console_errors, language, name, path):
     response = page.goto(url_for(live_server, language, path))
     assert response.status == 200, f"{page.url} answered {response.status}"
+    check_page(page, console_errors, language=language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sign_up_link_page(live_server, catalogue, page, console_errors, language):
+    """The form the e-mailed sign-up link opens (the password chosen), then with its error."""
+    from patients.signup import confirmation_token
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="waiting@example.com", is_active=False, email_confirmed_at=None)
+    path = f"/accounts/signup/confirm/{confirmation_token(user)}/"
+    response = page.goto(url_for(live_server, language, path))
+    assert response.status == 200, f"{page.url} answered {response.status}"
+    check_page(page, console_errors, language=language)
+    page.fill("input[name=password]", "not the one chosen")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator("main .errorlist").count() > 0, "no error shown"
     check_page(page, console_errors, language=language)
 
 

@@ -18,6 +18,7 @@ from patients import timeutils
 from patients.models import CareLink, Checklist, Injection, Treatment, User
 from tests.factories import TreatmentFactory, UserFactory
 from tests.support.browser import login_through_form, login_with_session
+from tests.support.signup import confirmation_path, tasks_inline
 from therapies import dosing
 from therapies.models import Drug, Regimen
 
@@ -53,6 +54,12 @@ def sign_up(page, live_server, email: str) -> None:
     page.fill("input[name=password2]", PASSWORD)
     assert page.input_value("select[name=time_zone]") == "Europe/Paris"
     page.check("input[name=consent]")
+    with tasks_inline():  # the worker's part: the e-mail with the link
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
+    expect(page.locator("h1")).to_contain_text("Consultez vos e-mails pour continuer")
+    page.goto(live_server.url + confirmation_path(email))
+    page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/treatments/new/$"))
     user = User.objects.get(email=email)

@@ -22,6 +22,7 @@ PAGES = [
     ("home", "/", None),
     ("article", "/articles/what-are-interleukins/", None),
     ("login", "/accounts/login/", None),
+    ("signup-sent", "/accounts/signup/sent/", None),
     ("dashboard", "/dashboard/", "patient"),
 ]
 LANGUAGES = ["fr", "en"]
@@ -139,6 +140,22 @@ def test_the_page_fits_a_320_px_phone_and_passes_axe(
     assert sideways_overflow(page) <= 0, f"{page.url} scrolls sideways with the menu open"
     violations = run_axe(page)
     assert not violations, f"axe with the menu open:\n{format_violations(violations)}"
+
+
+def test_the_sign_up_link_page_fits_a_320_px_phone_with_its_error(live_server, phone, catalogue):
+    from patients.signup import confirmation_token
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="waiting@example.com", is_active=False, email_confirmed_at=None)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/accounts/signup/confirm/{confirmation_token(user)}/")
+    page.fill("input[name=password]", "not the one chosen")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert sideways_overflow(page) <= 0, f"{page.url} scrolls sideways at 320 px"
+    violations = run_axe(page)
+    assert not violations, f"axe on {page.url}:\n{format_violations(violations)}"
 
 
 @pytest.mark.parametrize(("name", "path", "who"), PAGES, ids=[p[0] for p in PAGES])

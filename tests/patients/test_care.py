@@ -24,6 +24,7 @@ from patients.models import (
 )
 from tests.factories import ClinicianFactory, UserFactory
 from tests.support import code_of, log_in_with_code, sign_in
+from tests.support.signup import sign_up_and_confirm
 
 NOW = datetime(2027, 3, 10, 9, tzinfo=UTC)
 
@@ -79,7 +80,7 @@ def refusal(client: Client, code: str) -> str:
 
 
 def test_a_clinician_signs_up_and_waits_for_approval(client, catalogue):
-    response = client.post("/en/accounts/signup/clinician/", SIGNUP)
+    response = sign_up_and_confirm(client, "/en/accounts/signup/clinician/", SIGNUP)
     # No session before the authenticator app is set up (test_security_auth.py tests that step).
     assert response.status_code == 302 and response["Location"] == "/en/accounts/two-step/setup/"
     client.get(response["Location"])
@@ -481,7 +482,8 @@ def test_a_new_patient_follows_the_invitation_link_signs_up_and_comes_back_to_it
     signup_href = re.search(r'href="(/en/accounts/signup/\?next=[^"]+)"', page_of(login_page))[1]
     signup = page_of(client.get(signup_href.replace("&amp;", "&")))
     assert 'name="next"' in signup
-    response = client.post(
+    response = sign_up_and_confirm(
+        client,
         "/en/accounts/signup/",
         {
             "email": "new@example.com",
@@ -498,7 +500,8 @@ def test_a_new_patient_follows_the_invitation_link_signs_up_and_comes_back_to_it
 
 
 def test_sign_up_does_not_send_anyone_to_another_site(catalogue):
-    response = Client().post(
+    response = sign_up_and_confirm(
+        Client(),
         "/en/accounts/signup/",
         {
             "email": "new@example.com",

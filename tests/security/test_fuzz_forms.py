@@ -281,6 +281,7 @@ POSTS = [
         ],
         {"password1": PASSWORDS, "password2": PASSWORDS, "registration_number": ["10009876543"]},
     ),
+    ("sign-up link", "signup_confirm", "signup_token", "anonymous", ["password"], {}),
     ("login", "login", None, "anonymous", ["username", "password", "next"], {}),
     ("password reset", "password_reset", None, "anonymous", ["email"], {}),
     (
@@ -452,6 +453,7 @@ PATHS = [
     ("therapy", "/therapies/{}/", "anonymous"),
     ("article", "/en/articles/{}/", "anonymous"),
     ("password reset link", "/accounts/reset/{}/set-password/", "anonymous"),
+    ("sign-up link", "/accounts/signup/confirm/{}/", "anonymous"),
 ]
 
 

@@ -425,32 +425,7 @@ def test_the_settings_page_tells_iphone_users_how_to_keep_the_alarms(patient_cli
     assert 'id="iphone-alerts"' in page and "Remove Alerts" in page
 
 
-# --- 3. The password reset does the same work for a known and an unknown address ---------------
-
-
-def reset_for(client, email):
-    from django.core import mail
-
-    sent_before = len(mail.outbox)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.post("/en/accounts/password_reset/", {"email": email})
-    templates = [t.name for t in response.templates]
-    return response, len(queries), templates, len(mail.outbox) - sent_before
-
-
-def test_a_password_reset_does_the_same_work_for_a_known_and_an_unknown_address(patient):
-    # Before: an unknown address rendered no e-mail and opened no mail connection (11 ms
-    # against 19 ms): the time told who has an account.
-    from django.test import Client
-
-    known = reset_for(Client(), "camille@example.com")
-    unknown = reset_for(Client(), "nobody-here@example.com")
-    assert known[0].status_code == unknown[0].status_code == 302
-    assert known[0]["Location"] == unknown[0]["Location"]
-    assert known[1] == unknown[1]  # queries
-    assert known[2] == unknown[2]  # templates, the e-mail's included
-    assert "registration/password_reset_email.html" in unknown[2]
-    assert (known[3], unknown[3]) == (1, 0)  # only the owner receives a message
+# --- 3. Sign-up and password reset: tests/security/test_signup_private.py ------------------------
 
 
 # --- 11. One "discreet" choice covers every channel ---------------------------------------------

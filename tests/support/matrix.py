@@ -52,6 +52,7 @@ from patients.models import (
     User,
 )
 from patients.reminders.links import OPEN_LINK_SALT
+from patients.signup import confirmation_token
 from patients.travel.letters import approve_letter
 from patients.travel.trips import plan_trip
 from patients.treatments.injections import delete_injection
@@ -528,6 +529,17 @@ CASES: list[Case] = [
         public=True,
     ),
     Case("password_reset_done", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
+    # "Check your e-mail to continue": the one answer to every valid sign-up (issue 17, item 3).
+    Case("signup_sent", "public", get=dict.fromkeys(PERSONAS, 200), public=True),
+    Case(
+        "signup_confirm",  # the e-mailed link: its form (a wrong password: the form again)
+        "a sign-up waiting for its link",
+        "signup_token",
+        get=dict.fromkeys(PERSONAS, 200),
+        post=dict.fromkeys(PERSONAS, 200),
+        data=lambda world, _: {"password": "not the one chosen"},
+        public=True,
+    ),
     Case(
         "password_reset_confirm",  # a wrong link shows "this link is not valid" (200)
         "a wrong link",
@@ -907,6 +919,9 @@ def build_world() -> SimpleNamespace:
         other_reminder_token=signing.dumps(other_reminder.pk, salt=OPEN_LINK_SALT),
         calendar_token=ReminderSettings.objects.get_or_create(patient=patient)[0].calendar_token,
         bad_reset_link=("bad", "bad-token"),
+        signup_token=confirmation_token(
+            UserFactory(email="waiting@example.com", is_active=False, email_confirmed_at=None)
+        ),
         therapy_slug="guselkumab",
         article_slug="what-are-interleukins",
         share_token=share_token,

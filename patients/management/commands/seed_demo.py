@@ -86,6 +86,9 @@ class Command(BaseCommand):
     def _user(self, email: str, name: str, role: str) -> User:
         user, _ = User.objects.get_or_create(email=email, defaults={"display_name": name})
         user.display_name, user.role = name, role
+        # Usable at once, even if the address was signed up with and never confirmed.
+        user.is_active = True
+        user.email_confirmed_at = user.email_confirmed_at or timezone.now()
         user.set_password(DEMO_PASSWORD)
         user.save()
         return user
