@@ -22,7 +22,8 @@ never change the meaning of one):
         stock_deliveries[] (the packs): received_on, brand, devices, batch, expires_on, gtin,
             created_at,
         dose_overrides[]: dose_number, date, created_at
-    reminder_settings: lead_days, hour, by_email, in_app, paused, calendar_discreet
+    reminder_settings: lead_days, hour, by_email, in_app, by_push, paused, calendar_discreet,
+        injection_time (HH:MM, home zone, or null), get_ready_by_email
     reminders[]: id, kind, channel, state, due_at, sent_at, read_at, about_date,
         dose_number, treatment_id, checklist_id, trip_id
     care_links[]: clinician {name, specialty, institution}, created_at, revoked_at
@@ -33,7 +34,8 @@ never change the meaning of one):
         events[]: at, actor_name, action, item_label, detail,
         share_links[]: created_at, expires_at, revoked_at (the token is a secret: left out)
     trips[]: id, destination, destination_time_zone, departs_on, returns_on, means,
-        spare_doses, traveller_name, date_of_birth, passport_number, diagnosis, created_at,
+        spare_doses, traveller_name, date_of_birth, passport_number, diagnosis, list_packs,
+        created_at,
         letters[]: kind, approved_at, valid_until, revoked_at, content (as approved, frozen)
     access_log[]: at, actor_name, action
     login_records[] (django-axes, under the account's e-mail): at, ip_address, user_agent,
@@ -184,8 +186,13 @@ def _reminder_settings(settings_: ReminderSettings | None) -> dict | None:
         "hour": settings_.hour,
         "by_email": settings_.by_email,
         "in_app": settings_.in_app,
+        "by_push": settings_.by_push,
         "paused": settings_.paused,
         "calendar_discreet": settings_.calendar_discreet,
+        "injection_time": (
+            settings_.injection_time.strftime("%H:%M") if settings_.injection_time else None
+        ),
+        "get_ready_by_email": settings_.get_ready_by_email,
     }
 
 
@@ -269,6 +276,7 @@ def _trip(trip: Trip) -> dict:
         "date_of_birth": day(trip.date_of_birth),
         "passport_number": trip.passport_number,
         "diagnosis": trip.diagnosis,
+        "list_packs": trip.list_packs,
         "created_at": utc(trip.created_at),
         "letters": [
             {

@@ -171,7 +171,9 @@ def everything(patient, clinician, care_link):
         http_accept="",
         path_info="/accounts/login/",
     )
-    ReminderSettings.objects.create(patient=patient, lead_days=[1])
+    ReminderSettings.objects.create(
+        patient=patient, lead_days=[1], by_push=True, injection_time=time(20, 45)
+    )
     Reminder.objects.create(
         patient=patient,
         treatment=treatment,
@@ -192,6 +194,7 @@ def everything(patient, clinician, care_link):
         departs_on=today + timedelta(days=20),
         returns_on=today + timedelta(days=30),
         traveller_name=patient.display_name,
+        list_packs=True,
     )
     approve_letter(trip=trip, kind="certificate", clinician=clinician, now=now)
     record_access(patient=patient, actor=clinician, action=AccessAction.VIEWED_RECORD, now=now)
@@ -229,6 +232,10 @@ def test_the_json_holds_every_kind_of_row_and_no_secret(everything, patient, cli
         }
     ]
     assert data["visit_preparation"]["questions"] == QUESTIONS
+    settings_ = data["reminder_settings"]
+    assert (settings_["by_push"], settings_["injection_time"]) == (True, "20:45")
+    assert settings_["get_ready_by_email"] is False
+    assert data["trips"][0]["list_packs"] is True
     notes = {e["note"] for e in data["journal"]["entries"]}
     assert {JOURNAL_NOTE, DELETED_NOTE} <= notes
     assert data["account"]["two_factor"] == {"authenticator_app": True, "recovery_codes_left": 1}
@@ -265,6 +272,9 @@ def test_the_pdf_holds_what_the_json_holds(everything, patient):
         "1 recovery code left",
         "Devices receiving notifications",
         "Preparing your specialist visit",
+        "Iusuallyinjectat20:45",
+        "Bynotificationonmydevicesyes",
+        "Listthebrand,batchandexpiryofthepacksIcarryyes",
     ):
         assert squeeze(marker) in text, marker
     assert text.count(PACK_BATCH) >= 2
