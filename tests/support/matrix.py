@@ -220,6 +220,16 @@ def for_each_patient(url: str, *, get=None, post=None, data=None) -> Case:
     )
 
 
+def patient_page(url: str) -> Case:
+    """A patient's own list page that articles link to: each patient sees her own, and every
+    clinician (approved or not) is sent to the clinic, their own space (issue 18, D11)."""
+    return Case(
+        url,
+        "her own; a clinician to the clinic",
+        get={**dict.fromkeys(PATIENTS, 200), **dict.fromkeys(CLINICIANS, 302)},
+    )
+
+
 def done_data(world, item_pk):
     return {f"item-{item_pk}-done_on": world.today.isoformat(), f"item-{item_pk}-done_note": "ok"}
 
@@ -265,7 +275,7 @@ def signup_data(world, _):
 
 CASES: list[Case] = [
     # --- The patient's own treatment pages (existing): patients only, never a clinician.
-    Case("patients:dashboard", "her own", get={"patient": 200, "other_patient": 200}),
+    patient_page("patients:dashboard"),
     for_each_patient("patients:start_treatment", get=200, post=200),
     *mine("patients:history", "treatment", "other_treatment", get=200),
     *mine("patients:add_stock", "treatment", "other_treatment", get=200, post=200),
@@ -316,7 +326,7 @@ CASES: list[Case] = [
         post=302,
     ),
     # --- Checklists, as the patient sees them: shared ones only.
-    for_each_patient("patients:checklists", get=200),
+    patient_page("patients:checklists"),
     *mine("patients:checklist", "checklist", "other_checklist", get=200),
     nobodys("patients:checklist", "draft", "a draft", get=True, post=False),
     *mine("patients:checklist_print", "checklist", "other_checklist", get=200),
@@ -372,7 +382,7 @@ CASES: list[Case] = [
     *clinicians("patients:clinic_unverify", "verified_item", "other_item", post=(302, 200)),
     *clinicians("patients:clinic_remove", "item", "other_item", post=(302, 200)),
     # --- Trips and travel letters: the patient's own; letters also her linked clinician's.
-    for_each_patient("patients:trips", get=200),
+    patient_page("patients:trips"),
     for_each_patient("patients:new_trip", get=200, post=200),
     *mine("patients:trip", "trip", "other_trip", get=200),
     *mine("patients:edit_trip", "trip", "other_trip", get=200, post=200),
