@@ -19,6 +19,9 @@ class NewChecklistForm(RequiredMessages, forms.Form):
 
 
 class ChecklistItemForm(RequiredMessages, forms.Form):
+    required_messages = {  # noqa: RUF012
+        "label": _("Write what is to be done, for example a chest X-ray."),
+    }
     label = forms.CharField(label=_("Item"), max_length=120)
     completed_by = forms.ChoiceField(label=_("Who does it"), choices=CompletedBy.choices)
     records_result = forms.BooleanField(

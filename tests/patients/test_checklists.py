@@ -336,7 +336,8 @@ def test_an_item_without_a_label_is_not_added_and_the_form_says_why(care_link, p
         {"label": "", "completed_by": "patient", "due_on": "2027-04-01"},
     )
     page = page_of(response)
-    assert "This field is required." in page
+    assert "Write what is to be done, for example a chest X-ray." in page
+    assert "This field is required." not in page
     assert 'value="2027-04-01"' in page
     assert checklist.items.count() == 13
     assert history(checklist) == [("created", "", "secukinumab")]

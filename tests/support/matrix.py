@@ -4,9 +4,10 @@ the public pages, the catalogue, the articles, the admin), for every persona, wi
 htmx, with each method the view accepts.
 
 The rule: the person an object belongs to gets 200 or 302; every other signed-in person gets 404
-(never 403, never 500, never the data); someone signed out is sent to the login page, except on
-the public pages (declared `public=True` below, each with a comment saying why). A method the
-view does not accept answers 405. Every URL that takes an id or a token is also tried with an id
+(never 403, never 500, never the data), except on the patient's list pages that articles link to
+(dashboard, checklists, trips), which send a clinician to the clinic (`patient_page`); someone
+signed out is sent to the login page, except on the public pages (declared `public=True` below,
+each with a comment saying why). A method the view does not accept answers 405. Every URL that takes an id or a token is also tried with an id
 or token that does not exist (generated: 404 to everyone), and, where objects belong to people,
 with the other side's object. The Django admin is staff only: every one of its URLs sends
 everyone else to the admin's log-in page (ADMIN_RULE, checked on each admin URL).
@@ -226,7 +227,9 @@ def patient_page(url: str) -> Case:
     return Case(
         url,
         "her own; a clinician to the clinic",
-        get={**dict.fromkeys(PATIENTS, 200), **dict.fromkeys(CLINICIANS, 302)},
+        # The admin is a clinician by role (create_superuser): the clinic too, where they see
+        # nobody's data (the pending page).
+        get={**dict.fromkeys(PATIENTS, 200), **dict.fromkeys((*CLINICIANS, "admin"), 302)},
     )
 
 
