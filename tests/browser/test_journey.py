@@ -20,6 +20,7 @@ from tests.factories import TreatmentFactory, UserFactory
 from tests.support.browser import (
     LANGUAGES,
     check_page,
+    check_page_without_javascript,
     login_through_form,
     login_with_session,
     url_for,
@@ -45,14 +46,24 @@ PASSWORD = "Trefle-violet-sous-la-pluie"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
+def checker(console_errors, language: str, *, javascript: bool):
+    """The full page check for this journey's pages (check_page needs JavaScript in the page)."""
+    check = check_page if javascript else check_page_without_javascript
+
+    def run(page, **options) -> None:
+        check(page, console_errors, language=language, **options)
+
+    return run
+
+
 def date_in(language: str, day) -> str:
     with translation.override(language):
         return formats.date_format(day, "DATE_FORMAT")
 
 
-def sign_up(page, live_server, email: str, language: str, console_errors) -> None:
+def sign_up(page, live_server, email: str, language: str, check) -> None:
     page.goto(url_for(live_server, language, "/accounts/signup/"))
-    check_page(page, console_errors, language=language)
+    check(page)
     page.fill("input[name=email]", email)
     page.fill("input[name=display_name]", "Camille")
     page.fill("input[name=password1]", PASSWORD)
@@ -61,7 +72,7 @@ def sign_up(page, live_server, email: str, language: str, console_errors) -> Non
     page.check("input[name=consent]")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/treatments/new/$"))
-    check_page(page, console_errors, language=language)
+    check(page)
     user = User.objects.get(email=email)
     assert user.is_patient
     assert user.health_data_consent_at is not None
@@ -92,17 +103,17 @@ def first_plan_row(page):
     return page.locator("table.plan tbody tr").first.locator("td").first
 
 
-def journey_until_dashboard(page, live_server, email, language, console_errors):
+def journey_until_dashboard(page, live_server, email, language, check):
     """Sign up and start guselkumab 25 days ago: dose 1 is late, dose 2 falls in 3 days."""
     today = timeutils.local_today(PARIS)
     first_dose_on = today - timedelta(days=25)
-    sign_up(page, live_server, email, language, console_errors)
+    sign_up(page, live_server, email, language, check)
     regimen = start_guselkumab(page, first_dose_on)
     dose1, dose2 = planned(regimen, first_dose_on, 1), planned(regimen, first_dose_on, 2)
     assert dose1.date < today < dose2.date
     next_dose = page.locator(".treatment-card .next-dose-date")
     expect(next_dose).to_contain_text(date_in(language, dose1.date))
-    check_page(page, console_errors, language=language)
+    check(page)
     expect(first_plan_row(page)).to_have_text(re.compile(r"^\s*1\b"))
     treatment = Treatment.objects.get(patient__email=email)
     assert treatment.first_dose_on == first_dose_on
@@ -141,7 +152,7 @@ def assert_logged_once(treatment) -> None:
     assert injections[0].taken_on == timeutils.local_today(PARIS)
 
 
-def confirm_the_late_dose(page, dose1, language, console_errors) -> None:
+def confirm_the_late_dose(page, dose1, language, check) -> None:
     """Dose 1, logged 25 days after its planned day (more than half an interval), asks to confirm
     with the date written out (issue 18, item 4); the patient keeps it."""
     confirm = page.locator("form.dose-confirm")
@@ -149,14 +160,15 @@ def confirm_the_late_dose(page, dose1, language, console_errors) -> None:
     with translation.override(language):
         planned_in_words = formats.date_format(dose1.date, "l j F Y")
     expect(confirm).to_contain_text(planned_in_words)
-    check_page(page, console_errors, language=language)
+    check(page)
     confirm.locator("button[name=confirm]").click()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_journey_with_javascript(live_server, catalogue, page, console_errors, language):
+    check = checker(console_errors, language, javascript=True)
     treatment, dose1, dose2 = journey_until_dashboard(
-        page, live_server, "camille.js@example.com", language, console_errors
+        page, live_server, "camille.js@example.com", language, check
     )
     dashboard = page.url
     # A full page load would wipe this marker; htmx swaps keep it.
@@ -172,7 +184,7 @@ def test_journey_with_javascript(live_server, catalogue, page, console_errors, l
     with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
         form.locator("button[type=submit]").click()
     with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
-        confirm_the_late_dose(page, dose1, language, console_errors)
+        confirm_the_late_dose(page, dose1, language, check)
     expect(form).to_have_count(0)
     card = page.locator(f"#treatment-{treatment.pk}")
     expect(card.locator("[role=status]")).to_contain_text("1")
@@ -194,23 +206,24 @@ def test_journey_with_javascript(live_server, catalogue, page, console_errors, l
 def test_journey_without_javascript(live_server, catalogue, nojs_context, console_errors, language):
     page = nojs_context.new_page()
     console_errors.watch(page)
+    check = checker(console_errors, language, javascript=False)
     treatment, dose1, dose2 = journey_until_dashboard(
-        page, live_server, "camille.nojs@example.com", language, console_errors
+        page, live_server, "camille.nojs@example.com", language, check
     )
 
     page.locator(f"#treatment-{treatment.pk} a[href*='/injections/new/']").click()
     page.wait_for_url(re.compile(rf"/treatments/{treatment.pk}/injections/new/$"))
     form = page.locator("main form.injection-form")
     assert_defaults_filled(form)
-    check_page(page, console_errors, language=language)
+    check(page)
 
     form.locator("button[type=submit]").click()
-    confirm_the_late_dose(page, dose1, language, console_errors)
+    confirm_the_late_dose(page, dose1, language, check)
     page.wait_for_url(re.compile(r"/dashboard/$"))
     expect(page.locator("main .messages")).to_contain_text("1")
     assert_next_is_dose_2(page, dose1, dose2, language)
     assert_logged_once(treatment)
-    check_page(page, console_errors, language=language)
+    check(page)
 
 
 LANGUAGES = ["fr", "en"]
@@ -307,8 +320,7 @@ def test_care_team_journey(
     login_through_form(camille, live_server, patient.email)
     base = url_for(live_server, language, "")
 
-    def check(page) -> None:
-        check_page(page, console_errors, language=language)
+    check = checker(console_errors, language, javascript=javascript)
 
     # The clinician creates a code; only this page shows it.
     doctor.goto(f"{base}/clinic/")
@@ -426,7 +438,7 @@ def test_care_team_journey(
     assert response.status == 404
     doctor.goto(f"{base}/clinic/")
     expect(doctor.locator("#patients tbody tr")).to_have_count(0)
-    check_page(doctor, console_errors, language=language, ignore=(NOT_FOUND_CONSOLE,))
+    check(doctor, ignore=(NOT_FOUND_CONSOLE,))
 
 
 @BOTH_WAYS
@@ -447,7 +459,7 @@ def test_the_clinician_filters_the_patient_list(
     doctor.goto(f"{base}/clinic/")
     rows = doctor.locator("#patients tbody tr")
     expect(rows).to_have_count(3)
-    check_page(doctor, console_errors, language=language)
+    checker(console_errors, language, javascript=javascript)(doctor)
 
     if javascript:
         doctor.evaluate("window.__noReload = true")
@@ -472,4 +484,4 @@ def test_the_clinician_filters_the_patient_list(
         with doctor.expect_navigation():
             doctor.click("main form[role=search] button[type=submit]")
         expect(rows).to_have_count(1)
-    check_page(doctor, console_errors, language=language)
+    checker(console_errors, language, javascript=javascript)(doctor)

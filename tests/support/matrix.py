@@ -7,10 +7,11 @@ The rule: the person an object belongs to gets 200 or 302; every other signed-in
 (never 403, never 500, never the data), except on the patient's list pages that articles link to
 (dashboard, checklists, trips), which send a clinician to the clinic (`patient_page`); someone
 signed out is sent to the login page, except on the public pages (declared `public=True` below,
-each with a comment saying why). A method the view does not accept answers 405. Every URL that takes an id or a token is also tried with an id
-or token that does not exist (generated: 404 to everyone), and, where objects belong to people,
-with the other side's object. The Django admin is staff only: every one of its URLs sends
-everyone else to the admin's log-in page (ADMIN_RULE, checked on each admin URL).
+each with a comment saying why). A method the view does not accept answers 405. Every URL that
+takes an id or a token is also tried with an id or token that does not exist (generated: 404 to
+everyone), and, where objects belong to people, with the other side's object. The Django admin is
+staff only: every one of its URLs sends everyone else to the admin's log-in page (ADMIN_RULE,
+checked on each admin URL).
 
 The admin persona is a staff superuser with no care link: the app treats them as a stranger, so
 no patient's page answers them (404); only the Django admin is theirs.
