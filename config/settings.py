@@ -129,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "patients.context_processors.reminder_badge",
+                "config.context_processors.operator",
             ],
             "libraries": {"interface": "config.interface"},
         },
@@ -245,6 +246,8 @@ PRIVACY_NOTICE_VERSION = "2026-11-22"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# British English dates and times ("2 December 2026, 09:30"), as in the letters (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 # UTC in the database; this zone is only the display default before a patient's own zone applies.
@@ -345,6 +348,12 @@ if _email_backend.endswith("smtp.EmailBackend"):
     }
 MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Interleukin Care <no-reply@localhost>")
+# Who runs this copy of the app, and where its data lives (issue 18, D17): shown in the footer,
+# on the home page and in the privacy notice. CONTACT_EMAIL is the address patients and
+# clinicians write to (their rights under the GDPR included); HOSTING_STATEMENT, if set, says
+# where the servers are (e.g. "OVHcloud, Gravelines (France)"), shown as written.
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "contact@localhost")
+HOSTING_STATEMENT = env_str("HOSTING_STATEMENT", "")
 
 # --- Web Push (reminders on the phone) ----------------------------------------------------------
 # VAPID keys (RFC 8292), URL-safe base64: the public key is the browser's applicationServerKey,

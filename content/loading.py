@@ -210,8 +210,12 @@ def _check_meta(where: str, meta: dict[str, Any]) -> list[str]:
             for number, source in enumerate(sources, start=1):
                 if not isinstance(source, dict) or not str(source.get("label") or "").strip():
                     errors.append(f"{where}: source {number} needs a label")
-                elif set(source) - {"label", "url"}:
-                    errors.append(f"{where}: source {number} has keys other than label and url")
+                elif set(source) - {"label", "url", "title_lang"}:
+                    errors.append(
+                        f"{where}: source {number} has keys other than label, url and title_lang"
+                    )
+                elif source.get("title_lang") not in (None, "fr", "en"):
+                    errors.append(f"{where}: source {number} title_lang must be fr or en")
                 elif source.get("url") and not re.match(r"https?://", str(source["url"])):
                     errors.append(f"{where}: source {number} url must start with http(s)://")
     for key in ("related_articles", "related_therapies", "applies_to"):
@@ -367,7 +371,11 @@ def article_fields(article: ParsedArticle) -> dict[str, Any]:
         "body_html": rendered.html,
         "body_text": rendered.text,
         "sources": [
-            {"label": str(s["label"]).strip(), "url": str(s.get("url") or "")}
+            {
+                "label": str(s["label"]).strip(),
+                "url": str(s.get("url") or ""),
+                **({"title_lang": s["title_lang"]} if s.get("title_lang") else {}),
+            }
             for s in meta["sources"]
         ],
         "reviewed": meta["reviewed"],

@@ -6,6 +6,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class NonExistentLocalTime(ValueError):
@@ -69,3 +70,29 @@ def zones_by_country() -> dict[str, tuple[str, ...]]:
 
 def zones_of(country: str) -> tuple[str, ...]:
     return zones_by_country().get(str(country).upper(), ())
+
+
+# The first part of an IANA zone name, in the reader's language.
+REGIONS = {
+    "Africa": _("Africa"),
+    "America": _("America"),
+    "Antarctica": _("Antarctica"),
+    "Arctic": _("Arctic"),
+    "Asia": _("Asia"),
+    "Atlantic": _("Atlantic"),
+    "Australia": _("Australia"),
+    "Europe": _("Europe"),
+    "Indian": _("Indian Ocean"),
+    "Pacific": _("Pacific"),
+}
+
+
+def zone_name(zone: str) -> str:
+    """A readable name for an IANA zone: "Europe/Paris" -> "Paris (Europe)",
+    "America/Argentina/Buenos_Aires" -> "Buenos Aires, Argentina (America)". The IANA name
+    stays the value stored and sent; a name without a region is shown as it is ("UTC")."""
+    region, _slash, rest = str(zone).partition("/")
+    if not rest:
+        return str(zone).replace("_", " ")
+    place = ", ".join(reversed(rest.replace("_", " ").split("/")))
+    return f"{place} ({REGIONS.get(region, region)})"

@@ -55,8 +55,13 @@ def test_the_compiled_catalogue_matches_the_po_file():
         compiled = gettext.GNUTranslations(handle)
     stale = []
     for entry in parse_po(LOCALE / "django.po"):
-        if entry["msgid_plural"]:
+        context = entry.get("msgctxt")  # {% translate "left" context "side of the body" %}
+        if entry["msgid_plural"] and context:
+            got = compiled.npgettext(context, entry["msgid"], entry["msgid_plural"], 1)
+        elif entry["msgid_plural"]:
             got = compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+        elif context:
+            got = compiled.pgettext(context, entry["msgid"])
         else:
             got = compiled.gettext(entry["msgid"])
         if got != entry["msgstr"][0]:

@@ -3,14 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import PlausibleDateField, not_in_future
+from patients.forms.fields import PlausibleDateField, RequiredMessages, not_in_future
 from patients.models import (
     Result,
 )
 from therapies.models import CompletedBy, Drug
 
 
-class NewChecklistForm(forms.Form):
+class NewChecklistForm(RequiredMessages, forms.Form):
     drug = forms.ModelChoiceField(
         label=_("Planned medicine"),
         queryset=Drug.objects.all(),
@@ -18,7 +18,10 @@ class NewChecklistForm(forms.Form):
     )
 
 
-class ChecklistItemForm(forms.Form):
+class ChecklistItemForm(RequiredMessages, forms.Form):
+    required_messages = {  # noqa: RUF012
+        "label": _("Write what is to be done, for example a chest X-ray."),
+    }
     label = forms.CharField(label=_("Item"), max_length=120)
     completed_by = forms.ChoiceField(label=_("Who does it"), choices=CompletedBy.choices)
     records_result = forms.BooleanField(
@@ -27,11 +30,11 @@ class ChecklistItemForm(forms.Form):
     due_on = PlausibleDateField(label=_("Due date (optional)"), required=False, years_ahead=2)
 
 
-class DueDateForm(forms.Form):
+class DueDateForm(RequiredMessages, forms.Form):
     due_on = PlausibleDateField(label=_("Due date"), required=False, years_ahead=2)
 
 
-class ItemDoneForm(forms.Form):
+class ItemDoneForm(RequiredMessages, forms.Form):
     done_on = PlausibleDateField(label=_("Done on"))
     done_note = forms.CharField(
         label=_("Note (optional)"),
@@ -45,7 +48,7 @@ class ItemDoneForm(forms.Form):
         self.fields["done_on"].validators.append(not_in_future(today))
 
 
-class VerifyItemForm(forms.Form):
+class VerifyItemForm(RequiredMessages, forms.Form):
     done_on = PlausibleDateField(label=_("Done on"))
     result = forms.ChoiceField(
         label=_("Result"), choices=[("", "—"), *Result.choices], required=False
@@ -67,7 +70,7 @@ class VerifyItemForm(forms.Form):
         return cleaned
 
 
-class ShareLinkForm(forms.Form):
+class ShareLinkForm(RequiredMessages, forms.Form):
     days = forms.TypedChoiceField(
         label=_("Valid for"),
         coerce=int,

@@ -5,8 +5,10 @@ from datetime import date
 
 from django import forms
 from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from patients.timeutils import zone_name
 from therapies.dosing import add_months
 
 # Every date a person enters lies in a plausible window (issue 17, item 2): nothing of this
@@ -78,8 +80,10 @@ class ZoneSelect(forms.Select):
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and "Etc/" not in z)
-    return [(z, z.replace("_", " ")) for z in zones]
+    """Every zone with a region, its IANA name as the value and a readable name as the label
+    ("Paris (Europe)"), in the order of the labels: typing a city's first letters finds it."""
+    zones = (z for z in zoneinfo.available_timezones() if "/" in z and "Etc/" not in z)
+    return sorted(((z, str(zone_name(z))) for z in zones), key=lambda choice: choice[1])
 
 
 def not_in_future(today):
@@ -88,3 +92,46 @@ def not_in_future(today):
             raise forms.ValidationError(_("This date is in the future."))
 
     return check
+
+
+# Django's own "This field is required." says neither which field nor what to do (issue 18, D4).
+GENERIC_REQUIRED = forms.Field.default_error_messages["required"]
+
+
+def required_message(field: forms.Field) -> str:
+    """A message for an empty required field, made from its label: what is missing, and how to
+    give it. A form that knows a better wording gives it in `required_messages`."""
+    label = field.label
+    if not label:  # a button's value or a hidden field: only a tampered or broken form misses it
+        return _("Something was missing from the form: please try again from the page.")
+    if isinstance(field, forms.BooleanField):
+        return _("Tick “%(label)s” to go on.") % {"label": label}
+    if isinstance(field, forms.FileField):
+        return _("Choose a file for “%(label)s”.") % {"label": label}
+    if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        return _("Choose an answer for “%(label)s”.") % {"label": label}
+    return _("Fill in “%(label)s”.") % {"label": label}
+
+
+class RequiredMessages:
+    """A form mixin (put it before forms.Form / forms.ModelForm): every required field left
+    empty says what is missing and how to fix it, never Django's generic message. A form may
+    name its own wording per field in `required_messages` ({"taken_date": _("…")}).
+
+    patients/forms/accounts.py and care.py (sign-up, log-in, profile) do not use it yet: adopt it
+    there as `class SignupForm(RequiredMessages, UserCreationForm)`."""
+
+    required_messages: dict = {}  # noqa: RUF012 - read only
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name in self.required_messages:
+                field.error_messages["required"] = self.required_messages[name]
+            elif field.error_messages.get("required") == GENERIC_REQUIRED:
+                field.error_messages["required"] = lazy_required_message(field)
+
+
+def lazy_required_message(field: forms.Field):
+    """Made when shown, in the language of that moment."""
+    return lazy(required_message, str)(field)

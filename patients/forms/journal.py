@@ -9,7 +9,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import date_input
+from patients.forms.fields import RequiredMessages, date_input
 from patients.journal.scores import BODY_REGIONS
 from patients.models import HeldReason, SiteReaction
 from patients.models.journal import NOTE_MAX, SHORT_TEXT_MAX
@@ -51,7 +51,7 @@ def score_field(label, *, top: int = 10, help_text="") -> forms.IntegerField:
     )
 
 
-class DayForm(forms.Form):
+class DayForm(RequiredMessages, forms.Form):
     """A date in the patient's home zone: not in the future, not more than five years ago."""
 
     date_field = "occurred_on"
@@ -191,15 +191,15 @@ class ScoresForm(DayForm):
         return fields
 
 
-class QuickItchForm(forms.Form):
+class QuickItchForm(RequiredMessages, forms.Form):
     itch = forms.IntegerField(min_value=0, max_value=10)
 
 
-class QuickReactionForm(forms.Form):
+class QuickReactionForm(RequiredMessages, forms.Form):
     reaction = forms.ChoiceField(choices=SiteReaction.choices)
     treatment = forms.IntegerField(min_value=1)
 
 
-class ShareForm(forms.Form):
+class ShareForm(RequiredMessages, forms.Form):
     clinician = forms.IntegerField(min_value=1)
     shared = forms.TypedChoiceField(choices=YES_NO, coerce=lambda v: v == "yes")

@@ -9,6 +9,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patients.forms.fields import RequiredMessages
 from patients.models import PushSubscription
 from patients.reminders.channels.push import endpoint_allowed
 
@@ -22,7 +23,7 @@ def _b64url(value: str, *, size: int) -> bool:
         return False
 
 
-class PushSubscriptionForm(forms.Form):
+class PushSubscriptionForm(RequiredMessages, forms.Form):
     subscription = forms.CharField(max_length=MAX_BODY)
     label = forms.CharField(label=_("Device name"), max_length=80, required=False)
 

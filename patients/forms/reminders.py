@@ -3,13 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patients.forms.fields import RequiredMessages
 from patients.models import (
     LEAD_DAY_CHOICES,
     ReminderSettings,
 )
 
 
-class ReminderSettingsForm(forms.ModelForm):
+class ReminderSettingsForm(RequiredMessages, forms.ModelForm):
     lead_days = forms.TypedMultipleChoiceField(
         label=_("Remind me of a coming dose"),
         choices=LEAD_DAY_CHOICES,

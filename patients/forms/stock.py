@@ -6,7 +6,7 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import PlausibleDateField, date_input
+from patients.forms.fields import PlausibleDateField, RequiredMessages, date_input
 from patients.models import (
     StockDelivery,
 )
@@ -26,10 +26,15 @@ def pack_label(pack: StockDelivery) -> str:
     return _("Batch %(batch)s (received on %(received)s)") % {"batch": batch, "received": received}
 
 
-class StockForm(forms.Form):
+class StockForm(RequiredMessages, forms.Form):
     """A pack received. The box's code, scanned by the camera, read from a photo or typed,
     fills the batch, expiry and product code ("read" submits it without saving); batch and
     expiry may always be typed instead."""
+
+    required_messages = {  # noqa: RUF012
+        "received_on": _("Enter the date you received the devices."),
+        "devices": _("Enter how many pens or syringes you received."),
+    }
 
     code = forms.CharField(
         label=_("Code on the box (optional)"),
@@ -117,7 +122,7 @@ def read_code_only(form: StockForm, *, today) -> StockForm:
     return StockForm(today=today, initial={k: v for k, v in data.items() if k in form.fields})
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(RequiredMessages, forms.Form):
     """A photo of the box's code, decoded on the server and dropped (never stored)."""
 
     photo = forms.FileField(

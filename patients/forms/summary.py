@@ -3,12 +3,12 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import date_input
+from patients.forms.fields import RequiredMessages, date_input
 from patients.models import VisitPreparation
 from patients.summary.data import MAX_PERIOD_DAYS, Period
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(RequiredMessages, forms.Form):
     """The period a summary covers: bounded dates, a year at most, nothing after today."""
 
     start = forms.DateField(label=_("From"), widget=date_input())
@@ -41,7 +41,7 @@ class PeriodForm(forms.Form):
         return Period(self.cleaned_data["start"], self.cleaned_data["end"])
 
 
-class PreparationForm(forms.ModelForm):
+class PreparationForm(RequiredMessages, forms.ModelForm):
     class Meta:
         model = VisitPreparation
         fields = ["last_visit_on", "condition", "questions"]

@@ -5,16 +5,16 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import TripDateField, TripReturnDateField, date_input
+from patients.forms.fields import RequiredMessages, TripDateField, TripReturnDateField, date_input
 from patients.models import (
     Trip,
 )
-from patients.timeutils import zones_of
+from patients.timeutils import zone_name, zones_of
 
 MAX_TRIP_DAYS = 366
 
 
-class TripForm(forms.ModelForm):
+class TripForm(RequiredMessages, forms.ModelForm):
     """A trip and the traveller's details for the letters.
 
     The destination's time zone is chosen among the zones of the chosen country: with htmx the
@@ -22,8 +22,17 @@ class TripForm(forms.ModelForm):
     or from another country comes back with its own list and a message, nothing else lost.
     """
 
+    required_messages = {  # noqa: RUF012
+        "destination": _("Choose the country you are going to."),
+        "departs_on": _("Enter the date you leave."),
+        "returns_on": _("Enter the date you come back."),
+        "means": _("Choose how you travel."),
+        "spare_doses": _("Enter how many spare doses you take (0 for none)."),
+        "traveller_name": _("Enter your full name, as on your passport."),
+    }
+
     destination_time_zone = forms.ChoiceField(
-        label=_("time zone at the destination"),
+        label=_("Time zone at the destination"),
         error_messages={
             "required": _("Choose the time zone at your destination."),
             "invalid_choice": _("Choose one of the time zones of this country."),
@@ -65,7 +74,7 @@ class TripForm(forms.ModelForm):
             country = self.initial.get("destination") or self.instance.destination
         zones = zones_of(country or "")
         self.fields["destination_time_zone"].choices = [("", "---------")] + [
-            (zone, zone.replace("_", " ")) for zone in zones
+            (zone, zone_name(zone)) for zone in zones
         ]
         if len(zones) == 1 and not self.is_bound:
             self.initial.setdefault("destination_time_zone", zones[0])

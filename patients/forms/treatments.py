@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from patients import timeutils
-from patients.forms.fields import PlausibleDateField, date_input
+from patients.forms.fields import PlausibleDateField, RequiredMessages, date_input
 from patients.forms.stock import pack_label
 from patients.models import (
     Injection,
@@ -61,7 +61,7 @@ def device_twin(regimen: Regimen, presentation: Presentation) -> Regimen | None:
     return None
 
 
-class StartTreatmentForm(forms.Form):
+class StartTreatmentForm(RequiredMessages, forms.Form):
     regimen = RegimenChoiceField(
         queryset=Regimen.objects.select_related("drug").order_by("drug__inn", "position"),
         label=_("Medicine and regimen"),
@@ -219,7 +219,7 @@ class StartTreatmentForm(forms.Form):
             )
 
 
-class PresentationForm(forms.Form):
+class PresentationForm(RequiredMessages, forms.Form):
     """Which device a patient uses, for a treatment started before it was asked."""
 
     presentation = forms.ChoiceField(label=_("Device you use"), widget=forms.RadioSelect)
@@ -229,8 +229,15 @@ class PresentationForm(forms.Form):
         self.fields["presentation"].choices = presentation_choices(treatment.regimen)
 
 
-class InjectionForm(forms.Form):
+class InjectionForm(RequiredMessages, forms.Form):
     """Date and time are entered in the patient's home zone and checked against DST changes."""
+
+    required_messages = {  # noqa: RUF012
+        "taken_date": _("Enter the date of the injection."),
+        "taken_time": _("Enter the time of the injection, for example 09:30."),
+        "dose_number": _("Choose the dose you took."),
+        "site": _("Choose where you injected."),
+    }
 
     taken_date = PlausibleDateField(label=_("Date"), widget=date_input())
     taken_time = forms.TimeField(

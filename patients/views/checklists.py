@@ -28,7 +28,12 @@ from patients.checklists import (
 )
 from patients.forms.checklists import ItemDoneForm, ShareLinkForm
 from patients.models import AccessAction, Checklist
-from patients.views.guards import get_checklist_for_patient, get_item_for_patient, patient_required
+from patients.views.guards import (
+    get_checklist_for_patient,
+    get_item_for_patient,
+    patient_page,
+    patient_required,
+)
 from therapies.models import CompletedBy
 
 SHARE_TOKENS_KEY = "share_links"  # the link is shown only in the session that created it
@@ -43,7 +48,7 @@ def checklist_context(checklist: Checklist) -> dict:
 
 
 @require_GET
-@patient_required
+@patient_page
 def checklist_list(request: HtmxHttpRequest) -> HttpResponse:
     checklists = with_items(Checklist.objects.filter(patient=request.user, shared_at__isnull=False))
     rows = [checklist_context(checklist) for checklist in checklists]

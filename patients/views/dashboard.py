@@ -8,13 +8,13 @@ from content.suggestions import safety_articles_for_drugs, suggest_articles
 from patients import timeutils
 from patients.models import ChecklistItem, Trip
 from patients.treatments.reads import overview, treatments_with_care_data
-from patients.views.guards import patient_required
+from patients.views.guards import patient_page
 from patients.views.injections import pop_undo
 from patients.views.journal_blocks import dashboard_journal_context
 
 
 @require_GET
-@patient_required
+@patient_page
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     overviews = [overview(t, today=today) for t in treatments_with_care_data(request.user)]

@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 
 from config.http import HtmxHttpRequest
 from patients.care import is_approved_clinician, linked_patients
@@ -17,6 +17,24 @@ def patient_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if not request.user.is_patient:
+            raise Http404("Only patients have a treatment.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def patient_page(view):
+    """A patient's own list page that articles link to (page:checklists, page:trips,
+    page:dashboard): a clinician who follows such a link is sent to their own space, the clinic
+    (issue 18, D11), not to a 404; anyone else who is not a patient still gets 404. Someone
+    signed out goes to the log-in page and comes back here, to the page for their role."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_clinician:
+            return redirect("patients:clinic")
         if not request.user.is_patient:
             raise Http404("Only patients have a treatment.")
         return view(request, *args, **kwargs)

@@ -28,6 +28,7 @@ from patients.views.guards import (
     approved_clinician_required,
     get_trip_for_clinician,
     get_trip_for_patient,
+    patient_page,
     patient_required,
 )
 
@@ -45,7 +46,7 @@ def letter_kind(kind: str) -> str:
 
 
 @require_GET
-@patient_required
+@patient_page
 def trips(request: HtmxHttpRequest) -> HttpResponse:
     today = timeutils.local_today(request.user.zone)
     mine = Trip.objects.filter(patient=request.user)

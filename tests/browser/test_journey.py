@@ -17,7 +17,14 @@ from django.utils import formats, translation
 from patients import timeutils
 from patients.models import CareLink, Checklist, Injection, Treatment, User
 from tests.factories import TreatmentFactory, UserFactory
-from tests.support.browser import login_through_form, login_with_session
+from tests.support.browser import (
+    LANGUAGES,
+    check_page,
+    check_page_without_javascript,
+    login_through_form,
+    login_with_session,
+    url_for,
+)
 from tests.support.signup import confirmation_path, tasks_inline
 from therapies import dosing
 from therapies.models import Drug, Regimen
@@ -40,14 +47,24 @@ PASSWORD = "Trefle-violet-sous-la-pluie"
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
-def french_date(day) -> str:
-    with translation.override("fr"):
+def checker(console_errors, language: str, *, javascript: bool):
+    """The full page check for this journey's pages (check_page needs JavaScript in the page)."""
+    check = check_page if javascript else check_page_without_javascript
+
+    def run(page, **options) -> None:
+        check(page, console_errors, language=language, **options)
+
+    return run
+
+
+def date_in(language: str, day) -> str:
+    with translation.override(language):
         return formats.date_format(day, "DATE_FORMAT")
 
 
-def sign_up(page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/signup/")
-    assert page.evaluate("document.documentElement.lang") == "fr"
+def sign_up(page, live_server, email: str, language: str, check) -> None:
+    page.goto(url_for(live_server, language, "/accounts/signup/"))
+    check(page)
     page.fill("input[name=email]", email)
     page.fill("input[name=display_name]", "Camille")
     page.fill("input[name=password1]", PASSWORD)
@@ -57,11 +74,14 @@ def sign_up(page, live_server, email: str) -> None:
     with tasks_inline():  # the worker's part: the e-mail with the link
         page.click("main form button[type=submit]")
         page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
-    expect(page.locator("h1")).to_contain_text("Consultez vos e-mails pour continuer")
+    with translation.override(language):
+        sent = translation.gettext("Check your e-mail to continue")
+    expect(page.locator("h1")).to_contain_text(sent)
     page.goto(live_server.url + confirmation_path(email))
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/treatments/new/$"))
+    check(page)
     user = User.objects.get(email=email)
     assert user.is_patient
     assert user.health_data_consent_at is not None
@@ -92,16 +112,17 @@ def first_plan_row(page):
     return page.locator("table.plan tbody tr").first.locator("td").first
 
 
-def journey_until_dashboard(page, live_server, email):
+def journey_until_dashboard(page, live_server, email, language, check):
     """Sign up and start guselkumab 25 days ago: dose 1 is late, dose 2 falls in 3 days."""
     today = timeutils.local_today(PARIS)
     first_dose_on = today - timedelta(days=25)
-    sign_up(page, live_server, email)
+    sign_up(page, live_server, email, language, check)
     regimen = start_guselkumab(page, first_dose_on)
     dose1, dose2 = planned(regimen, first_dose_on, 1), planned(regimen, first_dose_on, 2)
     assert dose1.date < today < dose2.date
     next_dose = page.locator(".treatment-card .next-dose-date")
-    expect(next_dose).to_contain_text(french_date(dose1.date))
+    expect(next_dose).to_contain_text(date_in(language, dose1.date))
+    check(page)
     expect(first_plan_row(page)).to_have_text(re.compile(r"^\s*1\b"))
     treatment = Treatment.objects.get(patient__email=email)
     assert treatment.first_dose_on == first_dose_on
@@ -109,12 +130,12 @@ def journey_until_dashboard(page, live_server, email):
     return treatment, dose1, dose2
 
 
-def assert_next_is_dose_2(page, dose1, dose2) -> None:
+def assert_next_is_dose_2(page, dose1, dose2, language) -> None:
     next_dose = page.locator(".treatment-card .next-dose-date")
-    expect(next_dose).to_contain_text(french_date(dose2.date))
+    expect(next_dose).to_contain_text(date_in(language, dose2.date))
     text = next_dose.inner_text()
-    assert french_date(dose1.date) not in text
-    assert re.search(r"\b2\b", text.replace(french_date(dose2.date), "")), text
+    assert date_in(language, dose1.date) not in text
+    assert re.search(r"\b2\b", text.replace(date_in(language, dose2.date), "")), text
     expect(first_plan_row(page)).to_have_text(re.compile(r"^\s*2\b"))
     expect(page.locator(".treatment-card table.history tbody tr")).to_have_count(1)
 
@@ -140,23 +161,24 @@ def assert_logged_once(treatment) -> None:
     assert injections[0].taken_on == timeutils.local_today(PARIS)
 
 
-def confirm_the_late_dose(page, dose1) -> None:
+def confirm_the_late_dose(page, dose1, language, check) -> None:
     """Dose 1, logged 25 days after its planned day (more than half an interval), asks to confirm
     with the date written out (issue 18, item 4); the patient keeps it."""
     confirm = page.locator("form.dose-confirm")
     expect(confirm).to_be_visible()
-    with translation.override("fr"):
+    with translation.override(language):
         planned_in_words = formats.date_format(dose1.date, "l j F Y")
     expect(confirm).to_contain_text(planned_in_words)
+    check(page)
     confirm.locator("button[name=confirm]").click()
 
 
-def assert_no_console_errors(console_errors) -> None:
-    assert not console_errors, "\n".join(console_errors)
-
-
-def test_journey_with_javascript(live_server, catalogue, page, console_errors):
-    treatment, dose1, dose2 = journey_until_dashboard(page, live_server, "camille.js@example.com")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_journey_with_javascript(live_server, catalogue, page, console_errors, language):
+    check = checker(console_errors, language, javascript=True)
+    treatment, dose1, dose2 = journey_until_dashboard(
+        page, live_server, "camille.js@example.com", language, check
+    )
     dashboard = page.url
     # A full page load would wipe this marker; htmx swaps keep it.
     page.evaluate("window.__noReload = true")
@@ -166,44 +188,51 @@ def test_journey_with_javascript(live_server, catalogue, page, console_errors):
     expect(form).to_be_visible()
     assert_defaults_filled(form)
     assert page.url == dashboard
+    check_page(page, console_errors, language=language)
 
     with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
         form.locator("button[type=submit]").click()
     with page.expect_response(lambda r: "/injections/new/" in r.url and r.request.method == "POST"):
-        confirm_the_late_dose(page, dose1)
+        confirm_the_late_dose(page, dose1, language, check)
     expect(form).to_have_count(0)
     card = page.locator(f"#treatment-{treatment.pk}")
     expect(card.locator("[role=status]")).to_contain_text("1")
-    assert_next_is_dose_2(page, dose1, dose2)
+    assert_next_is_dose_2(page, dose1, dose2, language)
     assert page.url == dashboard, "the htmx post must not change the address"
     assert page.evaluate("window.__noReload === true"), "the page was reloaded instead of swapped"
     assert_logged_once(treatment)
-    assert_no_console_errors(console_errors)
+    check_page(page, console_errors, language=language)
 
-    # The README shows the dashboard as a patient sees it on their next visit.
+    # The README shows the dashboard as a patient sees it on their next visit (in French).
     page.reload()
-    assert_next_is_dose_2(page, dose1, dose2)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert_next_is_dose_2(page, dose1, dose2, language)
+    if language == "fr":
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
 
 
-def test_journey_without_javascript(live_server, catalogue, nojs_context, console_errors):
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_journey_without_javascript(live_server, catalogue, nojs_context, console_errors, language):
     page = nojs_context.new_page()
     console_errors.watch(page)
-    treatment, dose1, dose2 = journey_until_dashboard(page, live_server, "camille.nojs@example.com")
+    check = checker(console_errors, language, javascript=False)
+    treatment, dose1, dose2 = journey_until_dashboard(
+        page, live_server, "camille.nojs@example.com", language, check
+    )
 
     page.locator(f"#treatment-{treatment.pk} a[href*='/injections/new/']").click()
     page.wait_for_url(re.compile(rf"/treatments/{treatment.pk}/injections/new/$"))
     form = page.locator("main form.injection-form")
     assert_defaults_filled(form)
+    check(page)
 
     form.locator("button[type=submit]").click()
-    confirm_the_late_dose(page, dose1)
+    confirm_the_late_dose(page, dose1, language, check)
     page.wait_for_url(re.compile(r"/dashboard/$"))
     expect(page.locator("main .messages")).to_contain_text("1")
-    assert_next_is_dose_2(page, dose1, dose2)
+    assert_next_is_dose_2(page, dose1, dose2, language)
     assert_logged_once(treatment)
-    assert_no_console_errors(console_errors)
+    check(page)
 
 
 LANGUAGES = ["fr", "en"]
@@ -218,7 +247,7 @@ FORMS_WITH_DATES = [
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "path"), FORMS_WITH_DATES, ids=[f[0] for f in FORMS_WITH_DATES])
 def test_prefilled_dates_and_times_reach_the_browser(
-    live_server, client, care_data, context, page, language, name, path
+    live_server, client, care_data, context, page, console_errors, language, name, path
 ):
     """A pre-filled <input type=date|time> must hold a value the browser can read (ISO form).
 
@@ -238,6 +267,7 @@ def test_prefilled_dates_and_times_reach_the_browser(
         f"{page.url}: the browser cannot read these pre-filled values (it needs YYYY-MM-DD "
         f"or HH:MM) and shows empty fields: {unreadable}"
     )
+    check_page(page, console_errors, language=language)
 
 
 # --- The care team: a clinician and a patient, each in their own browser -------------------------
@@ -279,9 +309,17 @@ def focused_id(page) -> str:
     return page.evaluate("document.activeElement ? document.activeElement.id : ''")
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+# Both ways of working and both languages, in two runs (each page of the journey fully checked).
+BOTH_WAYS = pytest.mark.parametrize(
+    ("javascript", "language"),
+    [(True, "fr"), (False, "en")],
+    ids=["with-javascript-fr", "without-javascript-en"],
+)
+
+
+@BOTH_WAYS
 def test_care_team_journey(
-    live_server, patient, clinician, open_browser, console_errors, javascript
+    live_server, patient, clinician, open_browser, console_errors, javascript, language
 ):
     """Invitation → link → checklist shared → item done by the patient → verified by the
     clinician → link ended by the patient → the clinician's next request is a 404."""
@@ -289,17 +327,23 @@ def test_care_team_journey(
     camille = open_browser(javascript=javascript)
     login_through_form(doctor, live_server, clinician.email)
     login_through_form(camille, live_server, patient.email)
+    base = url_for(live_server, language, "")
+
+    check = checker(console_errors, language, javascript=javascript)
 
     # The clinician creates a code; only this page shows it.
-    doctor.goto(f"{live_server.url}/clinic/")
+    doctor.goto(f"{base}/clinic/")
+    check(doctor)
     with doctor.expect_navigation():
         doctor.click("main form[action$='/invitations/new/'] button[type=submit]")
     assert re.search(r"/invitations/\d+/$", doctor.url), doctor.url
+    check(doctor)
     code = doctor.locator("main .invitation-code").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
 
     # The patient enters it under her care team.
-    camille.goto(f"{live_server.url}/care/")
+    camille.goto(f"{base}/care/")
+    check(camille)
     camille.fill("main input[name=code]", code.lower())  # typed as read, case does not matter
     with camille.expect_navigation():
         camille.click("main form[action$='/invitations/accept/'] button[type=submit]")
@@ -307,13 +351,16 @@ def test_care_team_journey(
     expect(camille.locator("main .messages")).to_contain_text(clinician.display_name)
     expect(camille.locator("main table")).to_contain_text(clinician.display_name)
     assert CareLink.objects.active().filter(patient=patient, clinician=clinician).exists()
+    check(camille)
 
     # The clinician finds her in the list and prepares a checklist from her page.
-    doctor.goto(f"{live_server.url}/clinic/")
+    doctor.goto(f"{base}/clinic/")
     with doctor.expect_navigation():
         doctor.click(f"#patients a[href$='/clinic/patients/{patient.pk}/']")
+    check(doctor)
     with doctor.expect_navigation():
         doctor.click("main a[href$='/checklists/new/']")
+    check(doctor)
     secukinumab = Drug.objects.get(inn="secukinumab")
     doctor.select_option("main select[name=drug]", value=str(secukinumab.pk))
     with doctor.expect_navigation():
@@ -321,6 +368,7 @@ def test_care_team_journey(
     checklist = Checklist.objects.get(patient=patient)
     assert doctor.url.endswith(f"/clinic/checklists/{checklist.pk}/")
     assert checklist.shared_at is None
+    check(doctor)
     with doctor.expect_navigation():
         doctor.click("main form[action$='/share/'] button[type=submit]")
     checklist.refresh_from_db()
@@ -328,9 +376,11 @@ def test_care_team_journey(
     item = checklist.items.get(key="blood_tests")
 
     # The patient marks the blood tests done.
-    camille.goto(f"{live_server.url}/checklists/")
+    camille.goto(f"{base}/checklists/")
+    check(camille)
     with camille.expect_navigation():
         camille.click(f"main a[href$='/checklists/{checklist.pk}/']")
+    check(camille)
     if javascript:
         camille.evaluate("window.__noReload = true")
     card = camille.locator(f"#item-{item.pk}")
@@ -355,12 +405,14 @@ def test_care_team_journey(
         expect(camille.locator("main .messages")).to_be_visible()
     item.refresh_from_db()
     assert item.is_done and item.done_by == patient and item.done_note == "Laboratoire du centre"
+    check(camille)
 
     # The clinician verifies it, with its result.
-    doctor.goto(f"{live_server.url}/clinic/checklists/{checklist.pk}/")
+    doctor.goto(f"{base}/clinic/checklists/{checklist.pk}/")
     if javascript:
         doctor.evaluate("window.__noReload = true")
     card = doctor.locator(f"#item-{item.pk}")
+    check(doctor)
     card.locator("details.checklist-row__actions > summary").click()  # actions on demand
     form = card.locator("form[action$='/verify/']")
     form.locator("select[name$='result']").select_option("normal")
@@ -374,29 +426,33 @@ def test_care_team_journey(
         )
     item.refresh_from_db()
     assert item.is_verified and item.result == "normal" and item.verified_by == clinician
+    check(doctor)
     camille.reload()
     expect(camille.locator(f"#item-{item.pk} form")).to_have_count(0)  # hers no more to change
+    check(camille)
 
     # The patient ends the link; the clinician's next request answers 404.
-    camille.goto(f"{live_server.url}/care/")
+    camille.goto(f"{base}/care/")
     with camille.expect_navigation():
         camille.click("main a[href*='/care/links/']")
+    check(camille)
     with camille.expect_navigation():
         camille.click("main form button[type=submit]")
     assert camille.url.endswith("/care/")
+    check(camille)
     assert not CareLink.objects.active().filter(patient=patient, clinician=clinician).exists()
-    response = doctor.goto(f"{live_server.url}/clinic/checklists/{checklist.pk}/")
+    response = doctor.goto(f"{base}/clinic/checklists/{checklist.pk}/")
     assert response.status == 404
-    response = doctor.goto(f"{live_server.url}/clinic/patients/{patient.pk}/")
+    response = doctor.goto(f"{base}/clinic/patients/{patient.pk}/")
     assert response.status == 404
-    doctor.goto(f"{live_server.url}/clinic/")
+    doctor.goto(f"{base}/clinic/")
     expect(doctor.locator("#patients tbody tr")).to_have_count(0)
-    assert_no_console_errors([e for e in console_errors if NOT_FOUND_CONSOLE not in e])
+    check(doctor, ignore=(NOT_FOUND_CONSOLE,))
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+@BOTH_WAYS
 def test_the_clinician_filters_the_patient_list(
-    live_server, patient, clinician, open_browser, console_errors, javascript
+    live_server, patient, clinician, open_browser, console_errors, javascript, language
 ):
     """With JavaScript the table follows the search box as one types (the address follows too);
     without, the Filter button submits the same form."""
@@ -408,9 +464,11 @@ def test_the_clinician_filters_the_patient_list(
         CareLink.objects.create(patient=person, clinician=clinician)
     doctor = open_browser(javascript=javascript)
     login_through_form(doctor, live_server, clinician.email)
-    doctor.goto(f"{live_server.url}/clinic/")
+    base = url_for(live_server, language, "")
+    doctor.goto(f"{base}/clinic/")
     rows = doctor.locator("#patients tbody tr")
     expect(rows).to_have_count(3)
+    checker(console_errors, language, javascript=javascript)(doctor)
 
     if javascript:
         doctor.evaluate("window.__noReload = true")
@@ -435,4 +493,4 @@ def test_the_clinician_filters_the_patient_list(
         with doctor.expect_navigation():
             doctor.click("main form[role=search] button[type=submit]")
         expect(rows).to_have_count(1)
-    assert_no_console_errors(console_errors)
+    checker(console_errors, language, javascript=javascript)(doctor)

@@ -17,11 +17,18 @@ from patients.reminders.links import OPEN_LINK_SALT
 from patients.travel.letters import approve_letter
 from patients.travel.trips import plan_trip
 from tests.factories import TreatmentFactory
-from tests.support.browser import login_with_session
+from tests.support.browser import LANGUAGES, check_page, login_with_session, url_for
 
 pytestmark = pytest.mark.browser
 
 READY = "navigator.serviceWorker.ready.then((r) => r.active.scriptURL)"
+
+
+def check_in_both_languages(page, console_errors, live_server, path: str) -> None:
+    """The full check (`check_page`) on `path` in each language; the page ends on the last."""
+    for language in LANGUAGES:
+        page.goto(url_for(live_server, language, path))
+        check_page(page, console_errors, language=language)
 
 
 def poll(page, expression: str, predicate, what: str, tries: int = 50):
@@ -34,7 +41,10 @@ def poll(page, expression: str, predicate, what: str, tries: int = 50):
     raise AssertionError(f"timed out waiting for {what}: {value!r}")
 
 
-def test_the_app_is_installable_and_its_service_worker_registers(live_server, context, page, db):
+def test_the_app_is_installable_and_its_service_worker_registers(
+    live_server, context, page, console_errors, db
+):
+    check_in_both_languages(page, console_errors, live_server, "/privacy/")
     page.goto(f"{live_server.url}/privacy/")
     assert page.evaluate(READY).endswith("/sw.js")
     manifest = page.evaluate(
@@ -63,7 +73,7 @@ def test_the_app_is_installable_and_its_service_worker_registers(live_server, co
 
 
 def test_a_push_shows_a_notification_and_tapping_it_opens_the_logging_page(
-    live_server, context, page, client, patient
+    live_server, context, page, console_errors, client, patient
 ):
     today = timeutils.local_today(patient.zone)
     treatment = TreatmentFactory(patient=patient, drug_inn="guselkumab", first_dose_on=today)
@@ -81,6 +91,7 @@ def test_a_push_shows_a_notification_and_tapping_it_opens_the_logging_page(
     link = f"{live_server.url}/reminders/open/{signing.dumps(reminder.pk, salt=OPEN_LINK_SALT)}/"
     context.grant_permissions(["notifications"], origin=live_server.url)
     login_with_session(context, client, live_server, patient)
+    check_in_both_languages(page, console_errors, live_server, "/reminders/")
     page.goto(f"{live_server.url}/reminders/")
     page.evaluate(READY)
     cdp = context.new_cdp_session(page)
@@ -148,10 +159,13 @@ def test_a_push_shows_a_notification_and_tapping_it_opens_the_logging_page(
         "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => n.length)"
     )
     assert remaining == 0  # the tap closed it
+    check_in_both_languages(
+        page, console_errors, live_server, f"/treatments/{treatment.pk}/injections/new/?dose=1"
+    )
 
 
 def test_the_travel_papers_open_offline_and_are_gone_after_log_out(
-    live_server, context, page, client, patient, clinician, care_link
+    live_server, context, page, console_errors, client, patient, clinician, care_link
 ):
     now = timezone.now()
     today = timeutils.local_today(patient.zone)
@@ -189,6 +203,9 @@ def test_the_travel_papers_open_offline_and_are_gone_after_log_out(
     assert bytes(pdf[2]) == b"%PDF-"
     context.unroute("**/*")
     context.set_offline(False)
+    # Online again (the offline requests' console errors are the point of the part above).
+    console_errors.clear()
+    check_in_both_languages(page, console_errors, live_server, f"/trips/{trip.pk}/")
 
     page.goto(trip_url)
     with page.expect_navigation():

@@ -35,7 +35,7 @@ def test_the_article_page_has_everything_the_reader_needs(client, small_content)
     assert "<h1" in html and "what-are-interleukins (en)" in html
     assert "What you learn." in html
     assert "1 min read" in html
-    assert '<time datetime="2026-11-22">Nov. 22, 2026</time>' in html
+    assert '<time datetime="2026-11-22">22 November 2026</time>' in html
     assert '<a href="https://www.inserm.fr/" rel="noopener">Inserm, « Interleukine »</a>' in html
     assert "Your specialist remains the judge of your treatment." in html
     # the term: its definition is on the page and describes the link

@@ -63,7 +63,7 @@ def test_logging_a_dose_moves_the_next_date(patient_client, treatment, first_dos
     assert injection.lot_number == "LOT-42"
     dashboard = patient_client.get("/en/dashboard/").content.decode()
     assert "Next injection (dose 3)" in dashboard
-    assert "March 29, 2027" in dashboard
+    assert "29 March 2027" in dashboard
 
 
 def test_with_htmx_the_card_comes_back_updated_without_the_page(

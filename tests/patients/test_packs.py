@@ -235,7 +235,7 @@ def test_expired_devices_are_not_counted_and_are_flagged(patient_client, treatme
     record_delivery(treatment=treatment, received_on=date(2027, 4, 20), devices=2)
     page = patient_client.get("/en/dashboard/").content.decode()
     assert "2 devices left." in page
-    assert "the pack of batch OLD1 expired on April 30, 2027: its 3 devices are not counted" in page
+    assert "the pack of batch OLD1 expired on 30 April 2027: its 3 devices are not counted" in page
 
 
 @pytest.mark.now(datetime(2027, 2, 3, 12, tzinfo=UTC))
@@ -252,7 +252,7 @@ def test_a_pack_expiring_before_its_planned_dose_is_flagged_and_reminded(patient
     log_dose(treatment, 2, date(2027, 2, 1))
     page = patient_client.get("/en/dashboard/").content.decode()
     assert (
-        "the pack of batch B7 expires on March 15, 2027, before dose 3 planned on March 29, 2027"
+        "the pack of batch B7 expires on 15 March 2027, before dose 3 planned on 29 March 2027"
         in page
     )
     reminders = Reminder.objects.filter(treatment=treatment, kind=Kind.PACK_EXPIRY)

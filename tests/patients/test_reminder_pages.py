@@ -114,7 +114,7 @@ def test_the_header_counts_unread_notifications_until_they_are_seen(patient_clie
     page = patient_client.get("/en/dashboard/").content.decode()
     assert '<span class="badge">3<span class="visually-hidden"> unread</span></span>' in page
     listing = patient_client.get("/en/notifications/").content.decode()
-    assert listing.count("Dose 2 of Tremfya is planned on Feb. 1, 2027.") == 3
+    assert listing.count("Dose 2 of Tremfya is planned on 1 February 2027.") == 3
     assert listing.count(">New</strong>") == 3
     page = patient_client.get("/en/dashboard/").content.decode()
     assert 'class="badge"' not in page

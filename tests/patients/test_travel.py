@@ -183,7 +183,7 @@ def test_a_patient_plans_a_trip_and_sees_its_doses_and_devices(patient_client, t
     trip = Trip.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/trips/{trip.pk}/"
     page = patient_client.get(response["Location"]).content.decode()
-    assert "Japon" in page and "Asia/Tokyo" in page  # French by default
+    assert "Japon" in page and "Tokyo (Asie)" in page  # French by default, the zone by its name
     assert "lundi 29 mars 2027, 09:00" in page and "lundi 29 mars 2027, 16:00" in page
     assert "<strong>2</strong>" in page  # one dose + one spare
 

@@ -169,6 +169,28 @@ def check_page(page, console_errors, *, language: str, ignore: tuple[str, ...] =
     PAGES_TO_VALIDATE.append((page.url, page.content()))
 
 
+def check_page_without_javascript(page, console_errors, *, language: str, ignore=()) -> None:
+    """`check_page` for a page of a context without JavaScript, where axe (async, in the page)
+    never completes: the very HTML it shows is served at its address in a context with
+    JavaScript, which gets the full check (its styles and the focus ring are the same)."""
+    assert page.evaluate("document.documentElement.lang") == language
+    html, url = page.content(), page.url
+    twin_context = new_context(page.context.browser)
+    try:
+        twin_context.route(
+            lambda address: address == url,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html
+            ),
+        )
+        twin = twin_context.new_page()
+        console_errors.watch(twin)
+        twin.goto(url)
+        check_page(twin, console_errors, language=language, ignore=ignore)
+    finally:
+        twin_context.close()
+
+
 # --- Reflow, focus ring, Nu Html Checker, screenshots (issue 18, item 8) -------------------------
 
 

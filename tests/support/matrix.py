@@ -4,12 +4,14 @@ the public pages, the catalogue, the articles, the admin), for every persona, wi
 htmx, with each method the view accepts.
 
 The rule: the person an object belongs to gets 200 or 302; every other signed-in person gets 404
-(never 403, never 500, never the data); someone signed out is sent to the login page, except on
-the public pages (declared `public=True` below, each with a comment saying why). A method the
-view does not accept answers 405. Every URL that takes an id or a token is also tried with an id
-or token that does not exist (generated: 404 to everyone), and, where objects belong to people,
-with the other side's object. The Django admin is staff only: every one of its URLs sends
-everyone else to the admin's log-in page (ADMIN_RULE, checked on each admin URL).
+(never 403, never 500, never the data), except on the patient's list pages that articles link to
+(dashboard, checklists, trips), which send a clinician to the clinic (`patient_page`); someone
+signed out is sent to the login page, except on the public pages (declared `public=True` below,
+each with a comment saying why). A method the view does not accept answers 405. Every URL that
+takes an id or a token is also tried with an id or token that does not exist (generated: 404 to
+everyone), and, where objects belong to people, with the other side's object. The Django admin is
+staff only: every one of its URLs sends everyone else to the admin's log-in page (ADMIN_RULE,
+checked on each admin URL).
 
 The admin persona is a staff superuser with no care link: the app treats them as a stranger, so
 no patient's page answers them (404); only the Django admin is theirs.
@@ -221,6 +223,18 @@ def for_each_patient(url: str, *, get=None, post=None, data=None) -> Case:
     )
 
 
+def patient_page(url: str) -> Case:
+    """A patient's own list page that articles link to: each patient sees her own, and every
+    clinician (approved or not) is sent to the clinic, their own space (issue 18, D11)."""
+    return Case(
+        url,
+        "her own; a clinician to the clinic",
+        # The admin is a clinician by role (create_superuser): the clinic too, where they see
+        # nobody's data (the pending page).
+        get={**dict.fromkeys(PATIENTS, 200), **dict.fromkeys((*CLINICIANS, "admin"), 302)},
+    )
+
+
 def done_data(world, item_pk):
     return {f"item-{item_pk}-done_on": world.today.isoformat(), f"item-{item_pk}-done_note": "ok"}
 
@@ -266,7 +280,7 @@ def signup_data(world, _):
 
 CASES: list[Case] = [
     # --- The patient's own treatment pages (existing): patients only, never a clinician.
-    Case("patients:dashboard", "her own", get={"patient": 200, "other_patient": 200}),
+    patient_page("patients:dashboard"),
     for_each_patient("patients:start_treatment", get=200, post=200),
     *mine("patients:history", "treatment", "other_treatment", get=200),
     *mine("patients:add_stock", "treatment", "other_treatment", get=200, post=200),
@@ -317,7 +331,7 @@ CASES: list[Case] = [
         post=302,
     ),
     # --- Checklists, as the patient sees them: shared ones only.
-    for_each_patient("patients:checklists", get=200),
+    patient_page("patients:checklists"),
     *mine("patients:checklist", "checklist", "other_checklist", get=200),
     nobodys("patients:checklist", "draft", "a draft", get=True, post=False),
     *mine("patients:checklist_print", "checklist", "other_checklist", get=200),
@@ -373,7 +387,7 @@ CASES: list[Case] = [
     *clinicians("patients:clinic_unverify", "verified_item", "other_item", post=(302, 200)),
     *clinicians("patients:clinic_remove", "item", "other_item", post=(302, 200)),
     # --- Trips and travel letters: the patient's own; letters also her linked clinician's.
-    for_each_patient("patients:trips", get=200),
+    patient_page("patients:trips"),
     for_each_patient("patients:new_trip", get=200, post=200),
     *mine("patients:trip", "trip", "other_trip", get=200),
     *mine("patients:edit_trip", "trip", "other_trip", get=200, post=200),
