@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms.fields import ZoneSelect, time_zone_choices
+from patients.forms.fields import RequiredMessages, ZoneSelect, time_zone_choices
 from patients.models import User
 from patients.models.users import canonical_email
 from patients.signup import PASSWORD_RESET_TASK, queue_task
@@ -22,7 +22,7 @@ class PrivateSignupMixin:
         return {*super()._get_validation_exclusions(), "email"}
 
 
-class SignupForm(PrivateSignupMixin, UserCreationForm):
+class SignupForm(RequiredMessages, PrivateSignupMixin, UserCreationForm):
     consent = forms.BooleanField(
         label=_(
             "I agree that this service stores and processes my health data (treatment, "
@@ -37,7 +37,7 @@ class SignupForm(PrivateSignupMixin, UserCreationForm):
         widgets = {"time_zone": ZoneSelect(choices=time_zone_choices)}
 
 
-class ConfirmSignupForm(forms.Form):
+class ConfirmSignupForm(RequiredMessages, forms.Form):
     """The link of the sign-up e-mail, opened: the password chosen at sign-up confirms."""
 
     password = forms.CharField(
@@ -63,7 +63,7 @@ class ConfirmSignupForm(forms.Form):
         return password
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(RequiredMessages, AuthenticationForm):
     remember = forms.BooleanField(
         label=_("Stay signed in on this device"),
         help_text=_(
@@ -74,7 +74,7 @@ class LoginForm(AuthenticationForm):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(RequiredMessages, forms.Form):
     """A code from the authenticator app (6 digits) or a recovery code."""
 
     code = forms.CharField(
@@ -92,14 +92,14 @@ class CodeForm(forms.Form):
         )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(RequiredMessages, forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "time_zone", "language")
         widgets = {"time_zone": ZoneSelect(choices=time_zone_choices)}
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(RequiredMessages, forms.Form):
     password = forms.CharField(
         label=_("Your password, to confirm"),
         strip=False,
@@ -117,7 +117,7 @@ class DeleteAccountForm(forms.Form):
         return password
 
 
-class EvenPasswordResetForm(PasswordResetForm):
+class EvenPasswordResetForm(RequiredMessages, PasswordResetForm):
     """The password reset does the same work for an unknown address as for a known one (issue
     17, item 3: 19 ms against 11 ms told who has an account): one lookup, then one task queued
     with the account's id or None; the worker renders and sends, so the request does no

@@ -8,7 +8,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from patients.forms.accounts import PrivateSignupMixin
-from patients.forms.fields import ZoneSelect, date_input, time_zone_choices
+from patients.forms.fields import RequiredMessages, ZoneSelect, date_input, time_zone_choices
 from patients.models import (
     ClinicianProfile,
     User,
@@ -16,7 +16,7 @@ from patients.models import (
 from patients.models.care import validate_registration_number
 
 
-class ClinicianSignupForm(PrivateSignupMixin, UserCreationForm):
+class ClinicianSignupForm(RequiredMessages, PrivateSignupMixin, UserCreationForm):
     specialty = forms.CharField(label=_("Specialty"), max_length=100)
     institution = forms.CharField(
         label=_("Institution"), max_length=150, help_text=_("Hospital, clinic or practice.")
@@ -45,7 +45,7 @@ class ClinicianSignupForm(PrivateSignupMixin, UserCreationForm):
         }
 
 
-class InvitationCodeForm(forms.Form):
+class InvitationCodeForm(RequiredMessages, forms.Form):
     code = forms.CharField(
         label=_("Invitation code"),
         max_length=40,
@@ -54,7 +54,7 @@ class InvitationCodeForm(forms.Form):
     )
 
 
-class PatientFilterForm(forms.Form):
+class PatientFilterForm(RequiredMessages, forms.Form):
     q = forms.CharField(label=_("Search by name"), max_length=100, required=False)
     show = forms.ChoiceField(
         label=_("Show"),
@@ -67,7 +67,7 @@ class PatientFilterForm(forms.Form):
     )
 
 
-class DoseOverrideForm(forms.Form):
+class DoseOverrideForm(RequiredMessages, forms.Form):
     """A clinician moves one planned dose; the doses after it keep their dates."""
 
     dose_number = forms.TypedChoiceField(label=_("Dose"), coerce=int)

@@ -116,10 +116,8 @@ def required_message(field: forms.Field) -> str:
 class RequiredMessages:
     """A form mixin (put it before forms.Form / forms.ModelForm): every required field left
     empty says what is missing and how to fix it, never Django's generic message. A form may
-    name its own wording per field in `required_messages` ({"taken_date": _("…")}).
-
-    patients/forms/accounts.py and care.py (sign-up, log-in, profile) do not use it yet: adopt it
-    there as `class SignupForm(RequiredMessages, UserCreationForm)`."""
+    name its own wording per field in `required_messages` ({"taken_date": _("…")}). Every form
+    of the app uses it (tests/patients/test_required_messages.py)."""
 
     required_messages: dict = {}  # noqa: RUF012 - read only
 
