@@ -42,7 +42,9 @@ WALK_MODULES = (
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Groups for `pytest -n 2 --dist loadgroup` (see the Makefile): each group runs on one
-    worker. Without xdist the marks change nothing."""
+    worker. Without xdist (`-p no:xdist`) there is no such mark, and no need of one."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         path = item.nodeid.split("::")[0]
         if path in SERIAL_MODULES:

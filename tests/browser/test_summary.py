@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.test_accessibility import LANGUAGES, check_page, open_as
+from tests.support.browser import LANGUAGES, check_page, open_as
 
 pytestmark = pytest.mark.browser
 
