@@ -51,6 +51,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("serial"))
         elif path in WALK_MODULES and "walk" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("walk"))
+        elif path.startswith("tests/browser/"):
+            # A browser module on one worker: its module fixtures (the Nu Html Checker's one
+            # Java run on the module's pages, above all) run once, not once on each worker.
+            item.add_marker(pytest.mark.xdist_group(path))
 
 
 # --- The catalogue: loaded once per test database -----------------------------------------------
