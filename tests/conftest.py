@@ -88,6 +88,13 @@ def catalogue(request, db):
 
 
 @pytest.fixture
+def real_content(catalogue):
+    """The articles and glossary of content/, as `make run` loads them (loaded once; after that
+    the same rows inserted again: tests/support/database.py)."""
+    database.content()
+
+
+@pytest.fixture
 def no_catalogue(db):
     """For the tests of the loader itself: the catalogue's tables empty (rolled back after)."""
     database.empty()

@@ -100,3 +100,46 @@ def check_no_later_test_makes(request: pytest.FixtureRequest, fixture: str, peop
         later = items[uses.index(True) :]
         late = [item.nodeid for item in later if set(people) & set(item.fixturenames)]
         assert not late, f"these tests run while `{fixture}` is in the database: {late}"
+
+
+# The articles and glossary of content/ as the loader first wrote them (without the search
+# vectors, which PostgreSQL computes again from the text, as the loader has it do).
+_content_rows: list[tuple[type, list[dict]]] | None = None
+
+
+def content() -> None:
+    """The articles and glossary of content/, as `make run` loads them: through the loader the
+    first time (or when some are there already), then, in a database without them, the rows
+    it wrote inserted again as they were, their search vectors computed and the cached pages'
+    generation renewed as the loader does."""
+    global _content_rows
+    from django.db import connection
+
+    from content import caching, search
+    from content.loading import load_content
+    from content.models import Article, GlossaryTerm
+
+    models = [GlossaryTerm, Article]
+    if _content_rows is None or any(model.objects.exists() for model in models):
+        load_content()
+        _content_rows = [
+            (
+                model,
+                list(
+                    model.objects.order_by("pk").values(
+                        *(
+                            f.attname
+                            for f in model._meta.concrete_fields
+                            if f.attname != "search_vector"
+                        )
+                    )
+                ),
+            )
+            for model in models
+        ]
+        return
+    for model, rows in _content_rows:
+        model.objects.bulk_create(model(**row) for row in rows)
+    if connection.vendor == "postgresql":
+        search.update_search_vectors(Article.objects.all())
+    caching.renew_generation()
