@@ -24,37 +24,16 @@ __all__ = ["REQUIRE_SERVICES", "chromium_path", "need_service"]
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Test modules that run on one xdist worker, one test at a time: they take PostgreSQL row locks
-# from several connections and start Celery workers and beats of their own (CPU-bound timings).
-SERIAL_MODULES = (
-    "tests/patients/test_reminder_worker.py",
-    "tests/patients/test_two_workers.py",
-    "tests/patients/test_push_worker.py",
-)
-# The modules that read the walk of the access matrix: on one worker, so it is walked once.
-WALK_MODULES = (
-    "tests/patients/test_access_matrix.py",
-    "tests/security/test_no_store.py",
-    "tests/security/test_headers.py",
-)
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `-p no:xdist` has no such hook
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (the Makefile's): the walk of the access matrix, the Celery worker
+    tests and each browser module on one worker each (tests/support/scheduling.py)."""
+    if config.getvalue("dist") == "loadgroup":
+        from tests.support.scheduling import GroupScheduling
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Groups for `pytest -n 2 --dist loadgroup` (see the Makefile): each group runs on one
-    worker. Without xdist (`-p no:xdist`) there is no such mark, and no need of one."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        if path in SERIAL_MODULES:
-            item.add_marker(pytest.mark.xdist_group("serial"))
-        elif path in WALK_MODULES and "walk" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("walk"))
-        elif path.startswith("tests/browser/"):
-            # A browser module on one worker: its module fixtures (the Nu Html Checker's one
-            # Java run on the module's pages, above all) run once, not once on each worker.
-            item.add_marker(pytest.mark.xdist_group(path))
+        return GroupScheduling(config, log)
+    return None
 
 
 # --- The catalogue: loaded once per test database -----------------------------------------------
