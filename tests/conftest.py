@@ -16,11 +16,7 @@ from patients.models import CareLink, ClinicianStatus
 from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
 from tests.support import database
 from tests.support.auth import login_verified
-from tests.support.services import REQUIRE_SERVICES, chromium_path, need_service
 from therapies.models import Drug
-
-# Still importable from here for the modules that did (tests/support/ is where they live).
-__all__ = ["REQUIRE_SERVICES", "chromium_path", "need_service"]
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
