@@ -26,6 +26,7 @@ from patients.reminders.scan import queue_due_reminders
 from tests.factories import TreatmentFactory, UserFactory
 from tests.support.push_service import Phone, PushService
 from tests.support.workers import (
+    dispatch_every_attempt,
     need_postgresql,
     own_queue,
     start_worker_process,
@@ -109,17 +110,7 @@ def test_a_busy_push_service_is_retried_with_backoff_then_failed_and_shown(
         queue_due_reminders(now=timezone.now())
         push = Reminder.objects.get(channel=Channel.PUSH)
         with worker_thread(queue):
-            at = timezone.now()
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                dispatch_reminders(now=at)
-                wait_for(
-                    lambda n=attempt: Reminder.objects.filter(
-                        pk=push.pk, attempts=n, state__in=[State.PENDING, State.FAILED]
-                    ).exists(),
-                    what=f"attempt {attempt}",
-                )
-                push.refresh_from_db()
-                at = max(at, push.due_at)  # the backoff moved it later
+            dispatch_every_attempt(push, MAX_ATTEMPTS)
     assert (push.state, push.attempts, push.last_error) == (
         State.FAILED,
         MAX_ATTEMPTS,

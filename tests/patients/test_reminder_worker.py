@@ -26,6 +26,7 @@ from patients.reminders.scan import queue_due_reminders
 from patients.treatments.reminders import plan_reminders
 from tests.support.services import need_service, redis_answers
 from tests.support.workers import (
+    dispatch_every_attempt,
     due_patients,
     need_postgresql,
     own_queue,
@@ -124,17 +125,7 @@ def test_smtp_failing_is_retried_then_failed_and_shown(catalogue, queue, setting
     queue_due_reminders(now=timezone.now())
     email = Reminder.objects.get(channel=Channel.EMAIL)
     with worker_thread(queue):
-        at = timezone.now()
-        for attempt in range(1, 6):
-            dispatch_reminders(now=at)
-            wait_for(
-                lambda n=attempt: Reminder.objects.filter(
-                    pk=email.pk, attempts=n, state__in=[State.PENDING, State.FAILED]
-                ).exists(),
-                what=f"attempt {attempt}",
-            )
-            email.refresh_from_db()
-            at = max(at, email.due_at)  # the backoff moved it later
+        dispatch_every_attempt(email, 5)
     assert (email.state, email.attempts, email.last_error) == (
         "failed",
         5,

@@ -25,6 +25,7 @@ from bench.celery_workers import CeleryProcess
 from config.celery import app as celery_app
 from patients import timeutils
 from patients.models import Channel, Reminder, ReminderSettings, State
+from patients.reminders.delivery import dispatch_reminders
 from tests.factories import TreatmentFactory, UserFactory
 from tests.support.services import need_service, redis_answers
 
@@ -106,6 +107,22 @@ def due_patients(count: int, *, prefix: str = "due") -> list:
         assert treatment.next_reminder_at <= timezone.now()
         treatments.append(treatment)
     return treatments
+
+
+def dispatch_every_attempt(reminder, attempts: int) -> None:
+    """Dispatch `reminder` `attempts` times, each time as soon as its backoff allows, and wait
+    for the worker (consuming the queue) to record each attempt; `reminder` is refreshed."""
+    at = timezone.now()
+    for attempt in range(1, attempts + 1):
+        dispatch_reminders(now=at)
+        wait_for(
+            lambda n=attempt: Reminder.objects.filter(
+                pk=reminder.pk, attempts=n, state__in=[State.PENDING, State.FAILED]
+            ).exists(),
+            what=f"attempt {attempt}",
+        )
+        reminder.refresh_from_db()
+        at = max(at, reminder.due_at)  # the backoff moved it later
 
 
 def sent_emails() -> int:
