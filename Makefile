@@ -27,8 +27,8 @@ run: install ## Set up everything and start web + Celery worker + beat on PORT (
 	@PORT=$(PORT) scripts/run
 
 # On every core (pytest-xdist): one test database per worker (test_<name>_gw0, _gw1, ...); the
-# walk of the access matrix and the Celery worker tests each stay on one worker (xdist_group, see
-# tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+# walk of the access matrix, the Celery worker tests and each browser module each stay on one
+# worker (tests/support/scheduling.py). TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= auto
 test: install ## Run every test (DATABASE_URL selects PostgreSQL; REQUIRE_SERVICES=1 forbids skips)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

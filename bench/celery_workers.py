@@ -103,6 +103,16 @@ class CeleryProcess:
         self.stop()
 
 
+def database_url(settings_dict: dict) -> str:
+    """The DATABASE_URL of a Django database's settings (`connection.settings_dict`): for a
+    process started here to use the same PostgreSQL database as its caller."""
+    return (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD'] or ''}@"
+        f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
+        f"{settings_dict['NAME']}"
+    )
+
+
 def start(
     command: str,
     *args: str,

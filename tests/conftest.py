@@ -16,39 +16,20 @@ from patients.models import CareLink, ClinicianStatus
 from tests.factories import ClinicianFactory, TreatmentFactory, UserFactory
 from tests.support import database
 from tests.support.auth import login_verified
-from tests.support.services import REQUIRE_SERVICES, chromium_path, need_service
 from therapies.models import Drug
-
-# Still importable from here for the modules that did (tests/support/ is where they live).
-__all__ = ["REQUIRE_SERVICES", "chromium_path", "need_service"]
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Test modules that run on one xdist worker, one test at a time: they take PostgreSQL row locks
-# from several connections and start Celery workers and beats of their own (CPU-bound timings).
-SERIAL_MODULES = (
-    "tests/patients/test_reminder_worker.py",
-    "tests/patients/test_two_workers.py",
-    "tests/patients/test_push_worker.py",
-)
-# The modules that read the walk of the access matrix: on one worker, so it is walked once.
-WALK_MODULES = (
-    "tests/patients/test_access_matrix.py",
-    "tests/security/test_no_store.py",
-    "tests/security/test_headers.py",
-)
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `-p no:xdist` has no such hook
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (the Makefile's): the walk of the access matrix, the Celery worker
+    tests and each browser module on one worker each (tests/support/scheduling.py)."""
+    if config.getvalue("dist") == "loadgroup":
+        from tests.support.scheduling import GroupScheduling
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Groups for `pytest -n 2 --dist loadgroup` (see the Makefile): each group runs on one
-    worker. Without xdist the marks change nothing."""
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        if path in SERIAL_MODULES:
-            item.add_marker(pytest.mark.xdist_group("serial"))
-        elif path in WALK_MODULES and "walk" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("walk"))
+        return GroupScheduling(config, log)
+    return None
 
 
 # --- The catalogue: loaded once per test database -----------------------------------------------
@@ -79,6 +60,13 @@ def catalogue(request, db):
     transactional test, whose database a previous one may have flushed, loads it if missing."""
     if database.is_transactional(request.node):
         database.ensure()
+
+
+@pytest.fixture
+def real_content(catalogue):
+    """The articles and glossary of content/, as `make run` loads them (loaded once; after that
+    the same rows inserted again: tests/support/database.py)."""
+    database.content()
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from django.db import OperationalError
 
 from tests.support.services import need_service, redis_answers
 
-__all__ = ["redis_answers"]  # still imported from here by the Celery worker tests
-
 
 class BrokenCursor:
     """What a database that went away gives: the connection object is there, the query fails."""

@@ -89,14 +89,6 @@ def page(context, console_errors):
 
 
 @pytest.fixture
-def real_content(catalogue):
-    """The articles and glossary of content/, as `make run` loads them."""
-    from content.loading import load_content
-
-    load_content()
-
-
-@pytest.fixture
 def care_data(patient):
     """Camille on guselkumab for 8 weeks (tests/support/browser.py's `make_care_data`)."""
     return make_care_data(patient)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.test_accessibility import LANGUAGES, check_page, open_as
+from tests.support.browser import LANGUAGES, check_page, new_context, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +55,16 @@ def summary_data(care_team_data):
     return data
 
 
+@pytest.fixture
+def phone(browser, console_errors):
+    """A context 375 px wide and its page, the page's console watched."""
+    context = new_context(browser, viewport=PHONE)
+    page = context.new_page()
+    console_errors.watch(page)
+    yield context, page
+    context.close()
+
+
 def overflows(page) -> bool:
     return page.evaluate(
         "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
@@ -63,52 +73,37 @@ def overflows(page) -> bool:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_patients_summary_page_is_accessible_on_a_phone(
-    live_server, client, summary_data, browser, console_errors, language
+    live_server, client, summary_data, phone, console_errors, language
 ):
-    context = browser.new_context(viewport=PHONE)
-    try:
-        page = context.new_page()
-        console_errors.watch(page)
-        open_as(live_server, client, context, page, summary_data["patient"], language, "/summary/")
-        assert page.locator("h1").count() == 1
-        assert page.get_by_text("fatigue").count() >= 1
-        assert page.locator("#summary-journal").count() == 1
-        assert page.locator("#summary-score-itch + svg.trend").is_visible()
-        check_page(page, console_errors, language=language)
-        assert not overflows(page)
-    finally:
-        context.close()
+    context, page = phone
+    open_as(live_server, client, context, page, summary_data["patient"], language, "/summary/")
+    assert page.locator("h1").count() == 1
+    assert page.get_by_text("fatigue").count() >= 1
+    assert page.locator("#summary-journal").count() == 1
+    assert page.locator("#summary-score-itch + svg.trend").is_visible()
+    check_page(page, console_errors, language=language)
+    assert not overflows(page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_specialists_summary_page_is_accessible_on_a_phone(
-    live_server, client, summary_data, browser, console_errors, language
+    live_server, client, summary_data, phone, console_errors, language
 ):
-    context = browser.new_context(viewport=PHONE)
-    try:
-        page = context.new_page()
-        console_errors.watch(page)
-        path = f"/clinic/patients/{summary_data['patient'].pk}/summary/"
-        open_as(live_server, client, context, page, summary_data["clinician"], language, path)
-        assert page.get_by_text("Et la vaccination ?").count() == 1
-        assert page.get_by_text("sinusite").count() == 1  # the journal, shared with her
-        check_page(page, console_errors, language=language)
-        assert not overflows(page)
-    finally:
-        context.close()
+    context, page = phone
+    path = f"/clinic/patients/{summary_data['patient'].pk}/summary/"
+    open_as(live_server, client, context, page, summary_data["clinician"], language, path)
+    assert page.get_by_text("Et la vaccination ?").count() == 1
+    assert page.get_by_text("sinusite").count() == 1  # the journal, shared with her
+    check_page(page, console_errors, language=language)
+    assert not overflows(page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_period_errors_are_accessible(
-    live_server, client, summary_data, browser, console_errors, language
+    live_server, client, summary_data, phone, console_errors, language
 ):
-    context = browser.new_context(viewport=PHONE)
-    try:
-        page = context.new_page()
-        console_errors.watch(page)
-        path = "/summary/?start=2000-01-01&end=2001-01-01"
-        open_as(live_server, client, context, page, summary_data["patient"], language, path)
-        assert page.locator(".error-summary").count() == 1
-        check_page(page, console_errors, language=language)
-    finally:
-        context.close()
+    context, page = phone
+    path = "/summary/?start=2000-01-01&end=2001-01-01"
+    open_as(live_server, client, context, page, summary_data["patient"], language, path)
+    assert page.locator(".error-summary").count() == 1
+    check_page(page, console_errors, language=language)

@@ -36,11 +36,6 @@ def test_the_real_files_load_cleanly_and_a_second_load_changes_nothing(db, catal
     assert second.created == second.updated == []
 
 
-@pytest.fixture
-def real_content(db, catalogue):
-    load_content()
-
-
 class Links(HTMLParser):
     def __init__(self):
         super().__init__()

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from content.loading import ARTICLES_DIR, ContentError, load_content
+from content.loading import ARTICLES_DIR, ContentError
 from content.models import Article
 from content.suggestions import safety_articles_for
 from therapies.models import Drug
@@ -35,11 +35,6 @@ NOT_A_CITATION = re.compile(
 def front_matter(language: str, slug: str) -> dict:
     text = (ARTICLES_DIR / language / f"{slug}.md").read_text(encoding="utf-8")
     return yaml.safe_load(text.split("---")[1])
-
-
-@pytest.fixture
-def real_content(db, catalogue):
-    load_content()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -24,21 +24,10 @@ from patients.models import (
 )
 from tests.factories import ClinicianFactory, UserFactory
 from tests.support import code_of, log_in_with_code, sign_in
+from tests.support.auth import CLINICIAN_SIGNUP
 from tests.support.signup import sign_up_and_confirm
 
 NOW = datetime(2027, 3, 10, 9, tzinfo=UTC)
-
-SIGNUP = {
-    "email": "Dr.Martin@Hopital.example",
-    "display_name": "Dr Martin",
-    "password1": "correct horse battery staple",
-    "password2": "correct horse battery staple",
-    "specialty": "Dermatology",
-    "institution": "CHU de Nantes",
-    "registration_number": "10101010101",
-    "time_zone": "Europe/Paris",
-    "confirm": "on",
-}
 
 
 def client_of(user: User) -> Client:
@@ -80,7 +69,7 @@ def refusal(client: Client, code: str) -> str:
 
 
 def test_a_clinician_signs_up_and_waits_for_approval(client, catalogue):
-    response = sign_up_and_confirm(client, "/en/accounts/signup/clinician/", SIGNUP)
+    response = sign_up_and_confirm(client, "/en/accounts/signup/clinician/", CLINICIAN_SIGNUP)
     # No session before the authenticator app is set up (test_security_auth.py tests that step).
     assert response.status_code == 302 and response["Location"] == "/en/accounts/two-step/setup/"
     client.get(response["Location"])
@@ -105,7 +94,8 @@ def test_a_clinician_sign_up_without_confirmation_or_registration_number_creates
     client, catalogue
 ):
     response = client.post(
-        "/en/accounts/signup/clinician/", SIGNUP | {"confirm": "", "registration_number": "#"}
+        "/en/accounts/signup/clinician/",
+        CLINICIAN_SIGNUP | {"confirm": "", "registration_number": "#"},
     )
     page = page_of(response)
     assert "Please confirm, so that we can check your account." in page

@@ -16,8 +16,8 @@ from patients.models import (
     JournalShare,
     ScoreSet,
 )
-from tests.patients.test_clinic_queries import analyze, assert_same_counts, link_patients, measure
 from tests.support import sign_in
+from tests.support.queries import analyze, assert_same_counts, link_patients, measure
 
 pytestmark = pytest.mark.django_db
 

@@ -8,22 +8,15 @@ answers 201, then 404/410, 429 and 500 as each test scripts it.
 from __future__ import annotations
 
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from bench import celery_workers
 from bench.celery_workers import CeleryProcess
-from config.celery import app as celery_app
 from patients import tasks, timeutils
 from patients.models import Channel, PushSubscription, Reminder, ReminderSettings, State
 from patients.reminders.channels.push import new_vapid_keys
@@ -32,18 +25,16 @@ from patients.reminders.outbox import MAX_ATTEMPTS
 from patients.reminders.scan import queue_due_reminders
 from tests.factories import TreatmentFactory, UserFactory
 from tests.support.push_service import Phone, PushService
-from tests.support.services import need_service, redis_answers
+from tests.support.workers import (
+    dispatch_every_attempt,
+    need_postgresql,
+    own_queue,
+    start_worker_process,
+    wait_for,
+    worker_thread,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -56,25 +47,8 @@ def vapid(settings):
 
 @pytest.fixture
 def queue(settings):
-    url = settings.CELERY_BROKER_URL
-    need_service(url.startswith("redis") and redis_answers(url), f"no Redis at {url}")
-    name = f"test-push-{uuid.uuid4().hex[:8]}"
-    settings.REMINDERS_QUEUE = name
-    yield name
-    redis.Redis.from_url(url).delete(name)
-
-
-@contextmanager
-def worker_thread(queue: str):
-    with start_worker(
-        celery_app,
-        pool="solo",
-        perform_ping_check=False,
-        queues=[queue],
-        shutdown_timeout=30,
-        loglevel="WARNING",
-    ) as worker:
-        yield worker
+    with own_queue(settings, "test-push") as name:
+        yield name
 
 
 def push_patient(service: PushService, phone: Phone, n: int = 0):
@@ -136,17 +110,7 @@ def test_a_busy_push_service_is_retried_with_backoff_then_failed_and_shown(
         queue_due_reminders(now=timezone.now())
         push = Reminder.objects.get(channel=Channel.PUSH)
         with worker_thread(queue):
-            at = timezone.now()
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                dispatch_reminders(now=at)
-                wait_for(
-                    lambda n=attempt: Reminder.objects.filter(
-                        pk=push.pk, attempts=n, state__in=[State.PENDING, State.FAILED]
-                    ).exists(),
-                    what=f"attempt {attempt}",
-                )
-                push.refresh_from_db()
-                at = max(at, push.due_at)  # the backoff moved it later
+            dispatch_every_attempt(push, MAX_ATTEMPTS)
     assert (push.state, push.attempts, push.last_error) == (
         State.FAILED,
         MAX_ATTEMPTS,
@@ -158,27 +122,16 @@ def test_a_busy_push_service_is_retried_with_backoff_then_failed_and_shown(
     assert "Nous n’avons pas pu envoyer cette notification à vos appareils" in page
 
 
-def start_worker_process(queue: str, log: Path, settings) -> CeleryProcess:
-    database = connection.settings_dict
-    return celery_workers.start_worker(
-        "--pool=solo",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-        name=f"{queue}-{log.stem}",
-        queue=queue,
-        log=log,
-        broker=django_settings.CELERY_BROKER_URL,
-        env={
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "VAPID_PUBLIC_KEY": settings.VAPID_PUBLIC_KEY,
-            "VAPID_PRIVATE_KEY": settings.VAPID_PRIVATE_KEY,
-            "VAPID_SUBJECT": settings.VAPID_SUBJECT,
-            "PUSH_ALLOW_HTTP_ENDPOINTS": "1",
-        },
+def push_worker(queue: str, log: Path, settings) -> CeleryProcess:
+    """A worker process sending pushes with the test's VAPID keys to http:// endpoints."""
+    return start_worker_process(
+        queue,
+        log,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        VAPID_PUBLIC_KEY=settings.VAPID_PUBLIC_KEY,
+        VAPID_PRIVATE_KEY=settings.VAPID_PRIVATE_KEY,
+        VAPID_SUBJECT=settings.VAPID_SUBJECT,
+        PUSH_ALLOW_HTTP_ENDPOINTS="1",
     )
 
 
@@ -188,7 +141,7 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_accepted_push(
     """The worker is SIGKILLed while the push service holds its request unanswered (so the
     service never accepted that message); a second worker sends it once, and the killed one's
     message, delivered again by Redis, is skipped."""
-    need_service(connection.vendor == "postgresql", "advisory locks are what this test proves")
+    need_postgresql("advisory locks are what this test proves")
     stall = tmp_path / "stall"
     stall.touch()
     with PushService([201], stall_file=str(stall)) as service:
@@ -196,7 +149,7 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_accepted_push(
         ReminderSettings.objects.filter(patient=patient).update(by_email=False)
         queue_due_reminders(now=timezone.now())
         push = Reminder.objects.get(channel=Channel.PUSH)
-        first = start_worker_process(queue, tmp_path / "first.log", vapid)
+        first = push_worker(queue, tmp_path / "first.log", vapid)
         try:
             claimed_at = timezone.now()
             assert dispatch_reminders(now=claimed_at) == 1
@@ -206,7 +159,7 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_accepted_push(
         push.refresh_from_db()
         assert push.state == State.SENDING  # claimed, never recorded as sent
         stall.unlink()
-        second = start_worker_process(queue, tmp_path / "second.log", vapid)
+        second = push_worker(queue, tmp_path / "second.log", vapid)
         try:
             later = claimed_at + timedelta(seconds=django_settings.REMINDER_CLAIM_TIMEOUT + 1)
             assert dispatch_reminders(now=later) == 1

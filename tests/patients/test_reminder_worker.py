@@ -9,49 +9,34 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, transaction
 from django.utils import timezone
 
-from bench import celery_workers
-from bench.celery_workers import CeleryProcess
 from config.celery import app as celery_app
 from patients import tasks, timeutils
-from patients.models import Channel, Reminder, ReminderSettings, State
+from patients.models import Channel, Reminder, State
 from patients.reminders.delivery import dispatch_reminders
 from patients.reminders.scan import queue_due_reminders
 from patients.treatments.reminders import plan_reminders
-from tests.conftest import need_service
-from tests.factories import TreatmentFactory, UserFactory
-from tests.test_healthz import redis_answers
+from tests.support.services import need_service, redis_answers
+from tests.support.workers import (
+    dispatch_every_attempt,
+    due_patients,
+    need_postgresql,
+    own_queue,
+    sent_emails,
+    start_worker_process,
+    wait_for,
+    worker_thread,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def need_postgresql() -> None:
-    need_service(
-        connection.vendor == "postgresql",
-        "PostgreSQL locks (skip-locked claims, advisory locks) are what this test proves",
-    )
 
 
 @contextmanager
@@ -73,42 +58,8 @@ def broker(url: str):
 
 @pytest.fixture
 def queue(settings):
-    url = settings.CELERY_BROKER_URL
-    need_service(url.startswith("redis") and redis_answers(url), f"no Redis at {url}")
-    name = f"test-reminders-{uuid.uuid4().hex[:8]}"
-    settings.REMINDERS_QUEUE = name
-    yield name
-    redis.Redis.from_url(url).delete(name)
-
-
-@contextmanager
-def worker_thread(queue: str):
-    with start_worker(
-        celery_app,
-        pool="solo",
-        perform_ping_check=False,
-        queues=[queue],
-        shutdown_timeout=30,
-        loglevel="WARNING",
-    ) as worker:
-        yield worker
-
-
-def due_patients(count: int, *, catalogue=None) -> list:
-    """`count` patients whose dose is today, reminded at 00:00: due now, whatever the time."""
-    treatments = []
-    for n in range(count):
-        patient = UserFactory(email=f"due{n}@example.com")
-        ReminderSettings.objects.create(patient=patient, lead_days=[0], hour=0)
-        today = timeutils.local_today(patient.zone)
-        treatment = TreatmentFactory(patient=patient, first_dose_on=today)
-        assert treatment.next_reminder_at <= timezone.now()
-        treatments.append(treatment)
-    return treatments
-
-
-def sent_emails() -> int:
-    return Reminder.objects.filter(channel=Channel.EMAIL, state=State.SENT).count()
+    with own_queue(settings, "test-reminders") as name:
+        yield name
 
 
 def test_a_reminder_goes_from_plan_to_mail_outbox_through_redis_and_a_worker(catalogue, queue):
@@ -174,17 +125,7 @@ def test_smtp_failing_is_retried_then_failed_and_shown(catalogue, queue, setting
     queue_due_reminders(now=timezone.now())
     email = Reminder.objects.get(channel=Channel.EMAIL)
     with worker_thread(queue):
-        at = timezone.now()
-        for attempt in range(1, 6):
-            dispatch_reminders(now=at)
-            wait_for(
-                lambda n=attempt: Reminder.objects.filter(
-                    pk=email.pk, attempts=n, state__in=[State.PENDING, State.FAILED]
-                ).exists(),
-                what=f"attempt {attempt}",
-            )
-            email.refresh_from_db()
-            at = max(at, email.due_at)  # the backoff moved it later
+        dispatch_every_attempt(email, 5)
     assert (email.state, email.attempts, email.last_error) == (
         "failed",
         5,
@@ -261,25 +202,9 @@ def test_with_redis_down_pages_answer_and_every_due_reminder_goes_out_after(
     assert not Reminder.objects.filter(treatment=treatments[0]).exists()  # logged in time
 
 
-def start_worker_process(queue: str, mail_dir: Path, log: Path) -> CeleryProcess:
-    database = connection.settings_dict
-    return celery_workers.start_worker(
-        "--pool=solo",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-        name=f"{queue}-{log.stem}",
-        queue=queue,
-        log=log,
-        broker=django_settings.CELERY_BROKER_URL,
-        env={
-            "DATABASE_URL": (
-                f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
-                f"{database['PORT'] or 5432}/{database['NAME']}"
-            ),
-            "EMAIL_BACKEND": "tests.support.StallingFileBackend",
-            "MAIL_DIR": str(mail_dir),
-        },
-    )
+def stalling_mail(folder) -> dict[str, str]:
+    """E-mails written to `folder`, stalling while `folder`/stall exists (tests/support/mail.py)."""
+    return {"EMAIL_BACKEND": "tests.support.StallingFileBackend", "MAIL_DIR": str(folder)}
 
 
 def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
@@ -290,7 +215,7 @@ def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
     queue_due_reminders(now=timezone.now())
     email = Reminder.objects.get(channel=Channel.EMAIL)
     (tmp_path / "stall").touch()
-    first = start_worker_process(queue, tmp_path, tmp_path / "first.log")
+    first = start_worker_process(queue, tmp_path / "first.log", **stalling_mail(tmp_path))
     try:
         claimed_at = timezone.now()
         assert dispatch_reminders(now=claimed_at) == 1
@@ -302,7 +227,7 @@ def test_a_worker_killed_between_claim_and_send_leads_to_exactly_one_email(
     assert list(tmp_path.glob("*.eml")) == []
 
     (tmp_path / "stall").unlink()
-    second = start_worker_process(queue, tmp_path, tmp_path / "second.log")
+    second = start_worker_process(queue, tmp_path / "second.log", **stalling_mail(tmp_path))
     try:
         later = claimed_at + timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 1)
         assert dispatch_reminders(now=later) == 1

@@ -24,6 +24,7 @@ from patients.timeutils import local_moment
 from patients.treatments.writes import record_delivery, stop_treatment
 from tests.factories import TreatmentFactory, UserFactory, log_dose
 from tests.support import FlakyBackend, sign_in
+from tests.support.workers import send_due
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -36,20 +37,6 @@ def utc(*args) -> datetime:
 def run_scan(at: datetime) -> int:
     with time_machine.travel(at, tick=False):
         return queue_due_reminders(now=at)
-
-
-def send_due(at: datetime, capture) -> list[str]:
-    """Dispatch at `at` and deliver what was claimed, as the worker would (same ids)."""
-    with time_machine.travel(at, tick=False), capture(execute=False) as callbacks:
-        dispatch_reminders(now=at)
-    outcomes = []
-    for callback in callbacks:
-        (ids,) = callback.args
-        assert all(isinstance(i, int) for i in ids)  # only ids go through the broker
-        for reminder_id in ids:
-            with time_machine.travel(at, tick=False):
-                outcomes.append(deliver_reminder(reminder_id=reminder_id, now=at))
-    return outcomes
 
 
 def emails_of(treatment: Treatment):

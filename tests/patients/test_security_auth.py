@@ -23,6 +23,7 @@ from patients.management.commands.seed_demo import DEMO_TOTP_KEY
 from patients.models import User
 from tests.factories import ClinicianFactory, UserFactory
 from tests.support import authenticator_of, code_of, log_in_with_code, sign_in
+from tests.support.auth import CLINICIAN_SIGNUP
 from tests.support.signup import post_signup, sign_up_and_confirm, tasks_inline
 
 pytestmark = pytest.mark.django_db
@@ -317,8 +318,6 @@ def base32_of(device) -> str:
 
 
 def test_a_clinician_signing_up_has_no_session_before_setting_up_the_app(client, catalogue):
-    from tests.patients.test_care import SIGNUP as CLINICIAN_SIGNUP
-
     response = sign_up_and_confirm(client, "/en/accounts/signup/clinician/", CLINICIAN_SIGNUP)
     assert response["Location"] == "/en/accounts/two-step/setup/"
     assert signed_in_as(client) is None

@@ -8,57 +8,32 @@ on SQLite those locks do not exist, and the embedded set-up runs one worker.
 """
 
 import email
-import os
 from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from bench import celery_workers
 from bench.celery_workers import CeleryProcess
 from patients.models import Channel, Reminder, State
-from tests.conftest import need_service
-from tests.patients.test_reminder_worker import (
+from tests.support.workers import (
     due_patients,
     need_postgresql,
+    own_queue,
     sent_emails,
     wait_for,
+    worker_env,
 )
-from tests.test_healthz import redis_answers
 
-ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = 200
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def queue(settings):
-    """A queue of this test's own, emptied after it, on the broker the settings name."""
-    url = settings.CELERY_BROKER_URL
-    need_service(url.startswith("redis") and redis_answers(url), f"no Redis at {url}")
-    name = f"test-two-workers-{os.getpid()}"
-    yield name
-    redis.Redis.from_url(url).delete(name)
-
-
-def shared_database_url() -> str:
-    """The test database (transactional test: what this process writes is committed)."""
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def worker_env(node_dir: Path | None = None) -> dict[str, str]:
-    env = {
-        "DATABASE_URL": shared_database_url(),
-        "EMAIL_BACKEND": "tests.support.StallingFileBackend",
-    }
-    if node_dir is not None:
-        env["MAIL_DIR"] = str(node_dir)
-    return env
+    """A queue of this test's own (the workers' and beats' default queue), emptied after it."""
+    with own_queue(settings, "test-two-workers", route=False) as name:
+        yield name
 
 
 def start_worker(node: str, *, queue: str, tmp: Path, broker: str) -> CeleryProcess:
@@ -74,7 +49,7 @@ def start_worker(node: str, *, queue: str, tmp: Path, broker: str) -> CeleryProc
         queue=queue,
         log=tmp / f"{node}.log",
         broker=broker,
-        env=worker_env(tmp / node),
+        env=worker_env(EMAIL_BACKEND="tests.support.StallingFileBackend", MAIL_DIR=str(tmp / node)),
     )
 
 
@@ -86,7 +61,7 @@ def start_beat(name: str, *, queue: str, tmp: Path, broker: str) -> CeleryProces
         schedule=tmp / f"{name}-schedule",
         log=tmp / f"{name}.log",
         broker=broker,
-        env={**worker_env(), "CELERY_TASK_DEFAULT_QUEUE": queue, "REMINDER_SCAN_EVERY": "1"},
+        env=worker_env(CELERY_TASK_DEFAULT_QUEUE=queue, REMINDER_SCAN_EVERY="1"),
     )
 
 

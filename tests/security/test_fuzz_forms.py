@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from patients.forms.travel import TripForm
 from tests.support.auth import sign_in
-from tests.support.matrix import NO_SUCH_ID, Case, respond
+from tests.support.matrix import NO_SUCH_ID, Case, respond, sessions_of
 
 pytestmark = pytest.mark.django_db
 
@@ -201,10 +201,12 @@ FIXED = ["\x00", "a\x00b", "\u202e🧪e\u0301", "9" * 400, "1e308", "NaN", "0000
 def fuzz(world, url, arg, persona, names, *, valid=None, method="POST"):
     """POST (or GET) hostile data to `url` as `persona`, with and without htmx."""
 
+    sessions = sessions_of(world, [persona])  # signed in once for all the examples
+
     def run(data, htmx):
         cache.clear()  # the rate limits would soon answer 429 to everything
         case = Case(url, "fuzz", arg, data=lambda world, _: data)
-        response = respond(world, case, persona, method, htmx)
+        response = respond(world, case, persona, method, htmx, sessions=sessions)
         check(response, f"{url} {method} {str(data)[:300]}")
 
     for value in FIXED:  # in every field at once

@@ -4,10 +4,15 @@ from a conftest):
 - `auth`: signing a test client in (both log-in steps, or through the forms);
 - `mail`: mail backends a worker in another process loads by dotted path;
 - `services`: skip-or-fail gates for PostgreSQL, Redis and Chromium;
-- `catalogue`: the therapy catalogue, loaded once per test database;
+- `database`: the therapy catalogue (and, for the tests that ask, the articles and glossary)
+  loaded once per test database, and put back after a flush;
 - `matrix`: the access matrix (personas, URL cases, the world they meet, one request);
 - `walk`: one walk of every URL of the matrix for every persona, recorded once per run for the
-  matrix, no-store, CSP and query-string checks.
+  matrix, no-store, CSP and query-string checks;
+- `workers`: a queue of the test's own, Celery workers in a thread or a process (through
+  bench/celery_workers.py), patients whose reminders are due now;
+- `queries`: query counts under load (bulk-made patients, every page measured twice);
+- `scheduling`: which tests share an xdist worker under `make test`.
 """
 
 from tests.support.auth import authenticator_of, code_of, log_in_with_code, login_verified, sign_in

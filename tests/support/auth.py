@@ -48,3 +48,17 @@ def log_in_with_code(client, user, password="a-long-test-password", *, prefix=""
     )
     assert response.status_code == 302 and response["Location"].endswith("/accounts/two-step/")
     return client.post(response["Location"], {"code": code_of(device)})
+
+
+# What a specialist types in the sign-up form (tests of the clinician sign-up).
+CLINICIAN_SIGNUP = {
+    "email": "Dr.Martin@Hopital.example",
+    "display_name": "Dr Martin",
+    "password1": "correct horse battery staple",
+    "password2": "correct horse battery staple",
+    "specialty": "Dermatology",
+    "institution": "CHU de Nantes",
+    "registration_number": "10101010101",
+    "time_zone": "Europe/Paris",
+    "confirm": "on",
+}

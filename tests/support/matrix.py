@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.test import Client
@@ -1005,15 +1006,40 @@ def path_of(world, case: Case) -> str:
     return reverse(case.url, args=args)
 
 
-def respond(world, case: Case, persona: str, method: str, htmx: bool, *, client=None, **headers):
+def sessions_of(world, personas=PERSONAS) -> dict[str, str]:
+    """Each signed-in persona's session key, as after both log-in steps (`sign_in`): for
+    `respond`, which then sends each request in that session instead of signing in again. Made
+    in the caller's transaction, so valid as long as it lasts: never keep them beyond it."""
+    sessions = {}
+    for persona in personas:
+        if (user := world.personas[persona]) is not None:
+            client = sign_in(Client(), user)
+            sessions[persona] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return sessions
+
+
+def respond(
+    world,
+    case: Case,
+    persona: str,
+    method: str,
+    htmx: bool,
+    *,
+    client=None,
+    sessions=None,
+    **headers,
+):
     """One request as `persona` (or through `client`, already signed in), in a savepoint rolled
     back afterwards, so a POST that deletes or changes something changes nothing for the next
-    one. Returns the response; an exception of the view propagates."""
+    one. With `sessions` (`sessions_of`), a new client in the persona's session; else a new
+    client signed in here. Returns the response; an exception of the view propagates."""
     path = path_of(world, case)
     with transaction.atomic():
         if client is None:
             client = Client()
-            if user := world.personas[persona]:
+            if sessions is not None and persona in sessions:
+                client.cookies[settings.SESSION_COOKIE_NAME] = sessions[persona]
+            elif user := world.personas[persona]:
                 sign_in(client, user)
         try:
             headers = {**(HTMX if htmx else {}), **headers}
@@ -1023,15 +1049,6 @@ def respond(world, case: Case, persona: str, method: str, htmx: bool, *, client=
             return getattr(client, method.lower())(path, data, headers=headers)
         finally:
             transaction.set_rollback(True)
-
-
-def send(world, case: Case, persona: str, method: str, htmx: bool):
-    """(outcome, content), or (the exception's text, "") when the view raised."""
-    try:
-        response = respond(world, case, persona, method, htmx)
-    except Exception as error:  # a 500: reported with the others, not on its own
-        return f"raised {type(error).__name__}: {error}", ""
-    return outcome_of(response, htmx=htmx), response.content.decode(errors="replace")
 
 
 def leaked(case: Case, persona: str, content: str) -> list[str]:
