@@ -1,5 +1,5 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, one per session (per xdist worker),
-a context per test; the helpers they use are in tests/support/browser.py.
+"""Browser fixtures: Debian's Chromium driven by Playwright, one per browser module, a context
+per test; the helpers they use are in tests/support/browser.py.
 
 See DESIGN.md, "Browser tests: a set-up known to work on these machines".
 Never run `playwright install`.
@@ -26,10 +26,13 @@ from tests.support.services import chromium_path, need_service
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver():
-    """One Playwright per session: the sync API refuses a second one in the same thread, so a
-    test that needs a browser with other flags (the fake camera) launches it from this one."""
+    """One Playwright per browser module: the sync API refuses a second one in the same thread,
+    so a test that needs a browser with other flags (the fake camera) launches it from this one.
+    Not one per session: its event loop runs in the test thread for as long as it lives, and a
+    test of another module run after it on the same xdist worker (tests/security/
+    test_oversized.py's asyncio.run) would find that loop running."""
     executable = chromium_path()
     need_service(bool(executable) and os.access(executable, os.X_OK), "Chromium is not installed")
     need_service(AXE_PATH.is_file(), f"axe-core is missing ({AXE_PATH}): run npm ci")
@@ -41,7 +44,7 @@ def playwright_driver():
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver):
     browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     yield browser
