@@ -66,7 +66,10 @@ def _infection_advice(entry: JournalEntry, drug) -> list[Advice]:
                 ),
                 _("Tremfya, SmPC, section 4.4")
                 if inn == "guselkumab"
-                else _("Ilumya, prescribing information, special precautions"),
+                else _(
+                    "Ilumya, prescribing information (Malaysia, outside the EU), special "
+                    "precautions"
+                ),
                 TREMFYA_LABEL if inn == "guselkumab" else ILUMYA_LABEL,
             )
         )

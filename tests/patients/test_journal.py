@@ -177,6 +177,33 @@ def test_a_fever_with_an_infection_shows_sourced_guidance_and_how_to_report(pati
     assert "AB1234" in page  # the batch of the dose, to give when reporting
 
 
+@pytest.mark.parametrize("inn", ["secukinumab", "risankizumab", "tildrakizumab"])
+def test_each_product_shows_its_own_labels_advice_and_no_other_products(
+    patient_client, patient, inn
+):
+    """A fever with an infection: the patient's own product's cautions, never the advice sourced
+    to another product's label (Tremfya's is for guselkumab, Ilumya's for tildrakizumab, the
+    Skyrizi monograph's for risankizumab)."""
+    treatment = TreatmentFactory(patient=patient, drug_inn=inn, first_dose_on=date(2027, 1, 4))
+    dose = log_dose(treatment, 1, date(2027, 1, 4))
+    response = patient_client.post(
+        f"/en/journal/entries/new/?injection={dose.pk}",
+        entry_data(infection="on", infection_what="flu", fever="yes", site_reaction=""),
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "What to do now" in page
+    assert "Tremfya" not in page
+    assert ("Skyrizi monograph" in page) == (inn == "risankizumab")
+    assert ("Ilumya, prescribing information (Malaysia, outside the EU)" in page) == (
+        inn == "tildrakizumab"
+    )
+    with translation.override("en"):
+        for caution in treatment.drug.cautions.all():
+            if "infection" in caution.text_en.lower():
+                assert escape(caution.text_en) in page
+
+
 def test_a_mild_reaction_without_fever_shows_no_urgent_guidance(patient_client, dose_1):
     response = patient_client.post(
         f"/en/journal/entries/new/?injection={dose_1.pk}",
