@@ -611,6 +611,8 @@ def test_sharing_tells_the_patient_in_the_app_and_by_email(
 ):
     patient.language = "en"
     patient.save()
+    # She chose to see the medicines' names (discreet is the default).
+    ReminderSettings.objects.create(patient=patient, calendar_discreet=False)
     checklist = draft(patient, clinician)
     client_of(clinician).post(f"/en/clinic/checklists/{checklist.pk}/share/")
     rows = Reminder.objects.filter(checklist=checklist, kind="checklist_shared")
@@ -1057,6 +1059,7 @@ def test_a_dose_moved_after_its_first_reminder_is_reminded_again_for_the_new_dat
 ):
     patient.language = "en"
     patient.save()
+    ReminderSettings.objects.create(patient=patient, calendar_discreet=False)  # names chosen
     with time_machine.travel(TODAY, tick=False):
         log_dose(treatment, 1, date(2027, 1, 4))
     run_scan(utc(2027, 1, 30, 8))  # "in 2 days" for 1 February: written, e-mail not yet sent

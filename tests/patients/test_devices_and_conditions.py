@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from content.loading import load_content
 from patients.emails import send_templated_email
-from patients.models import CareLink, Channel, Kind, Reminder, Treatment
+from patients.models import CareLink, Channel, Kind, Reminder, ReminderSettings, Treatment
 from patients.reminders.delivery import email_context
 from patients.reminders.registry import KINDS
 from patients.travel.letters import letter_content
@@ -366,6 +366,9 @@ def test_the_dashboard_and_the_overdue_email_say_where_the_missed_dose_rule_come
     patient, patient_client, language, inn, origin
 ):
     treatment = TreatmentFactory(patient=patient, drug_inn=inn, first_dose_on=date(2027, 1, 4))
+    # The e-mail gives the rule when the patient chose to see the medicine's name (the discreet
+    # default leaves it to the app: tests/security/test_issue_17.py).
+    ReminderSettings.objects.create(patient=patient, calendar_discreet=False)
     patient.language = language
     patient.save(update_fields=["language"])
     with translation.override(language):

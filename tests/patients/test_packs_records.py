@@ -108,11 +108,11 @@ def test_the_summary_pdf_shows_brand_and_batch_in_english(client, packed):
         url = reverse("patients:visit_summary_pdf")
     text = pdf_text(client.get(url, PERIOD).content)
     # The late dose's row in the table of doses not taken on time.
-    assert squeeze("Late by 6 days, taken on Feb. 7, 2027 Tremfya, batch LOT-A1") in text
+    assert squeeze("Late by 6 days, taken on 7 February 2027 Tremfya, batch LOT-A1") in text
     assert squeeze("Brands and batches given in the period") in text
-    row = "Tremfya LOT-A1 April 30, 2027 Doses 1, 2, from Jan. 4, 2027 to Feb. 7, 2027"
+    row = "Tremfya LOT-A1 30 April 2027 Doses 1, 2, from 4 January 2027 to 7 February 2027"
     assert squeeze(row) in text
-    assert squeeze("Tremfya LOT-B2 Dec. 31, 2027 Dose 4, on May 25, 2027") in text
+    assert squeeze("Tremfya LOT-B2 31 December 2027 Dose 4, on 25 May 2027") in text
     assert squeeze("(dose 2, batch LOT-A1): Redness") in text
 
 
@@ -334,7 +334,7 @@ def test_the_trip_page_names_the_packs_to_take(patient_client, patient, stocked)
     trip = japan(patient)
     page = patient_client.get(f"/en/trips/{trip.pk}/").content.decode()
     assert "Packs to take, the first to expire first" in page
-    assert "Batch TRIP3, expires on Sept. 30, 2027: 2 devices" in page
+    assert "Batch TRIP3, expires on 30 September 2027: 2 devices" in page
     assert "Your letters do not list them" in page
     trip.list_packs = True
     trip.save()

@@ -51,7 +51,9 @@ def test_one_active_treatment_per_medicine(patient_client, treatment):
 def test_a_missing_date_is_explained(patient_client):
     regimen = Regimen.objects.get(drug__inn="guselkumab", is_default=True)
     response = patient_client.post("/en/treatments/new/", {"regimen": regimen.pk})
-    assert "This field is required." in response.content.decode()
+    page = response.content.decode()
+    assert "Fill in “Date of the first injection”." in page
+    assert "This field is required." not in page
     assert f'<option value="{regimen.pk}" selected>' in response.content.decode()
 
 
