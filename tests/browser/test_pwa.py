@@ -31,8 +31,9 @@ def check_in_both_languages(page, console_errors, live_server, path: str) -> Non
         check_page(page, console_errors, language=language)
 
 
-def poll(page, expression: str, predicate, what: str, tries: int = 50):
-    """Evaluate (awaiting its promise) until `predicate(value)`; return the value."""
+def poll(page, expression: str, predicate, what: str, tries: int = 150):
+    """Evaluate (awaiting its promise) until `predicate(value)`; return the value. Up to 30 s:
+    a loaded CI machine can take seconds to wake the service worker."""
     for _ in range(tries):
         value = page.evaluate(expression)
         if predicate(value):
