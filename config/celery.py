@@ -6,6 +6,7 @@ from pathlib import Path
 
 from celery import Celery, beat
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -18,8 +19,6 @@ app.autodiscover_tasks()
 def use_django_logging(**kwargs) -> None:
     """Workers and beat log through settings.LOGGING like the web (JSON in production, the same
     filters), instead of Celery's own set-up; the level is LOG_LEVEL, not --loglevel."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 

@@ -22,6 +22,8 @@ from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from content.models import Article, GlossaryTerm
+
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 MAX_RESULTS = 20
@@ -210,8 +212,6 @@ def _search_terms(terms: QuerySet, words: list[str], language: str) -> list[Term
 
 def search(query: str, *, language: str) -> Results:
     """Published articles and glossary terms of `language` matching every word of `query`."""
-    from content.models import Article, GlossaryTerm
-
     query = query.strip()
     if len(query) > MAX_QUERY_LENGTH:
         return Results(query=query[:MAX_QUERY_LENGTH], articles=[], terms=[], too_long=True)

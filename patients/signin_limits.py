@@ -8,6 +8,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
+from django.core import checks
 from django.db.models import Sum
 from django.shortcuts import render
 from django.utils import timezone
@@ -57,8 +58,6 @@ PROCESS_LOCAL_CACHES = (
 def shared_cache_check(app_configs=None, **kwargs) -> list:
     """`check --deploy`: the rate limits (the public verification page's) count in the default
     cache, which must be shared by every web process: Redis (CACHE_URL) in production."""
-    from django.core import checks
-
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if backend in PROCESS_LOCAL_CACHES:
         return [

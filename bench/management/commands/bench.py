@@ -24,6 +24,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bench.journal import seed_journal_bench
 from patients import timeutils
@@ -126,8 +128,6 @@ def signed_in_with_second_factor(client: Client, user: User) -> None:
     """A specialist's session as after both log-in steps (a confirmed authenticator app, the
     session marked verified the way django_otp.login does); without it every clinician page
     would be a redirect to the code step."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device, _ = TOTPDevice.objects.get_or_create(user=user, name="Bench", confirmed=True)
     client.force_login(user)

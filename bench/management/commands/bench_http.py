@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -153,8 +154,6 @@ class Command(BaseCommand):
         """The cache URL when a Redis answers there, else "" (each worker its own cache)."""
         if not url:
             return ""
-        import redis
-
         try:
             redis.Redis.from_url(url, socket_connect_timeout=2).ping()
         except (redis.RedisError, OSError) as error:

@@ -29,8 +29,12 @@ from weasyprint import HTML
 from bench.management.commands.bench import machine, write_section
 from patients import pdf, timeutils
 from patients.models import CareLink, ClinicianProfile, ClinicianStatus, Trip, User
+from patients.summary import document
+from patients.summary.data import build_summary, default_period
+from patients.summary.prepare import save_preparation
 from patients.travel import letters
 from patients.travel.trips import plan_trip
+from patients.treatments.injections import record_injection
 from patients.treatments.writes import start_treatment
 from therapies.models import Drug
 
@@ -189,10 +193,6 @@ def visit_summary_lines(repeat: int) -> list[str]:
     """A year of weekly doses (tocilizumab: 3 late, 2 missed), questions prepared; the summary
     of the default period (the last 16 weeks) through the PDF view and through bare WeasyPrint
     of the same HTML, interleaved, as for the letter above."""
-    from patients.summary import document
-    from patients.summary.data import build_summary, default_period
-    from patients.summary.prepare import save_preparation
-    from patients.treatments.injections import record_injection
 
     patient, _ = User.objects.get_or_create(
         email=SUMMARY_PATIENT, defaults={"display_name": "Bench Summary"}

@@ -43,6 +43,8 @@ from bench.celery_workers import CeleryProcess
 from bench.fill import column, insert_select, table
 from bench.management.commands.bench import machine, write_section
 from bench.push_service import Phone, PushService
+from bench.tasks import DONE_KEY, noop
+from config.celery import app
 from patients.models import (
     Channel,
     Kind,
@@ -711,7 +713,6 @@ class Command(BaseCommand):
         except (redis.RedisError, OSError) as error:
             where = urlsplit(broker).hostname, urlsplit(broker).port or 6379
             raise Skip(f"Redis is not reachable at {where[0]}:{where[1]} ({error})") from error
-        from bench.tasks import DONE_KEY, noop
 
         queue = self._queue()
         count, repeat = self.options["send_count"], self.options["send_repeat"]
@@ -785,8 +786,6 @@ class Command(BaseCommand):
         }
 
     def _purge(self, queue: str) -> None:
-        from config.celery import app
-
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)
 
