@@ -59,6 +59,9 @@ bench: export DJANGO_SETTINGS_MODULE = bench.settings
 bench: export LOG_LEVEL = WARNING
 bench: install ## Run the benchmarks on their own databases and rewrite BENCHMARKS.md
 	mkdir -p var
+	@# wrk drives the HTTP section (Debian's package, as .ci/run installs Chromium).
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq wrk >/dev/null) || echo "wrk could not be installed: no HTTP section"
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) manage.py bench
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 BENCH_CACHE_URL=$(BENCH_REDIS_URL) \

@@ -41,6 +41,7 @@ from django.test import Client, override_settings
 
 from bench.management.commands.bench import ARTICLE, machine, write_section
 from bench.management.commands.bench import Command as PagesBench
+from patients.reminders.channels.push import new_vapid_keys
 
 HOST = "127.0.0.1"
 HELLO = "/bench/hello"
@@ -118,6 +119,14 @@ class Command(BaseCommand):
         )
         self.cache_url = self._reachable(options["cache_url"])
         self.secret_key = "bench-only-" + os.urandom(16).hex()
+        # Production settings refuse to start without VAPID keys: the bench's own, made here
+        # (unless the environment gives some), as it makes its own secret key.
+        public, private = new_vapid_keys()
+        self.vapid = {
+            "VAPID_PUBLIC_KEY": os.environ.get("VAPID_PUBLIC_KEY") or public,
+            "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or private,
+            "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:bench@interleukin-care.org",
+        }
         cookie = self._bench_session()
         self.cookie = f"{settings.SESSION_COOKIE_NAME}={cookie}"
         self._collectstatic()
@@ -172,6 +181,7 @@ class Command(BaseCommand):
             "SECURE_SSL_REDIRECT": "0",  # no TLS proxy in front of the bench
             "LOG_LEVEL": "INFO",  # one JSON line per request, as in production
             "CACHE_URL": self.cache_url,
+            **self.vapid,
         }
         return env
 

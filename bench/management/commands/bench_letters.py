@@ -236,7 +236,7 @@ def visit_summary_lines(repeat: int) -> list[str]:
         )
 
         def bare():
-            return HTML(filename=str(saved), base_url=letters.BASE_URL).write_pdf(
+            return HTML(filename=str(saved), base_url=pdf.BASE_URL).write_pdf(
                 pdf_variant="pdf/ua-1"
             )
 
