@@ -1,6 +1,8 @@
 """Shared fixtures: the catalogue, persona users and a treatment; the access matrix's world and
 walk; service gates. The machinery behind them lives in tests/support/."""
 
+import shutil
+import tempfile
 from datetime import date
 
 import pytest
@@ -19,6 +21,20 @@ from tests.support.auth import login_verified
 from therapies.models import Drug
 
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    """The tests never read collected static files (the live server serves them from the
+    finders): STATIC_ROOT is an empty folder of the run's own, not var/static. Once `make bench`
+    (or a deployment rehearsal) had collected 1,600 files there, WhiteNoise read all of them
+    again for every new test client (its middleware is set up per client): 0.18 s a request,
+    nine tenths of the walk of the access matrix, and a suite three times slower than on a
+    fresh clone."""
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="static-root-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(settings.STATIC_ROOT, ignore_errors=True)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # optional: `-p no:xdist` has no such hook
@@ -113,13 +129,16 @@ def world(request, django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def walk(django_db_setup, django_db_blocker):
-    """Every URL of the access matrix, as every persona: sent once, answers recorded
-    (tests/support/walk.py), read by the matrix, no-store, CSP and query-string checks."""
-    from tests.support.walk import record
+def walk(request, django_db_setup, django_db_blocker, tmp_path_factory):
+    """Every URL of the access matrix, as every persona: sent once per run, answers recorded
+    (tests/support/walk.py), read by the matrix, no-store, CSP and query-string checks. In
+    parts, each recorded when first read; under xdist once for all the workers, in the run's
+    shared temporary folder (the parent of each worker's own)."""
+    from tests.support.walk import Walk, part_loader
 
-    with django_db_blocker.unblock():
-        return record()
+    worker = hasattr(request.config, "workerinput")
+    shared = tmp_path_factory.getbasetemp().parent / "matrix-walk" if worker else None
+    return Walk(load=part_loader(shared, django_db_blocker.unblock))
 
 
 # --- Every test ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Every page, in French and in English, passes axe-core's WCAG 2.x A/AA rules in Chromium.
-(The patient's and the clinician's pages, only opened, are in test_signed_in_pages.py.)"""
+"""Pages in the states a person brings them to (forms with errors, htmx swaps, a deletion's undo,
+the second step of log-in…), in French and in English, pass axe-core's WCAG 2.x A/AA rules in
+Chromium. The pages only opened are in test_public_pages.py (signed out) and
+test_signed_in_pages.py (the patient's and the clinician's)."""
 
 import pytest
 
@@ -19,36 +21,6 @@ from tests.support.browser import (
 
 pytestmark = pytest.mark.browser
 
-# (test id, path). Paths may hold the ids of `care_team_data` ({treatment}, {checklist}, …).
-ANONYMOUS_PAGES = [
-    ("home", "/"),
-    ("signup", "/accounts/signup/"),
-    ("login", "/accounts/login/"),
-    ("password-reset", "/accounts/password_reset/"),
-    ("password-reset-done", "/accounts/password_reset/done/"),
-    ("password-reset-bad-link", "/accounts/reset/bad/bad-token/"),
-    ("password-reset-complete", "/accounts/reset/done/"),
-    ("therapy-list", "/therapies/"),
-    ("therapy-guselkumab", "/therapies/guselkumab/"),
-    ("therapy-ixekizumab", "/therapies/ixekizumab/"),
-    ("privacy", "/privacy/"),
-    ("signup-clinician", "/accounts/signup/clinician/"),
-    ("signup-sent", "/accounts/signup/sent/"),
-]
-# Need the real articles and glossary loaded (`real_content`).
-CONTENT_PAGES = [
-    ("articles", "/articles/"),
-    ("article", "/articles/what-are-interleukins/"),
-    ("article-with-figure", "/articles/anti-interleukins-for-psoriasis/"),
-    ("article-class", "/articles/class-anti-il17/"),
-    ("article-travel", "/articles/travelling-with-treatment/"),
-    ("article-safety-table", "/articles/pregnancy-and-breastfeeding/"),
-    ("article-safety-figure-table", "/articles/injection-technique/"),
-    ("glossary", "/glossary/"),
-    ("search", "/search/?q=interleukine"),
-    ("search-nothing", "/search/?q=zzzz"),
-    ("therapy-with-class-article", "/therapies/secukinumab/"),
-]
 NOT_FOUND_PATH = "/therapies/nope/"
 # Chromium reports the 404 status of the document itself as a failed resource load.
 NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status of 404 (Not Found)"
@@ -57,14 +29,6 @@ NOT_FOUND_CONSOLE = "Failed to load resource: the server responded with a status
 # A query string of more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: the 400 page.
 BAD_REQUEST_PATH = "/search/?" + "&".join(f"f{i}=1" for i in range(201))
 BAD_REQUEST_CONSOLE = "the server responded with a status of 400 (Bad Request)"
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "path"), ANONYMOUS_PAGES, ids=[p[0] for p in ANONYMOUS_PAGES])
-def test_anonymous_page(live_server, catalogue, page, console_errors, language, name, path):
-    response = page.goto(url_for(live_server, language, path))
-    assert response.status == 200, f"{page.url} answered {response.status}"
-    check_page(page, console_errors, language=language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -110,14 +74,6 @@ def test_letter_verification_page(live_server, care_team_data, page, console_err
     response = page.goto(url_for(live_server, language, path))
     assert response.status == 200, f"{page.url} answered {response.status}"
     assert page.locator(".verify-valid").count() == 1
-    check_page(page, console_errors, language=language)
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "path"), CONTENT_PAGES, ids=[p[0] for p in CONTENT_PAGES])
-def test_content_page(live_server, real_content, page, console_errors, language, name, path):
-    response = page.goto(url_for(live_server, language, path))
-    assert response.status == 200, f"{page.url} answered {response.status}"
     check_page(page, console_errors, language=language)
 
 

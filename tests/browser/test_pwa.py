@@ -17,11 +17,20 @@ from patients.reminders.links import OPEN_LINK_SALT
 from patients.travel.letters import approve_letter
 from patients.travel.trips import plan_trip
 from tests.factories import TreatmentFactory
-from tests.support.browser import LANGUAGES, check_page, login_with_session, url_for
+from tests.support.browser import LANGUAGES, check_page, login_with_session, new_context, url_for
 
 pytestmark = pytest.mark.browser
 
 READY = "navigator.serviceWorker.ready.then((r) => r.active.scriptURL)"
+
+
+@pytest.fixture
+def context(browser):
+    """This module is about the service worker: unlike other modules' contexts
+    (tests/support/browser.py's `new_context`), its pages may register it."""
+    context = new_context(browser, service_workers="allow")
+    yield context
+    context.close()
 
 
 def check_in_both_languages(page, console_errors, live_server, path: str) -> None:

@@ -8,15 +8,13 @@ test, and the catalogue loaded again (tests/support/database.py).
 """
 
 import pytest
-from django.core.management import call_command
 from django.test import Client, override_settings
-from pytest_django.live_server_helper import LiveServer
 
 from patients.checklists import create_checklist, share_checklist
 from patients.models import CareLink, ClinicianStatus
 from tests.factories import ClinicianFactory, UserFactory
-from tests.support import database
 from tests.support.browser import (
+    FAST_HASHING,
     LANGUAGES,
     ConsoleErrors,
     check_page,
@@ -24,15 +22,16 @@ from tests.support.browser import (
     login_with_session,
     make_care_data,
     make_care_team_data,
+    module_live_server,
     new_context,
     remember_in_session,
     url_for,
 )
 from therapies.models import Drug
 
-pytestmark = pytest.mark.browser
-
-FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# django_db: without a test that asks for the database, pytest-django sets none up (a run of
+# this module alone); the pages themselves read the rows `site` commits, through the live server.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 # (test id, path). Paths may hold the ids of the care team's data ({treatment}, {checklist}, …).
 PATIENT_PAGES = [
@@ -112,17 +111,10 @@ def care_team():
 @pytest.fixture(scope="module")
 def site(browser, django_db_setup, django_db_blocker):
     """(live server, care team data), committed for the module; flushed at its end."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHING):
-        database.ensure()  # a live-server test of another module may have flushed it
-        server = LiveServer("localhost")  # a free port
-        server._live_server_modified_settings.enable()  # ALLOWED_HOSTS, as pytest-django does
-        try:
-            yield server, care_team()
-        finally:
-            server._live_server_modified_settings.disable()
-            server.stop()
-            call_command("flush", verbosity=0, interactive=False)
-            database.ensure()
+    with module_live_server(django_db_blocker) as server:
+        with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHING):
+            data = care_team()
+        yield server, data
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,17 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.management import call_command
+from django.test import override_settings
+from pytest_django.live_server_helper import LiveServer
+
 from patients import timeutils
+from tests.support import database
 from tests.support.auth import authenticator_of, code_of, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,8 +41,35 @@ PASSWORD = "a-long-test-password"
 LANGUAGES = ["fr", "en"]
 
 
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def module_live_server(django_db_blocker) -> Iterator[LiveServer]:
+    """A live server of a browser module's own, over rows the module commits while it lives
+    (database access unblocked, fast password hashing); at its end the database is flushed, as
+    after any live-server test, and the catalogue put back. For modules whose tests only read
+    pages: no flush and no new browser context per test."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHING):
+        database.ensure()  # a live-server test of another module may have flushed it
+        server = LiveServer("localhost")  # a free port
+        server._live_server_modified_settings.enable()  # ALLOWED_HOSTS, as pytest-django does
+        try:
+            yield server
+        finally:
+            server._live_server_modified_settings.disable()
+            server.stop()
+            call_command("flush", verbosity=0, interactive=False)
+            database.ensure()
+
+
 def new_context(browser, **options):
+    """A context at desk size in which pages cannot register the service worker, unless asked
+    (`service_workers="allow"`): installing it in every new context cost each test about a
+    second of Chromium's time, and only tests/browser/test_pwa.py is about it (app.js swallows
+    the refused registration, so the pages behave as in a browser without service workers)."""
     options.setdefault("viewport", VIEWPORT)
+    options.setdefault("service_workers", "block")
     context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     return context
@@ -66,7 +100,11 @@ def run_axe(page) -> list[dict]:
         page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
     return page.evaluate(
         """async (tags) => {
-            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            // Only the violations are read: axe then skips building the selectors and HTML of
+            // every passing node (the slow tail of a run).
+            const results = await axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+            });
             return results.violations.map((v) => ({
                 id: v.id,
                 impact: v.impact,

@@ -9,6 +9,8 @@ controller instead (a public xdist hook, `pytest_xdist_make_scheduler`, tests/co
 
 from __future__ import annotations
 
+import zlib
+
 from xdist.scheduler import LoadScopeScheduling
 
 # Modules whose tests run on one worker, one at a time: they take PostgreSQL row locks from
@@ -18,13 +20,18 @@ SERIAL_MODULES = (
     "tests/patients/test_two_workers.py",
     "tests/patients/test_push_worker.py",
 )
-# The modules that read the walk of the access matrix (a session fixture): on one worker, so
-# that it is walked once.
-WALK_MODULES = (
-    "tests/patients/test_access_matrix.py",
-    "tests/security/test_no_store.py",
-    "tests/security/test_headers.py",
-)
+# The walk of the access matrix is sent in WALK_PARTS parts (tests/support/walk.py), each row
+# of the matrix in the part `walk_part` gives it: the matrix's per-row tests of one part run
+# on one worker, which records that part once and leaves it for the other workers' tests (the
+# checks that read every row), so the parts are walked side by side on the cores.
+WALK_PARTS = 4
+MATRIX_ROWS = "tests/patients/test_access_matrix.py::test_each_persona_gets_what_the_matrix_says["
+
+
+def walk_part(case_id: str) -> int:
+    """The part of the walk a row of the matrix is in (from its id alone: the controller
+    schedules without Django)."""
+    return zlib.crc32(case_id.encode()) % WALK_PARTS
 
 
 def group_of(nodeid: str) -> str:
@@ -32,8 +39,8 @@ def group_of(nodeid: str) -> str:
     path = nodeid.split("::")[0]
     if path in SERIAL_MODULES:
         return "serial"
-    if path in WALK_MODULES:
-        return "walk"
+    if nodeid.startswith(MATRIX_ROWS):
+        return f"walk-{walk_part(nodeid[len(MATRIX_ROWS) : -1])}"
     if path.startswith("tests/browser/"):
         # A browser module on one worker: its module fixtures (the Nu Html Checker's one Java
         # run on the module's pages, above all) run once, not once on each worker.

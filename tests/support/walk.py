@@ -13,11 +13,22 @@ language. Each persona signs in once (`matrix.sessions_of`; signing in again for
 that session, in a savepoint rolled back after it (`matrix.respond`): what a request does to
 its session (a log-out, a new key) is undone before the next. The whole world is rolled back
 at the end: the walk leaves nothing in the database.
+
+The walk is sent in parts (`WALK_PARTS`, each row in the part tests/support/scheduling.py's
+`walk_part` gives it), each part when a test first reads one of its rows. Under pytest-xdist a
+part is recorded once for the whole run: the worker that needs it first records it (with a lock,
+so that a worker that needs it meanwhile waits rather than walks it again) and saves its answers
+in the run's shared temporary folder, where the other workers read them. The scheduler sends the
+matrix's per-row tests of each part to one worker, so the parts are walked side by side.
 """
 
 from __future__ import annotations
 
+import fcntl
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +46,7 @@ from tests.support.matrix import (
     respond,
     sessions_of,
 )
+from tests.support.scheduling import WALK_PARTS, walk_part
 
 METHODS = ("GET", "POST")
 FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -65,10 +77,26 @@ class Answer:
 
 
 class Walk:
-    def __init__(self) -> None:
+    """The answers of the walk, its parts fetched by `load(part)` when a row of theirs is read."""
+
+    def __init__(self, load: Callable[[int], dict] | None = None) -> None:
         self.answers: dict[tuple[str, str, str, bool], Answer] = {}
+        self._load = load
+        self._parts: set[int] = set()
+
+    def need(self, part: int) -> None:
+        if part not in self._parts:
+            self.answers.update(self._load(part))
+            self._parts.add(part)
+
+    def complete(self) -> Walk:
+        """Every part: for the checks that read every row."""
+        for part in range(WALK_PARTS):
+            self.need(part)
+        return self
 
     def answer(self, case: Case, persona: str, method: str, htmx: bool) -> Answer:
+        self.need(walk_part(case.id))
         try:
             return self.answers[case.id, persona, method, htmx]
         except KeyError:
@@ -77,7 +105,7 @@ class Walk:
             ) from None
 
     def __len__(self) -> int:
-        return len(self.answers)
+        return len(self.complete().answers)
 
 
 def requests_of(case: Case):
@@ -107,23 +135,55 @@ def answer_of(world, case: Case, persona: str, method: str, htmx: bool, sessions
     )
 
 
-def record() -> Walk:
-    """Build the matrix's world, send every request of every row, roll everything back.
+def cases_of(part: int) -> list[Case]:
+    return [case for case in CASES if walk_part(case.id) == part]
+
+
+def record(cases: list[Case]) -> dict:
+    """Build the matrix's world, send every request of each of `cases`, roll everything back.
     Needs database access (the `walk` fixture of tests/conftest.py unblocks it)."""
     ids = [case.id for case in CASES]
     assert len(set(ids)) == len(ids), "two rows of the matrix share an id"
-    walk = Walk()
+    answers = {}
     with override_settings(PASSWORD_HASHERS=FAST_HASHING), transaction.atomic():
         world = build_world()
         sessions = sessions_of(world)  # each persona signs in once, not once a request
-        for case in CASES:
+        for case in cases:
             cache.clear()
             translation.activate(settings.LANGUAGE_CODE)
             for method, persona, htmx in requests_of(case):
-                walk.answers[case.id, persona, method, htmx] = answer_of(
+                answers[case.id, persona, method, htmx] = answer_of(
                     world, case, persona, method, htmx, sessions
                 )
         transaction.set_rollback(True)
     cache.clear()
     translation.activate(settings.LANGUAGE_CODE)
-    return walk
+    return answers
+
+
+def part_loader(shared: Path | None, unblock) -> Callable[[int], dict]:
+    """`load(part)` for a `Walk`: recorded here (`unblock()` allowing the database), or, when
+    `shared` names the run's folder shared by the xdist workers, recorded by whichever worker
+    needs the part first and read from there by the others."""
+
+    def recorded(part: int) -> dict:
+        with unblock():
+            return record(cases_of(part))
+
+    if shared is None:
+        return recorded
+
+    def load(part: int) -> dict:
+        shared.mkdir(parents=True, exist_ok=True)
+        saved = shared / f"part-{part}.pickle"
+        with open(shared / f"part-{part}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if saved.is_file():
+                return pickle.loads(saved.read_bytes())
+            answers = recorded(part)
+            partial = saved.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(answers, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.rename(saved)
+            return answers
+
+    return load
