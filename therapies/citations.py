@@ -7,7 +7,8 @@ A fact's `source` is a table:
 
 - kind: eu_smpc | eu_leaflet | manufacturer | non_eu_label | guideline | project_default
 - product: the brand (labels), or the company (manufacturer)
-- section: the section of the document (SmPC 4.2, leaflet 3, US label 2.3, BAD table S4)
+- section: the section of the document (SmPC 4.2, leaflet 3, US label 2.3, BAD table S4);
+  "instructions for use" for the unnumbered instructions printed after some EU leaflets
 - title: the document, for manufacturer, non_eu_label and guideline ("US prescribing information",
   "Menter et al., Joint AAD-NPF guidelines, J Am Acad Dermatol", ...); year where known
 - verified: true when the text of that document (or a faithful copy of it) was read and says it
@@ -57,9 +58,18 @@ def parse_source(where: str, value: Any) -> dict[str, Any]:
     return source
 
 
+# Parts of a document that have a name rather than a number, in the reader's language.
+NAMED_SECTIONS = {
+    "instructions for use": {"fr": "instructions d'utilisation", "en": "instructions for use"},
+}
+
+
 def _section(source: dict[str, Any], language: str) -> str:
     if not source["section"]:
         return ""
+    named = NAMED_SECTIONS.get(source["section"].lower())
+    if named:
+        return f", {named['fr' if language == 'fr' else 'en']}"
     word = "rubrique" if language == "fr" else "section"
     return f", {word} {source['section']}"
 

@@ -4,7 +4,8 @@ on request; planned in the patient's zone across the DST weekends; once; none wh
 gives no time or the dose is already logged.
 
 Tremfya (guselkumab) pre-filled syringe: 30 minutes at room temperature (EU leaflet, section 5);
-its pen has no time in the catalogue.
+its pen has no time in the catalogue. Bimzelx 160 mg syringe: 30 to 45 minutes (EU leaflet,
+instructions for use): the reminder comes at the lower bound and the notice gives the range.
 """
 
 import json
@@ -41,10 +42,18 @@ def vapid(settings):
     settings.PUSH_ALLOW_HTTP_ENDPOINTS = True
 
 
-def ready_patient(*, first_dose_on: date, device: str = SYRINGE, at=time(20, 0), **prefs):
-    """A Paris patient on Tremfya who usually injects at `at`, reminded by push, in the app and
-    by e-mail (the dose reminders at 09:00 on the day)."""
-    patient = UserFactory(email="camille@example.com", display_name="Camille")
+def ready_patient(
+    *,
+    first_dose_on: date,
+    device: str = SYRINGE,
+    at=time(20, 0),
+    inn: str = "guselkumab",
+    email: str = "camille@example.com",
+    **prefs,
+):
+    """A Paris patient on Tremfya (or `inn`) who usually injects at `at`, reminded by push, in the
+    app and by e-mail (the dose reminders at 09:00 on the day)."""
+    patient = UserFactory(email=email, display_name="Camille")
     chosen = {
         "lead_days": [0],
         "hour": 9,
@@ -56,7 +65,7 @@ def ready_patient(*, first_dose_on: date, device: str = SYRINGE, at=time(20, 0),
         **prefs,
     }
     ReminderSettings.objects.create(patient=patient, **chosen)
-    drug = Drug.objects.get(inn="guselkumab")
+    drug = Drug.objects.get(inn=inn)
     treatment = start_treatment(
         patient=patient,
         drug=drug,
@@ -178,6 +187,56 @@ def test_the_in_app_notice_says_the_labels_time(catalogue, client, time_machine)
         "Préparez-vous : sortez votre injection du réfrigérateur maintenant ; la notice indique "
         "30 minutes à température ambiante avant l’injection." in page
     )
+
+
+def test_a_range_on_the_label_reminds_at_its_lower_bound_and_says_the_range(
+    catalogue, client, time_machine
+):
+    time_machine.move_to(utc(2027, 3, 1, 12), tick=False)
+    patient, _treatment = ready_patient(
+        first_dose_on=date(2027, 3, 10),
+        inn="bimekizumab",
+        device="prefilled-syringe-160mg",
+        by_push=False,
+        get_ready_by_email=True,
+    )
+    patient.language = "en"
+    patient.save(update_fields=["language"])
+    mail.outbox.clear()
+    run(utc(2027, 3, 10, 18, 0), time_machine)  # 19:00 in Paris: 60 minutes before, too early
+    assert not ready_rows().exists()
+    run(utc(2027, 3, 10, 18, 30), time_machine)  # 19:30 in Paris: 30 minutes before 20:00
+    assert sorted(ready_rows().values_list("channel", flat=True)) == [Channel.EMAIL, Channel.IN_APP]
+    (email,) = [m for m in mail.outbox if "fridge" in m.subject]
+    assert email.subject == (
+        "Get ready: take your syringe out of the fridge now "
+        "(the label says 30 to 45 minutes at room temperature)"
+    )
+    assert "Bimzelx, EU package leaflet, instructions for use" in email.body
+    patient.language = "fr"
+    patient.save(update_fields=["language"])
+    client.force_login(patient)
+    page = client.get(reverse("patients:notifications")).content.decode()
+    assert (
+        "Préparez-vous : sortez votre injection du réfrigérateur maintenant ; la notice indique "
+        "30 à 45 minutes à température ambiante avant l’injection." in page
+    )
+
+
+def test_the_taltz_syringe_gets_its_thirty_minutes_and_the_taltz_pen_none(
+    catalogue, vapid, time_machine
+):
+    time_machine.move_to(utc(2027, 3, 1, 12), tick=False)
+    ready_patient(
+        first_dose_on=date(2027, 3, 10), inn="ixekizumab", device="prefilled-syringe-80mg"
+    )
+    ready_patient(
+        first_dose_on=date(2027, 3, 10), inn="ixekizumab", device="pen-80mg", email="b@example.com"
+    )
+    for minute in range(0, 120, 10):
+        run(utc(2027, 3, 10, 18) + timedelta(minutes=minute), time_machine)
+    rows = set(ready_rows().values_list("treatment__presentation_key", "due_at"))
+    assert rows == {("prefilled-syringe-80mg", utc(2027, 3, 10, 18, 30))}  # push and in-app
 
 
 def test_by_email_only_when_asked_and_then_with_the_source(catalogue, time_machine):

@@ -1,15 +1,52 @@
-"""The label's time at room temperature before injecting: a sourced fact per device."""
+"""The label's time at room temperature before injecting: a sourced fact per device.
+
+Read in the EU package leaflets (EMA ePI text in the Gravitate Health ePI test set): Tremfya and
+Ilumetri 100 mg syringes, section 5 (30 minutes); Taltz 80 mg syringe, instructions for use step 1a
+(30 minutes); Bimzelx 160 mg syringe, instructions for use (30 to 45 minutes). No other device's
+EU text was found, so no other device has a time, nor a "get ready" reminder.
+"""
 
 import shutil
+from datetime import date
 
 import pytest
+from django.urls import reverse
 
+from patients.treatments.writes import start_treatment
 from therapies.loading import CATALOGUE_DIR, CatalogueError, parse_drug
-from therapies.models import Drug
+from therapies.models import Drug, Regimen
 from therapies.report import catalogue_groups
 
 SYRINGE = 'key = "prefilled-syringe-100mg"'
 WARM_UP = "warm_up = { minutes = 30, "
+
+# (file, presentation) -> (minutes, up_to, source in English, source in French)
+WARM_UPS = {
+    ("guselkumab", "prefilled-syringe-100mg"): (
+        30,
+        30,
+        "Tremfya, EU package leaflet, section 5",
+        "Tremfya, notice européenne, rubrique 5",
+    ),
+    ("tildrakizumab", "prefilled-syringe-100mg"): (
+        30,
+        30,
+        "Ilumetri, EU package leaflet, section 5",
+        "Ilumetri, notice européenne, rubrique 5",
+    ),
+    ("ixekizumab", "prefilled-syringe-80mg"): (
+        30,
+        30,
+        "Taltz, EU package leaflet, instructions for use",
+        "Taltz, notice européenne, instructions d'utilisation",
+    ),
+    ("bimekizumab", "prefilled-syringe-160mg"): (
+        30,
+        45,
+        "Bimzelx, EU package leaflet, instructions for use",
+        "Bimzelx, notice européenne, instructions d'utilisation",
+    ),
+}
 
 
 def test_the_tremfya_syringe_carries_thirty_minutes_from_its_eu_leaflet_and_the_pen_none():
@@ -34,9 +71,21 @@ def test_the_report_lists_the_fact_with_its_source(db):
     ]
     assert sorted((r.product, r.value, r.source, r.verified) for r in rows) == [
         (
+            "Bimzelx",
+            "pre-filled syringe 160 mg: 30 to 45 minutes",
+            "Bimzelx, EU package leaflet, instructions for use",
+            True,
+        ),
+        (
             "Ilumetri",
             "pre-filled syringe 100 mg: 30 minutes",
             "Ilumetri, EU package leaflet, section 5",
+            True,
+        ),
+        (
+            "Taltz",
+            "pre-filled syringe 80 mg: 30 minutes",
+            "Taltz, EU package leaflet, instructions for use",
             True,
         ),
         (
@@ -46,6 +95,72 @@ def test_the_report_lists_the_fact_with_its_source(db):
             True,
         ),
     ]
+
+
+def test_each_device_has_the_time_its_leaflet_gives_and_the_others_none():
+    seen = {}
+    for path in sorted(CATALOGUE_DIR.glob("*.toml")):
+        for row in parse_drug(path)["drug"]["presentation_rows"]:
+            if "warm_up_minutes" in row:
+                seen[path.stem, row["key"]] = (
+                    row["warm_up_minutes"],
+                    row["warm_up_up_to"],
+                    row["warm_up_source_en"],
+                    row["warm_up_source_fr"],
+                )
+    assert seen == WARM_UPS  # a device whose EU text was not read has no time and no reminder
+
+
+@pytest.mark.parametrize(("inn", "key"), sorted(WARM_UPS))
+def test_the_settings_page_shows_the_devices_time_and_source(
+    catalogue, patient, patient_client, inn, key
+):
+    minutes, up_to, _source_en, source_fr = WARM_UPS[inn, key]
+    drug = Drug.objects.get(inn=inn)
+    start_treatment(
+        patient=patient,
+        drug=drug,
+        regimen=Regimen.objects.get(drug=drug, is_default=True),
+        first_dose_on=date(2027, 1, 4),
+        presentation_key=key,
+    )
+    page = patient_client.get(reverse("patients:reminder_settings")).content.decode()
+    span = f"{minutes} minutes" if up_to == minutes else f"{minutes} à {up_to} minutes"
+    assert (
+        f"{drug.brands} : la notice indique {span} à température ambiante avant l’injection ; "
+        f"le rappel arrive {minutes} minutes avant votre heure habituelle." in page
+    )
+    assert source_fr.replace("'", "&#x27;") in page
+
+
+@pytest.mark.parametrize(
+    ("inn", "key"),
+    [
+        ("bimekizumab", "pen-160mg"),
+        ("bimekizumab", "prefilled-syringe-320mg"),
+        ("ixekizumab", "pen-80mg"),
+        ("adalimumab", "pen-40mg"),
+        ("brodalumab", "prefilled-syringe-210mg"),
+    ],
+)
+def test_a_device_whose_leaflet_time_was_not_read_gets_no_get_ready_reminder(
+    catalogue, patient, patient_client, inn, key
+):
+    drug = Drug.objects.get(inn=inn)
+    regimen = next(
+        r for r in Regimen.objects.filter(drug=drug) if key in {p.key for p in r.presentations()}
+    )
+    start_treatment(
+        patient=patient,
+        drug=drug,
+        regimen=regimen,
+        first_dose_on=date(2027, 1, 4),
+        presentation_key=key,
+    )
+    assert patient.treatments.get().warm_up is None
+    page = patient_client.get(reverse("patients:reminder_settings")).content.decode()
+    assert "la notice indique" not in page
+    assert "pas de rappel « préparez-vous »" in page.lower()
 
 
 def test_the_loaded_drug_gives_the_device_its_minutes(catalogue):
