@@ -265,3 +265,37 @@ def adherence(
         if dose.number in taken and abs((taken[dose.number] - dose.date).days) <= window_days:
             on_time += 1
     return Adherence(on_time=on_time, counted=counted, window_days=window_days)
+
+
+@dataclass(frozen=True)
+class SoonAfterLate:
+    """The last dose logged was late, and the next one is planned soon after it."""
+
+    late_dose: int
+    taken_on: date
+    next_dose: PlannedDose
+    days_between: int
+
+
+def next_dose_soon_after_late(
+    doses: Iterable[PlannedDose], taken: Mapping[int, date], status: DoseStatus
+) -> SoonAfterLate | None:
+    """When the last dose logged was taken after its planned date, and the next planned dose
+    (not yet late) falls less than half the planned gap between those two doses after it (the
+    maintenance interval, or the loading gap early on): a patient who injected 27 days late
+    then reads "dose 2 is planned today" (issue 18, D6). The plan does not move: the page only
+    says so, with the product's rule or a word to ask the specialist. None otherwise."""
+    if status.overdue or not taken:
+        return None
+    last = max(taken)
+    planned = next((d for d in doses if d.number == last), None)
+    if planned is None or taken[last] <= planned.date:
+        return None
+    nxt = status.next_dose
+    days_between = (nxt.date - taken[last]).days
+    planned_gap = (nxt.date - planned.date).days
+    if days_between < 0 or 2 * days_between >= planned_gap:
+        return None
+    return SoonAfterLate(
+        late_dose=last, taken_on=taken[last], next_dose=nxt, days_between=days_between
+    )

@@ -193,6 +193,7 @@ def parse_drug(path: Path) -> dict[str, Any]:
         "how_it_works_en": how["en"],
         "missed_dose_rule": missed["rule"],
         "missed_dose_source_kind": missed_source["kind"],
+        "missed_dose_verified": missed_source["verified"],
         "missed_dose_source_fr": missed_cited["source_fr"],
         "missed_dose_source_en": missed_cited["source_en"],
         "sources": [{"label": s["label"], "url": s.get("url", "")} for s in data["sources"]],

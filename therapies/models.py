@@ -141,6 +141,8 @@ class Drug(models.Model):
     missed_dose_source_kind = models.CharField(
         max_length=20, choices=SourceKind.choices, default=SourceKind.PROJECT_DEFAULT
     )
+    # The source's `verified` flag: its text was read and says the rule (therapies/citations.py).
+    missed_dose_verified = models.BooleanField(default=False)
     missed_dose_source_fr = models.CharField(max_length=400, default="")
     missed_dose_source_en = models.CharField(max_length=400, default="")
     sources = models.JSONField(default=list)  # [{"label": ..., "url": ...}]
@@ -170,6 +172,16 @@ class Drug(models.Model):
     def missed_dose_from_label(self) -> bool:
         """True only when the EU SmPC or package leaflet itself gives the rule."""
         return SourceKind.from_eu_label(self.missed_dose_source_kind)
+
+    @property
+    def missed_dose_rule_sourced(self) -> bool:
+        """True when a document that was read gives the rule (an EU label, the manufacturer's
+        information, a label used outside the EU): not the project's own default, nor a source
+        nobody checked. Only then may a page say what the rule is; otherwise it says to ask the
+        specialist."""
+        return self.missed_dose_verified and self.missed_dose_source_kind != (
+            SourceKind.PROJECT_DEFAULT
+        )
 
     @property
     def missed_dose_advice(self) -> str:

@@ -87,6 +87,26 @@ def _infection_advice(entry: JournalEntry, drug) -> list[Advice]:
     return advice
 
 
+def serious_reaction_advice(drug) -> list[Advice]:
+    """When to get help for a serious reaction: the product's own label on allergic reactions
+    (catalogue cautions, each sourced), then the emergency numbers; never one product's label
+    shown for another. The journal shows it after a serious reaction, the injection form under
+    its reaction choices (issue 18, D15)."""
+    advice = [
+        Advice(c.text, c.source)
+        for c in (drug.cautions.all() if drug else [])
+        if "allergic" in c.text_en.lower()
+    ]
+    advice.append(
+        Advice(
+            _("If you need urgent care now, call 15 (SAMU) or 112."),
+            _("Service-Public.fr, how to alert the emergency services"),
+            EMERGENCY_NUMBERS,
+        )
+    )
+    return advice
+
+
 def guidance_for(entry: JournalEntry) -> Guidance | None:
     """None unless the entry reports an infection with fever, a serious reaction (for
     tocilizumab, any infection: fever may not come) or a marked reaction at the injection site.
@@ -100,20 +120,7 @@ def guidance_for(entry: JournalEntry) -> Guidance | None:
         return None
     urgent = _infection_advice(entry, drug) if infection else []
     if entry.serious_reaction:
-        # The product's own label on allergic reactions (catalogue cautions, each sourced), then
-        # the emergency numbers: never one product's label shown for another.
-        urgent.extend(
-            Advice(c.text, c.source)
-            for c in (drug.cautions.all() if drug else [])
-            if "allergic" in c.text_en.lower()
-        )
-        urgent.append(
-            Advice(
-                _("If you need urgent care now, call 15 (SAMU) or 112."),
-                _("Service-Public.fr, how to alert the emergency services"),
-                EMERGENCY_NUMBERS,
-            )
-        )
+        urgent.extend(serious_reaction_advice(drug))
     lot = entry.injection.lot_number if entry.injection_id and entry.injection else ""
     report = [
         Advice(

@@ -175,6 +175,8 @@ class Overview:
     suggested_site: InjectionSite
     packs: list[pack_maths.PackLeft]  # usable packs, the first to expire first
     expiry_warnings: list[pack_maths.ExpiryWarning]
+    # The last dose logged was late and the next one comes soon after it (issue 18, D6).
+    soon_after_late: dosing.SoonAfterLate | None = None
 
     @property
     def devices_for_next_dose(self) -> int:
@@ -241,6 +243,7 @@ def overview(treatment: Treatment, *, today: date) -> Overview:
         suggested_site=least_recently_used(uses),
         packs=pack_maths.first_to_expire(balances),
         expiry_warnings=pack_maths.expiry_warnings(balances, upcoming),
+        soon_after_late=dosing.next_dose_soon_after_late(doses, taken, status),
     )
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from config.http import HtmxHttpRequest
 from patients import timeutils
 from patients.forms.treatments import InjectionForm
+from patients.journal.guidance import serious_reaction_advice
 from patients.models import Injection, Reaction
 from patients.treatments.injections import (
     DoseAlreadyLogged,
@@ -140,7 +141,7 @@ def log(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "reaction": Reaction.NONE,
             },
         )
-    context = {"ov": card, "form": form}
+    context = {"ov": card, "form": form, "reaction_advice": serious_reaction_advice(treatment.drug)}
     if request.htmx:
         return render(request, CARD, context)
     return render(request, "patients/injection_form.html", context)
@@ -195,7 +196,12 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "note": injection.note,
             },
         )
-    context = {"ov": card, "form": form, "injection": injection}
+    context = {
+        "ov": card,
+        "form": form,
+        "injection": injection,
+        "reaction_advice": serious_reaction_advice(treatment.drug),
+    }
     return render(request, "patients/injection_form.html", context)
 
 

@@ -311,3 +311,62 @@ def test_a_table_whose_cells_carry_data_label_stacks_into_cards_on_a_phone(
             assert result["label"] in ("none", "normal")
     finally:
         context.close()
+
+
+# The review's browser (caveat 2): Chromium set to US English, which orders a date field's
+# segments month/day/year even on a French page. "12022026" typed there is 2 December 2026.
+ECHOES = {"fr": "mercredi 2 décembre 2026", "en": "Wednesday 2 December 2026"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_typed_date_is_written_out_in_the_pages_language(
+    live_server, client, browser, care_data, language
+):
+    """Issue 18, D5: the date typed is echoed in words, in the page's language and not the
+    browser's, as the person types; read out politely and tied to its field."""
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    context.set_default_timeout(10_000)
+    try:
+        login_with_session(context, client, live_server, care_data["patient"])
+        page = context.new_page()
+        path = f"/treatments/{care_data['treatment'].pk}/injections/new/"
+        page.goto(url_for(live_server, language, path))
+        field = page.locator("#id_taken_date")
+        echo = page.locator("#id_taken_date_echo")
+        expect(echo).to_have_attribute("aria-live", "polite")
+        assert "id_taken_date_echo" in field.get_attribute("aria-describedby").split()
+        field.focus()
+        page.keyboard.type("12022026")
+        expect(field).to_have_value("2026-12-02")
+        expect(echo).to_have_text(ECHOES[language])
+        violations = run_axe(page)
+        assert not violations, f"axe on {page.url}:\n{format_violations(violations)}"
+    finally:
+        context.close()
+
+
+# The review measured 7,524 px on a desktop for the clinician's checklist of 11 items, three
+# forms per item (D14). Compact rows with their actions on demand measured 3,318 px for 13 items
+# (December 2026, this fixture: done, verified and open items, a history). 4,000 px leaves room
+# for fonts and a line or two more, and still fails if the forms come back unfolded.
+CHECKLIST_MAX_HEIGHT = 4_000
+
+
+def test_the_clinicians_checklist_stays_compact_on_a_desk(
+    live_server, client, browser, care_team_data
+):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    try:
+        login_with_session(context, client, live_server, care_team_data["clinician"])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/en/clinic/checklists/{care_team_data['checklist'].pk}/")
+        items = page.locator("ol.checklist > li")
+        assert items.count() >= 11, "fewer items than the review's checklist: not comparable"
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= CHECKLIST_MAX_HEIGHT, (
+            f"the checklist of {items.count()} items is {height} px tall on a desk"
+        )
+        assert sideways_overflow(page) <= 0
+    finally:
+        context.close()
