@@ -1,6 +1,10 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.template.loader import get_template
+from django.urls import get_resolver, reverse
+from django.utils import translation
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
@@ -23,11 +27,6 @@ def warm_up() -> None:
     module before it accepts a connection, and a new worker starts every ~2,000 requests
     (config/gunicorn.conf.py): without this, the first page a worker served took 0.9 s instead
     of 0.05 s (the patient dashboard's Lighthouse performance, issue 18)."""
-    from django.conf import settings
-    from django.template.loader import get_template
-    from django.urls import get_resolver, reverse
-    from django.utils import translation
-
     get_resolver().url_patterns  # noqa: B018 (the property imports the URLconf)
     for code, _name in settings.LANGUAGES:
         with translation.override(code):

@@ -12,7 +12,7 @@ from patients import timeutils
 from patients.journal.scores import record_scores
 from patients.journal.sharing import set_sharing
 from patients.models import CareLink, FlagReason, JournalEntry, JournalFlag, ScoreSet
-from tests.support.browser import check_page, login_with_session
+from tests.support.browser import check_page, login_with_session, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_a_reaction_and_an_itch_score_in_two_taps_then_the_specialist_sees_the_f
 
     set_sharing(patient=patient, clinician=clinician, shared=True, now=timezone.now())
 
-    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     phone.set_default_timeout(30_000)  # a shared CI machine can be slow
     page = phone.new_page()
     console_errors.watch(page)
@@ -72,7 +72,7 @@ def test_a_reaction_and_an_itch_score_in_two_taps_then_the_specialist_sees_the_f
         FlagReason.SITE_REACTION,
         FlagReason.ITCH_UP,
     }
-    desk = browser.new_context(viewport={"width": 1100, "height": 900})
+    desk = new_context(browser, viewport={"width": 1100, "height": 900})
     desk.set_default_timeout(30_000)  # a shared CI machine can be slow
     clinic = desk.new_page()
     console_errors.watch(clinic)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.support.browser import format_violations, login_with_session, run_axe
+from tests.support.browser import format_violations, login_with_session, new_context, run_axe
 
 try:
     from playwright.sync_api import expect
@@ -34,7 +34,7 @@ def url_for(live_server, language: str, path: str) -> str:
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE)
+    context = new_context(browser, viewport=PHONE)
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -42,7 +42,7 @@ def phone(browser):
 
 @pytest.fixture
 def phone_without_js(browser):
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    context = new_context(browser, viewport=PHONE, java_script_enabled=False)
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -188,7 +188,7 @@ def test_the_menu_opens_from_the_keyboard_without_javascript(
 def test_the_focus_ring_stands_out_three_to_one_wherever_it_is_drawn(
     live_server, client, pages_data, browser, name, path, who, width
 ):
-    context = browser.new_context(viewport={"width": width, "height": 800})
+    context = new_context(browser, viewport={"width": width, "height": 800})
     try:
         page = open_page(context, client, live_server, pages_data, "fr", path, who)
         page.locator(".site-menu__toggle").evaluate("(el) => el.closest('details').open = true")
@@ -209,7 +209,7 @@ def test_the_focus_ring_stands_out_three_to_one_wherever_it_is_drawn(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_failed_log_in_focuses_the_error_summary(live_server, browser, patient, javascript):
-    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    context = new_context(browser, viewport=PHONE, java_script_enabled=javascript)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/en/accounts/login/")
@@ -227,7 +227,7 @@ def test_a_failed_log_in_focuses_the_error_summary(live_server, browser, patient
 
 
 def test_a_summary_link_takes_the_keyboard_to_its_field(live_server, browser, catalogue):
-    context = browser.new_context(viewport=PHONE)
+    context = new_context(browser, viewport=PHONE)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/en/accounts/signup/")
@@ -248,7 +248,7 @@ def test_a_summary_link_takes_the_keyboard_to_its_field(live_server, browser, ca
 def test_on_a_desk_the_sections_show_without_the_toggle(
     live_server, client, pages_data, browser, name, path, who
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = new_context(browser, viewport={"width": 1280, "height": 800})
     try:
         page = open_page(context, client, live_server, pages_data, "en", path, who)
         expect(page.locator(".site-menu__toggle")).to_be_hidden()
@@ -296,7 +296,7 @@ STACKED_TABLE = """() => {
 def test_a_table_whose_cells_carry_data_label_stacks_into_cards_on_a_phone(
     live_server, browser, catalogue, width
 ):
-    context = browser.new_context(viewport={"width": width, "height": 800})
+    context = new_context(browser, viewport={"width": width, "height": 800})
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/en/privacy/")
@@ -324,7 +324,7 @@ def test_a_typed_date_is_written_out_in_the_pages_language(
 ):
     """Issue 18, D5: the date typed is echoed in words, in the page's language and not the
     browser's, as the person types; read out politely and tied to its field."""
-    context = browser.new_context(viewport=PHONE, locale="en-US")
+    context = new_context(browser, viewport=PHONE, locale="en-US")
     context.set_default_timeout(10_000)
     try:
         login_with_session(context, client, live_server, care_data["patient"])
@@ -355,7 +355,7 @@ CHECKLIST_MAX_HEIGHT = 4_000
 def test_the_clinicians_checklist_stays_compact_on_a_desk(
     live_server, client, browser, care_team_data
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context = new_context(browser, viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
     try:
         login_with_session(context, client, live_server, care_team_data["clinician"])

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from patients import timeutils
 from patients.models import Injection, StockDelivery
-from tests.support.browser import CHROMIUM_ARGS, check_page, login_with_session
+from tests.support.browser import CHROMIUM_ARGS, check_page, login_with_session, new_context
 from tests.support.services import chromium_path
 
 pytestmark = pytest.mark.browser
@@ -71,7 +71,7 @@ def test_a_box_scanned_by_the_camera_then_a_dose_logged_shows_its_batch(
     live_server, camera_browser, care_data, console_errors, language
 ):
     patient, treatment = care_data["patient"], care_data["treatment"]
-    phone = camera_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = new_context(camera_browser, viewport=PHONE, is_mobile=True, has_touch=True)
     phone.set_default_timeout(30_000)
     phone.grant_permissions(["camera"], origin=live_server.url)
     page = phone.new_page()

@@ -21,6 +21,7 @@ from tests.support.browser import (
     check_page,
     check_page_without_javascript,
     login_with_session,
+    new_context,
     save_screenshot,
     sideways_overflow_at,
 )
@@ -62,7 +63,7 @@ def saved_message(language: str, number: int, day, at: str) -> str:
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport=PHONE)
+    context = new_context(browser, viewport=PHONE)
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -78,7 +79,7 @@ def test_on_a_phone_a_mistyped_date_is_caught_and_the_saved_dose_is_confirmed_wi
     # Dose 1 taken 3 days late, 27 days ago; dose 2 is planned 2 days ago.
     treatment = TreatmentFactory(patient=patient, first_dose_on=today - timedelta(days=30))
     log_dose(treatment, 1, today - timedelta(days=27))
-    context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    context = new_context(browser, viewport=PHONE, java_script_enabled=javascript)
     context.set_default_timeout(20_000)  # a journey of five pages on a shared 2-core machine
     prefix = "" if language == "fr" else f"/{language}"
     # check_page needs JavaScript in the page (axe): without it, the same HTML is checked.
@@ -166,7 +167,7 @@ def test_screenshots_of_the_main_pages_at_phone_and_desktop_width(
         try:
             for name, path, persona in MAIN_PAGES:
                 if persona not in contexts:
-                    contexts[persona] = browser.new_context(viewport=viewport)
+                    contexts[persona] = new_context(browser, viewport=viewport)
                     if persona:
                         login_with_session(
                             contexts[persona], Client(), live_server, care_team_data[persona]
