@@ -104,13 +104,15 @@ def weekly_treatment_with_history(patient, history_length: int):
 # Issue 20: the dashboard's journal block adds the scores of the year and whether there is an
 # entry (two queries; a third, the specialists not asked yet, once there is journal data).
 # Issue 16: the safety articles that apply to the patient's medicines (one query for all).
+# Issue 18 (D15): the injection form says when to get help after a reaction, from the drug's
+# own cautions (one query).
 @pytest.mark.parametrize("history_length", [5, 200])
 @pytest.mark.parametrize(
     ("page", "queries"),
     [
         ("/en/dashboard/", 14),  # + the packs (stock per pack) and the safety articles
         ("/en/treatments/{pk}/history/", 6),
-        ("/en/treatments/{pk}/injections/new/", 8),
+        ("/en/treatments/{pk}/injections/new/", 9),  # + the drug's cautions (D15)
     ],
 )
 def test_the_query_count_does_not_grow_with_history(
