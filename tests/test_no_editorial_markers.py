@@ -28,7 +28,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from content.loading import load_content
 from content.models import Article, GlossaryTerm
 from patients.checklists import create_checklist, share_checklist
 from patients.emails import send_templated_email
@@ -184,8 +183,9 @@ class World:
 
 
 @pytest.fixture
-def content(catalogue):
-    load_content()
+def content(real_content):
+    """The articles and glossary as `make run` loads them (tests/conftest.py's `real_content`:
+    through the loader once, then its rows inserted again, 0.3 s less a test)."""
 
 
 # --- Pages -------------------------------------------------------------------------------------
