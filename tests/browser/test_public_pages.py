@@ -4,8 +4,8 @@ WCAG 2.x A/AA rules, the console, no sideways scroll at 320 px, the focus ring, 
 Checker).
 
 These pages are only opened (GET): the catalogue and the articles are committed once for the
-module behind a live server of its own, and one signed-out browser context opens a new page per
-test (tests/support/browser.py's `module_live_server`).
+module behind a live server of its own (tests/support/browser.py's `module_live_server`), and
+one signed-out page is taken to each address in turn.
 """
 
 import pytest
@@ -67,13 +67,14 @@ def site(browser, django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="module")
 def signed_out(browser, site):
+    """One signed-out page that each test takes to its address (the same renderer, which keeps
+    axe-core compiled), in a context of its own."""
     context = new_context(browser)
-    yield context
+    yield context.new_page()
     context.close()
 
 
-def open_and_check(site, signed_out, language: str, path: str) -> None:
-    page = signed_out.new_page()
+def open_and_check(site, page, language: str, path: str) -> None:
     console_errors = ConsoleErrors()
     console_errors.watch(page)
     try:
@@ -81,7 +82,7 @@ def open_and_check(site, signed_out, language: str, path: str) -> None:
         assert response.status == 200, f"{page.url} answered {response.status}"
         check_page(page, console_errors, language=language)
     finally:
-        page.close()
+        console_errors.unwatch(page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -2,9 +2,9 @@
 passes axe-core's WCAG 2.x A/AA rules in Chromium, with no console error.
 
 These pages are only opened (GET): one care team is built for the module, committed, behind a
-live server of the module's own, and each persona signs in once (one browser context each, a
-new page per test). At the module's end the database is flushed, as after any live-server
-test, and the catalogue loaded again (tests/support/database.py).
+live server of the module's own, and each persona signs in once (one browser context each, and
+one page that each test takes to its address). At the module's end the database is flushed, as
+after any live-server test, and the catalogue loaded again (tests/support/database.py).
 """
 
 import pytest
@@ -120,15 +120,18 @@ def site(browser, django_db_setup, django_db_blocker):
 @pytest.fixture(scope="module")
 def signed_in(browser, site):
     """A browser context per persona, signed in once (the session also holds the secrets that
-    only the creating session may show: invitation codes, share links)."""
+    only the creating session may show: invitation codes, share links), and one page in it
+    that each test takes to its address: the same renderer, whose compiled axe-core (the
+    same source evaluated again) it keeps, rather than a new one for each test."""
     server, data = site
-    contexts = {}
+    contexts, pages = {}, {}
     for persona in ("patient", "clinician"):
         contexts[persona] = new_context(browser)
         client = Client()
         login_with_session(contexts[persona], client, server, data[persona])
         remember_in_session(client, data["secrets"])
-    yield contexts
+        pages[persona] = contexts[persona].new_page()
+    yield pages
     for context in contexts.values():
         context.close()
 
@@ -140,7 +143,7 @@ def signed_in(browser, site):
 def test_signed_in_page(site, signed_in, language, persona, name, path):
     """Every page of a patient and of her (approved, linked) clinician."""
     server, data = site
-    page = signed_in[persona].new_page()
+    page = signed_in[persona]
     console_errors = ConsoleErrors()
     console_errors.watch(page)
     try:
@@ -150,4 +153,4 @@ def test_signed_in_page(site, signed_in, language, persona, name, path):
         assert page.url == target, f"{target} redirected to {page.url}"
         check_page(page, console_errors, language=language)
     finally:
-        page.close()
+        console_errors.unwatch(page)

@@ -79,14 +79,23 @@ class ConsoleErrors(list):
     """Console messages of type "error" and uncaught page errors, as text."""
 
     def watch(self, page) -> None:
-        page.on(
-            "console",
-            lambda message: (
-                message.type == "error"
-                and self.append(f"console: {message.text} ({message.location.get('url', '')})")
+        self._handlers = (
+            (
+                "console",
+                lambda message: (
+                    message.type == "error"
+                    and self.append(f"console: {message.text} ({message.location.get('url', '')})")
+                ),
             ),
+            ("pageerror", lambda error: self.append(f"pageerror: {error}")),
         )
-        page.on("pageerror", lambda error: self.append(f"pageerror: {error}"))
+        for event, handler in self._handlers:
+            page.on(event, handler)
+
+    def unwatch(self, page) -> None:
+        """Stop listening: a page kept for the next test gets a list of its own."""
+        for event, handler in self._handlers:
+            page.remove_listener(event, handler)
 
 
 def run_axe(page) -> list[dict]:
