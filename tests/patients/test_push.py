@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +33,7 @@ from patients.models import (
     ReminderSettings,
     State,
 )
+from patients.reminders.channels import push
 from patients.reminders.channels.push import new_vapid_keys
 from patients.reminders.delivery import deliver_reminders, dispatch_reminders
 from patients.reminders.links import reminder_from_link
@@ -244,6 +246,60 @@ def test_busy_or_failing_push_services_are_retried_with_backoff_then_failed_and_
     client.force_login(patient)
     page = client.get(reverse("patients:notifications")).content.decode()
     assert "Nous n’avons pas pu envoyer cette notification à vos appareils" in page
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_push_service_is_a_network_error_retried_with_backoff(catalogue, vapid):
+    patient, _treatment = push_patient()
+    PushSubscription.objects.create(
+        patient=patient,
+        endpoint=f"http://127.0.0.1:{free_port()}/push/phone",
+        label="Chrome · phone",
+        **Phone().subscription("x")["keys"],
+    )
+    at = timezone.now()
+    assert send_due(at) == [State.PENDING]
+    reminder = Reminder.objects.get(channel=Channel.PUSH)
+    assert reminder.due_at > at  # the outbox's backoff, not a retry loop in the worker
+    assert reminder.last_error == "Push NewConnectionError"
+    assert PushSubscription.objects.get().failures == 1  # kept: the network may come back
+
+
+def test_a_push_service_that_does_not_answer_in_time_is_retried(
+    catalogue, vapid, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(push, "TIMEOUT", 0.5)  # read when the worker's pool is made
+    patient, _treatment = push_patient()
+    stall = tmp_path / "stall"
+    stall.touch()
+    try:
+        with PushService([201], stall_file=str(stall)) as service:
+            device(patient, service, Phone())
+            assert send_due() == [State.PENDING]
+    finally:
+        stall.unlink()
+    reminder = Reminder.objects.get(channel=Channel.PUSH)
+    assert reminder.last_error == "Push ReadTimeoutError"
+    assert not service.received[0].answered
+
+
+def test_pushes_go_through_the_https_proxy_of_the_environment_except_where_exempt(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "push.intranet.example")
+    pools = push.Pools()
+    assert pools.for_url("https://fcm.googleapis.com/fcm/send/abc") is pools.proxied
+    assert pools.proxied.proxy.host == "proxy.internal"
+    assert pools.for_url("https://push.intranet.example/abc") is pools.direct
+    assert pools.for_url("http://127.0.0.1:8123/push/x") is pools.direct  # the tests' service
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert push.Pools().proxied is None
 
 
 def test_a_patient_without_any_device_gets_a_failed_push_and_her_emails_as_before(

@@ -23,8 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
-import requests
+import certifi
+import urllib3
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db.models import F
@@ -118,10 +120,10 @@ def notification(*, title: str, body: str, url: str, tag: str) -> dict:
 
 @dataclass
 class PushSession:
-    """One HTTP session (keep-alive to each push service) and the VAPID headers, signed once per
-    push service and reused for most of their validity."""
+    """One connection pool (keep-alive to each push service) and the VAPID headers, signed once
+    per push service and reused for most of their validity."""
 
-    http: requests.Session
+    http: Pools
     vapid: Vapid02 | None
     signed: dict[str, tuple[float, dict]]
     # Devices a push service took a message for in this batch: their last success is written in
@@ -148,9 +150,40 @@ class PushSession:
         return headers
 
 
+class Pools:
+    """urllib3 itself rather than a requests.Session: a reminder is one POST of a few hundred
+    bytes, and requests' per-call work (environment proxies and settings merged again, hooks,
+    cookies) cost more CPU than the encryption (BENCHMARKS.md, reminder send). No retries here:
+    a failure goes back to the outbox, whose backoff is the retry. As with requests, the CA
+    bundle is certifi's, and an HTTPS proxy in the environment (HTTPS_PROXY, NO_PROXY) carries
+    the pushes to the hosts it does not exempt."""
+
+    def __init__(self) -> None:
+        options = {
+            "retries": False,
+            "timeout": urllib3.Timeout(total=TIMEOUT),
+            "ca_certs": certifi.where(),
+            "cert_reqs": "CERT_REQUIRED",
+        }
+        self.direct = urllib3.PoolManager(**options)
+        proxy = getproxies().get("https")
+        self.proxied = urllib3.ProxyManager(proxy, **options) if proxy else None
+
+    def for_url(self, url: str) -> urllib3.PoolManager:
+        parts = urlsplit(url)
+        if self.proxied and parts.scheme == "https" and not proxy_bypass(parts.hostname or ""):
+            return self.proxied
+        return self.direct
+
+    def clear(self) -> None:
+        self.direct.clear()
+        if self.proxied:
+            self.proxied.clear()
+
+
 def open_session() -> PushSession:
     vapid = Vapid02.from_raw(settings.VAPID_PRIVATE_KEY.encode()) if configured() else None
-    return PushSession(http=requests.Session(), vapid=vapid, signed={})
+    return PushSession(http=Pools(), vapid=vapid, signed={})
 
 
 _local = threading.local()
@@ -163,7 +196,7 @@ def process_session() -> PushSession:
     current = getattr(_local, "session", None)
     if current is None or current[0] != key:
         if current is not None and current[0][0] == os.getpid():
-            current[1].http.close()
+            current[1].http.clear()
         _local.session = (key, open_session())
     return _local.session[1]
 
@@ -171,7 +204,10 @@ def process_session() -> PushSession:
 def send_to(
     subscription: PushSubscription, message: dict, *, session: PushSession, ttl: int, **headers
 ) -> int:
-    """Encrypt and post one message to one device; returns the push service's status code."""
+    """Encrypt and post one message to one device; returns the push service's status code.
+
+    pywebpush encrypts (RFC 8291, aes128gcm: the keys and salt travel in the body's header);
+    the POST carries TTL, the VAPID Authorization and the caller's Urgency and Topic."""
     if session.vapid is None:
         raise PushError("NotConfigured")
     if not endpoint_allowed(subscription.endpoint):
@@ -180,15 +216,23 @@ def send_to(
         "endpoint": subscription.endpoint,
         "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
     }
-    pusher = WebPusher(info, requests_session=session.http)
-    response = pusher.send(
-        json.dumps(message, ensure_ascii=False),
-        headers={**session.vapid_headers(subscription.endpoint), **headers},
-        ttl=ttl,
-        content_encoding="aes128gcm",
-        timeout=TIMEOUT,
+    body = WebPusher(info).encode(
+        json.dumps(message, ensure_ascii=False).encode(), content_encoding="aes128gcm"
+    )["body"]
+    response = session.http.for_url(subscription.endpoint).request(
+        "POST",
+        subscription.endpoint,
+        body=body,
+        headers={
+            **session.vapid_headers(subscription.endpoint),
+            **headers,
+            "TTL": str(ttl),
+            "Content-Encoding": "aes128gcm",
+            "Content-Type": "application/octet-stream",
+        },
+        preload_content=True,  # read the (short) answer so the connection goes back to the pool
     )
-    return response.status_code
+    return response.status
 
 
 def deliver(
@@ -202,7 +246,7 @@ def deliver(
     for subscription in subscriptions:
         try:
             status = send_to(subscription, message, session=session, **options)
-        except requests.RequestException as error:
+        except urllib3.exceptions.HTTPError as error:  # refused, reset, timed out, TLS…
             status = type(error).__name__
         codes.append(str(status))
         if isinstance(status, int) and 200 <= status < 300:
@@ -260,7 +304,7 @@ class PushChannel(ReminderChannel):
             yield session
         except BaseException:
             # After an unexpected error, start afresh: a connection may be half-used.
-            session.http.close()
+            session.http.clear()
             _local.session = None
             raise
         finally:
