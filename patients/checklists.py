@@ -351,12 +351,14 @@ register_kind(
     template="checklist_shared",
     still_stands=_still_shared,
     context=_notice_context,
-    related=("checklist__drug",),
+    related=("checklist",),
+    shared=("checklist__drug",),
 )
 register_kind(
     Kind.CHECKLIST_OPEN,
     template="checklist_open",
     still_stands=_still_open,
     context=_notice_context,
-    related=("checklist__drug",),
+    related=("checklist",),
+    shared=("checklist__drug",),
 )

@@ -20,6 +20,9 @@ class KindSpec:
     still_stands: Callable[[Reminder, date], bool]
     context: Callable[[Reminder], dict]  # may set "drug"; the engine sets the rest
     related: tuple[str, ...] = ()  # select_related paths the two callables read
+    # Paths to rows that many reminders share (the catalogue's drugs and regimens): fetched once
+    # per batch (prefetch_related), not joined and decoded again for each reminder.
+    shared: tuple[str, ...] = ()
 
 
 KINDS: dict[str, KindSpec] = {}
@@ -35,8 +38,9 @@ def register_kind(
     still_stands: Callable[[Reminder, date], bool],
     context: Callable[[Reminder], dict],
     related: tuple[str, ...] = (),
+    shared: tuple[str, ...] = (),
 ) -> None:
-    KINDS[kind] = KindSpec(template, still_stands, context, related)
+    KINDS[kind] = KindSpec(template, still_stands, context, related, shared)
 
 
 def kind_spec(kind: str) -> KindSpec:
@@ -46,6 +50,11 @@ def kind_spec(kind: str) -> KindSpec:
 def related_paths() -> list[str]:
     """Every path the registered kinds read, for the delivery batch's one query."""
     return sorted({path for spec in KINDS.values() for path in spec.related})
+
+
+def shared_paths() -> list[str]:
+    """Every shared path the registered kinds read, prefetched once for the delivery batch."""
+    return sorted({path for spec in KINDS.values() for path in spec.shared})
 
 
 def register_patient_planner(planner: Callable[..., None]) -> Callable[..., None]:
