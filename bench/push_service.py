@@ -1,13 +1,15 @@
-"""A push service on 127.0.0.1 for the tests and `bench_reminders`, and a phone's keys.
+"""Push services on 127.0.0.1 for the tests and `bench_reminders`, and a phone's keys.
 
-`PushService` answers each POST with the next status of its script (then its last one), records
-what it received, and can stall before answering (while `stall` holds) to let a test kill the
-sender mid-send. `Phone` is a subscriber: its keys make a subscription, and it decrypts what the
-push service received (RFC 8291, with http_ece) as a browser would.
+`PushService` (the tests) answers each POST with the next status of its script (then its last
+one), records what it received, and can stall before answering (while `stall` holds) to let a
+test kill the sender mid-send. `CountingPushService` (the bench) answers 201 to everything and
+only counts. `Phone` is a subscriber: its keys make a subscription, and it decrypts what the push
+service received (RFC 8291, with http_ece) as a browser would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -46,7 +48,6 @@ class PushService:
     statuses: list[int] = field(default_factory=lambda: [201])
     stall_file: str | None = None  # while this file exists, requests wait before answering
     received: list[Received] = field(default_factory=list)
-    keep: bool = True  # False (the bench): count the messages, keep none
     count: int = 0
 
     def __post_init__(self) -> None:
@@ -64,8 +65,7 @@ class PushService:
                     headers = CaseInsensitiveDict(self.headers.items())
                     entry = Received(self.path, headers, body, status)
                     service.count += 1
-                    if service.keep:
-                        service.received.append(entry)
+                    service.received.append(entry)
                 if service.stall_file:
                     if os.path.exists(service.stall_file):
                         open(service.stall_file + ".stalled", "w").close()
@@ -144,3 +144,78 @@ class Phone:
             version="aes128gcm",
         )
         return json.loads(plain)
+
+
+class CountingPushService:
+    """The bench's push service on 127.0.0.1: every POST answered 201, counted, not kept.
+
+    A real push service runs on someone else's machine; this stand-in shares the bench's two
+    cores with the worker it measures, so it is asyncio on one thread of the bench process
+    (about a tenth of the CPU per message of `PushService`'s http.server, which the tests use
+    for its script of statuses, its stall and what it keeps). HTTP/1.1 keep-alive, as the
+    push services; a request is read whole (head, then `Content-Length` bytes) before its
+    answer."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.connections = 0
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> CountingPushService:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the bench push service did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self._shut_down(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def endpoint(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/push/{name}"
+
+    async def _shut_down(self) -> None:
+        """No new connection, and the open ones (a sender's kept-alive pool) closed."""
+        self._server.close()
+        serving = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._server = self._loop.run_until_complete(
+            asyncio.start_server(self._serve, "127.0.0.1", 0)
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._ready.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _colon, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                self.count += 1
+                writer.write(
+                    b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n"
+                    b"Location: /message/%d\r\n\r\n" % self.count
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the sender closed its connection
+        finally:
+            writer.close()

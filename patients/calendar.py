@@ -33,7 +33,8 @@ def event_uid(treatment: Treatment, dose_number: int) -> str:
     """Stable for a dose (a calendar app updates the event in place) and opaque: an HMAC, so
     that a shared event tells nothing of the treatment's row number (issue 17, item 12)."""
     key = f"{treatment.pk}:{dose_number}"
-    return f"{salted_hmac('patients.calendar.uid', key).hexdigest()[:32]}@{UID_DOMAIN}"
+    digest = salted_hmac("patients.calendar.uid", key, algorithm="sha1").hexdigest()[:32]
+    return f"{digest}@{UID_DOMAIN}"
 
 
 def dose_calendar(

@@ -42,7 +42,7 @@ from bench import celery_workers
 from bench.celery_workers import CeleryProcess
 from bench.fill import column, insert_select, table
 from bench.management.commands.bench import machine, write_section
-from bench.push_service import Phone, PushService
+from bench.push_service import CountingPushService, Phone
 from bench.tasks import DONE_KEY, noop
 from config.celery import app
 from patients.models import (
@@ -718,7 +718,7 @@ class Command(BaseCommand):
         count, repeat = self.options["send_count"], self.options["send_repeat"]
         self._purge(queue)
         self.vapid = new_vapid_keys()
-        self.push_service = PushService([201], keep=False).__enter__()
+        self.push_service = CountingPushService().__enter__()
         worker = self._start_worker(queue)
         worker.wait_ready(WORKER_READY_TIMEOUT)
         log = worker.log

@@ -24,7 +24,9 @@ def message_id_of(reminder: Reminder) -> str:
     again on the retry, and the receiving server or mail app can see the two as one message.
     Opaque (an HMAC of the row's id under SECRET_KEY): it tells nothing of how many reminders
     the service sends."""
-    digest = salted_hmac("patients.reminders.message-id", str(reminder.pk)).hexdigest()[:32]
+    digest = salted_hmac(
+        "patients.reminders.message-id", str(reminder.pk), algorithm="sha1"
+    ).hexdigest()[:32]
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     return f"<reminder.{digest}@{domain}>"
 
