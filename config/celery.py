@@ -5,8 +5,9 @@ import os
 from pathlib import Path
 
 from celery import Celery, beat
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
 from django.conf import settings
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -20,6 +21,14 @@ def use_django_logging(**kwargs) -> None:
     """Workers and beat log through settings.LOGGING like the web (JSON in production, the same
     filters), instead of Celery's own set-up; the level is LOG_LEVEL, not --loglevel."""
     logging.config.dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_database_connections_as_django_would(**kwargs) -> None:
+    """What Django does around each request: close a connection older than DB_CONN_MAX_AGE,
+    or unusable, or that saw an error; keep the others (settings.CELERY_DB_REUSE_MAX)."""
+    close_old_connections()
 
 
 class PersistentScheduler(beat.PersistentScheduler):

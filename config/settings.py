@@ -304,6 +304,12 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULER = "config.celery:PersistentScheduler"  # makes the file's folder
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Celery's Django fix-up closes every database connection before and after every task, unless
+# told to keep them for this many tasks: each reminder batch then paid a new PostgreSQL
+# connection. config/celery.py applies Django's own rule around each task instead
+# (DB_CONN_MAX_AGE, the health check, and a connection that saw an error is closed), and the
+# fix-up closes them all only after this many.
+CELERY_DB_REUSE_MAX = 1000
 # No reminder uses an ETA or countdown (the outbox holds the times), so the Redis visibility
 # timeout only decides when a message of a worker that vanished comes back.
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)

@@ -37,6 +37,7 @@ from tests.support.workers import (
 )
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @contextmanager
@@ -73,6 +74,38 @@ def test_a_reminder_goes_from_plan_to_mail_outbox_through_redis_and_a_worker(cat
     assert mail.outbox[0].subject == "Votre injection est prévue aujourd’hui"
     in_app = Reminder.objects.get(channel=Channel.IN_APP)
     assert in_app.state == State.SENT
+
+
+def open_sessions() -> set[int]:
+    """The PostgreSQL sessions open on the test database, other than this connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connection_from_one_batch_to_the_next(
+    catalogue, queue, tmp_path
+):
+    """Celery's Django fix-up closed every connection after every task, so each batch paid a
+    new PostgreSQL session; config/celery.py keeps it as Django would (DB_CONN_MAX_AGE)."""
+    need_postgresql("the worker's session is read in pg_stat_activity")
+    before = open_sessions()  # this process's other threads may keep some from earlier tests
+    worker = start_worker_process(queue, tmp_path / "worker.log", EMAIL_BACKEND=LOCMEM)
+    try:
+        sessions = []
+        for batch in range(2):
+            due_patients(1, prefix=f"batch{batch}-")
+            queue_due_reminders(now=timezone.now())
+            dispatch_reminders(now=timezone.now())
+            wait_for(lambda n=batch + 1: sent_emails() == n, 60, f"batch {batch + 1}")
+            sessions.append(open_sessions() - before)
+    finally:
+        worker.stop(20)
+    # Open after the batch, and the same session for the second batch.
+    assert len(sessions[0]) == 1 and sessions[1] == sessions[0]
 
 
 def test_two_scans_and_dispatchers_at_once_send_one_email_per_reminder(catalogue, queue):
