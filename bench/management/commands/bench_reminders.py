@@ -977,7 +977,8 @@ class Command(BaseCommand):
             f"| reminders sent end-to-end ({SEND_BATCH} per task) | "
             f"{rate['reminders']:.0f} reminders/s | {runs['reminders']} | {ratio:.2f} |",
             f"| push notifications sent end-to-end ({SEND_BATCH} per task, to a push service on "
-            f"127.0.0.1 answering 201) | {rate['push']:.0f} pushes/s | {runs['push']} | "
+            f"127.0.0.1 answering 201: `bench.push_service.CountingPushService`, asyncio in the "
+            f"bench process) | {rate['push']:.0f} pushes/s | {runs['push']} | "
             f"{rate['push'] / rate['noop']:.2f} |",
             f"| no-op tasks carrying {SEND_BATCH} ids each (context) | "
             f"{rate['noop-batch']:.0f} ids/s | {runs['noop-batch']} | "
@@ -989,7 +990,8 @@ class Command(BaseCommand):
             f"{'met' if rate['push'] / rate['noop'] >= 0.5 else 'NOT met'} "
             f"({rate['push'] / rate['noop']:.2f}); each push is encrypted for its device "
             "(RFC 8291, one ECDH per message), signed for its push service (VAPID, once per "
-            f"service and worker batch) and posted over HTTP keep-alive; "
+            "service and worker child) and posted over HTTP keep-alive (one urllib3 pool per "
+            "worker child); "
             f"{result['pushed']:,} messages reached the push service",
             f"- per reminder, {1000 * 2 / rate['reminders']:.1f} ms of one of the 2 worker "
             f"processes (PostgreSQL shares the 2 cores); per no-op task "
@@ -1000,10 +1002,12 @@ class Command(BaseCommand):
         if result["in_process"]:
             one = statistics.median(result["in_process"])
             lines.append(
-                f"- in the bench process, without Celery: one `deliver_reminder` call takes "
-                f"{one * 1000:.1f} ms (median of {len(result['in_process'])}, after a warm-up), "
-                f"so one process alone could send {1 / one:.0f} reminders/s; a no-op task costs "
-                f"the worker {1000 * 2 / rate['noop']:.1f} ms of a process"
+                f"- in the bench process, without Celery: one `deliver_reminder` call, a batch of "
+                f"one e-mail (the hold, the batch's reads and the release paid for a single "
+                f"reminder), takes {one * 1000:.1f} ms (median of {len(result['in_process'])}, "
+                f"after a warm-up); in the worker's batches of {SEND_BATCH} a reminder costs "
+                f"{1000 * 2 / rate['reminders']:.1f} ms of a process, a no-op task "
+                f"{1000 * 2 / rate['noop']:.1f} ms"
             )
         write_section(self.output, "reminder-send", lines)
         self.stdout.write(
