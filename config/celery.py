@@ -25,9 +25,14 @@ def use_django_logging(**kwargs) -> None:
 
 @task_prerun.connect
 @task_postrun.connect
-def close_database_connections_as_django_would(**kwargs) -> None:
+def close_database_connections_as_django_would(sender=None, **kwargs) -> None:
     """What Django does around each request: close a connection older than DB_CONN_MAX_AGE,
-    or unusable, or that saw an error; keep the others (settings.CELERY_DB_REUSE_MAX)."""
+    or unusable, or that saw an error; keep the others (settings.CELERY_DB_REUSE_MAX).
+
+    Not around a task applied in the caller's process (`apply()`, eager): the connection is
+    the caller's, maybe inside its transaction, which Django would take for "unusable"."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
     close_old_connections()
 
 
