@@ -12,7 +12,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -287,6 +289,40 @@ def test_a_push_service_that_does_not_answer_in_time_is_retried(
     reminder = Reminder.objects.get(channel=Channel.PUSH)
     assert reminder.last_error == "Push ReadTimeoutError"
     assert not service.received[0].answered
+
+
+def test_a_push_service_redirecting_is_not_followed_and_the_push_fails(catalogue, vapid):
+    """A 307 is not a push service's answer: the message is not posted again elsewhere."""
+    posts = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            posts.append(self.path)
+            self.send_response(307)
+            self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        patient, _treatment = push_patient()
+        PushSubscription.objects.create(
+            patient=patient,
+            endpoint=f"http://127.0.0.1:{server.server_port}/push/phone",
+            label="Chrome · phone",
+            **Phone().subscription("x")["keys"],
+        )
+        assert send_due() == [State.FAILED]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert posts == ["/push/phone"]
+    assert Reminder.objects.get(channel=Channel.PUSH).last_error == "Push 307"
 
 
 def test_pushes_go_through_the_https_proxy_of_the_environment_except_where_exempt(monkeypatch):
