@@ -204,8 +204,9 @@ def _without_waiting_for_the_disk() -> str:
     back to `sending` with its claim, and is sent again once the claim times out: the same
     duplicate as a worker killed between the push service's (or mail server's) answer and
     this statement, which the design already meets with one Topic per dose (the phone
-    replaces the first message) and one Message-ID per reminder. Waiting for the disk was a
-    third of a push's time in the worker (BENCHMARKS.md, reminder send)."""
+    replaces the first message) and one Message-ID per reminder. Timed in-process on the bench
+    database, the statement took 1.0-1.3 ms before and 0.7-1.0 ms after; the rest is the
+    round trip."""
     return "SET LOCAL synchronous_commit TO OFF; " if connection.vendor == "postgresql" else ""
 
 

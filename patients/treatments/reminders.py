@@ -241,39 +241,40 @@ def _get_ready_context(reminder: Reminder) -> dict:
     }
 
 
-DOSE_RELATED = {"related": ("treatment",), "shared": ("treatment__drug", "treatment__regimen")}
+# The treatment is joined to each reminder; its drug and regimen are shared by many (catalogue).
+DOSE_ROWS = {"related": ("treatment",), "shared": ("treatment__drug", "treatment__regimen")}
 register_kind(
     Kind.UPCOMING_DOSE,
     template="upcoming_dose",
     still_stands=_upcoming_still_ahead,
     context=_dose_context,
-    **DOSE_RELATED,
+    **DOSE_ROWS,
 )
 register_kind(
     Kind.OVERDUE_DOSE,
     template="overdue_dose",
     still_stands=_dose_still_due,
     context=_dose_context,
-    **DOSE_RELATED,
+    **DOSE_ROWS,
 )
 register_kind(
     Kind.LOW_STOCK,
     template="low_stock",
     still_stands=_treatment_active,
     context=_stock_context,
-    **DOSE_RELATED,
+    **DOSE_ROWS,
 )
 register_kind(
     Kind.PACK_EXPIRY,
     template="pack_expiry",
     still_stands=_pack_expiry_stands,
     context=_pack_expiry_context,
-    **DOSE_RELATED,
+    **DOSE_ROWS,
 )
 register_kind(
     Kind.GET_READY,
     template="get_ready",
     still_stands=_get_ready_stands,
     context=_get_ready_context,
-    **DOSE_RELATED,
+    **DOSE_ROWS,
 )
